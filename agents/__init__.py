@@ -1,0 +1,1 @@
+"""labcoat's agents: planning, tabular TD, bandit strategies, semi-gradient methods, policies."""

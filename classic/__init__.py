@@ -1,0 +1,1 @@
+"""labcoat's classic methods (numpy/scipy): PCA, kernel PCA, t-SNE, k-means, regression, SVM."""

@@ -1,0 +1,54 @@
+"""labcoat's Gymnasium environments.
+
+Importing this package registers every environment under the ``labcoat`` namespace, so
+``gym.make("labcoat/PlantWatering-v0")`` works after ``import labcoat.envs`` and
+``gym.make("labcoat.envs:labcoat/PlantWatering-v0")`` works from a fresh interpreter.
+Registration only records entry-point strings: no environment module is imported here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+
+__all__ = ["ENV_IDS", "register_envs"]
+
+# id -> keyword arguments of gymnasium.register (entry points are strings: nothing is imported).
+_REGISTRY: dict[str, dict[str, Any]] = {
+    "labcoat/PlantWatering-v0": dict(
+        entry_point="labcoat.envs.plant_watering:PlantWateringEnv",
+        max_episode_steps=200,
+    ),
+    "labcoat/Bandit-v0": dict(
+        entry_point="labcoat.envs.bandit:BanditEnv",
+        vector_entry_point="labcoat.envs.bandit:BanditVectorEnv",
+    ),
+    "labcoat/TreatmentBandit-v0": dict(
+        entry_point="labcoat.envs.treatment_bandit:TreatmentBanditEnv",
+    ),
+    "labcoat/ReactionOptimization-v0": dict(
+        entry_point="labcoat.envs.reaction:ReactionOptimizationEnv",
+    ),
+    "labcoat/HeaterControl-v0": dict(
+        entry_point="labcoat.envs.heater:HeaterControlEnv",
+        max_episode_steps=200,
+    ),
+    "labcoat/RandomWalk-v0": dict(
+        entry_point="labcoat.envs.random_walk:RandomWalkEnv",
+        max_episode_steps=100_000,
+    ),
+}
+
+ENV_IDS: tuple[str, ...] = tuple(_REGISTRY)
+"""The ids of every labcoat environment, in the order of the README's table."""
+
+
+def register_envs() -> None:
+    """Register every labcoat environment with Gymnasium (idempotent)."""
+    for env_id, kwargs in _REGISTRY.items():
+        if env_id not in gym.registry:
+            gym.register(id=env_id, **kwargs)
+
+
+register_envs()

@@ -1,0 +1,254 @@
+"""The exercise protocol: a frozen config in, a Result out, written atomically to a folder.
+
+Every exercise module defines a frozen dataclass ``Config`` (with a ``seed`` field and a
+docstring line under each field), a function ``run(config) -> Result`` and a module constant
+``EXERCISE = Exercise(...)``. The command line (cli.py) is a thin layer over these.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import dataclasses
+import io
+import json
+import math
+import os
+import sys
+import tempfile
+import types
+import typing
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import numpy as np
+from matplotlib.figure import Figure
+
+C = TypeVar("C")
+T = TypeVar("T")
+
+
+@dataclass
+class Table:
+    """A summary table: printed in the terminal and written as CSV."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+
+
+@dataclass
+class Result:
+    """What an exercise returns.
+
+    Attributes:
+        tables: summary tables, printed by the command line and written as ``<key>.csv``.
+        figures: matplotlib figures, written as ``<key>.png``.
+        data: curves and arrays; each entry is a mapping column -> 1-D array of equal length
+            (written as ``<key>.csv``).
+        metrics: headline numbers (JSON-able, nested dicts allowed), written to
+            ``metrics.json``; tests assert on these.
+    """
+
+    tables: dict[str, Table] = field(default_factory=dict)
+    figures: dict[str, Figure] = field(default_factory=dict)
+    data: dict[str, Mapping[str, Sequence[Any] | np.ndarray]] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Exercise(Generic[C]):
+    """A named exercise of the notes: its config class, its run function, its quick settings."""
+
+    name: str
+    summary: str
+    config: type[C]
+    run: Callable[[C], Result]
+    quick: Mapping[str, Any] = field(default_factory=dict)
+    """Overrides applied by ``--quick`` (seconds, for the tests and the tour)."""
+
+
+# ---------------------------------------------------------------- progress bars
+
+_progress_forced: bool | None = None
+
+
+@contextlib.contextmanager
+def progress_enabled(enabled: bool) -> Iterator[None]:
+    """Force progress bars on or off inside the block (the command line turns them on)."""
+    global _progress_forced
+    before, _progress_forced = _progress_forced, enabled
+    try:
+        yield
+    finally:
+        _progress_forced = before
+
+
+def track(iterable: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
+    """Iterate with a rich progress bar when shown (a terminal, or forced by the CLI)."""
+    show = sys.stderr.isatty() if _progress_forced is None else _progress_forced
+    if not show:
+        yield from iterable
+        return
+    from rich.progress import track as rich_track
+
+    yield from rich_track(iterable, description=description, total=total, transient=True)
+
+
+# ---------------------------------------------------------------- config overrides
+
+
+def config_fields(config: Any, prefix: str = "") -> dict[str, tuple[Any, str, Any]]:
+    """Every settable field of a (possibly nested) config: dotted key -> (owner, name, type)."""
+    hints = typing.get_type_hints(type(config))
+    out: dict[str, tuple[Any, str, Any]] = {}
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            out.update(config_fields(value, prefix + f.name + "."))
+        else:
+            out[prefix + f.name] = (config, f.name, hints[f.name])
+    return out
+
+
+def _parse_value(key: str, text: str, kind: Any) -> Any:
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (typing.Union, types.UnionType):
+        if text.lower() == "none" and type(None) in args:
+            return None
+        errors = []
+        for arg in (a for a in args if a is not type(None)):
+            try:
+                return _parse_value(key, text, arg)
+            except ValueError as error:
+                errors.append(str(error))
+        raise ValueError("; ".join(errors))
+    if origin is typing.Literal:
+        for choice in args:
+            if str(choice) == text:
+                return choice
+        raise ValueError(f"--set {key}: {text!r} is not one of {', '.join(map(str, args))}")
+    if origin is tuple:
+        item = args[0] if args else str
+        parts = [p for p in text.strip("()[] ").split(",") if p.strip()]
+        return tuple(_parse_value(key, p.strip(), item) for p in parts)
+    if kind is bool:
+        if text.lower() in ("1", "true", "yes", "on"):
+            return True
+        if text.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"--set {key}: expected true or false, got {text!r}")
+    if kind in (int, float, str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise ValueError(f"--set {key}: expected {kind.__name__}, got {text!r}") from None
+        if kind is float and not math.isfinite(value):
+            raise ValueError(f"--set {key}: expected a finite number, got {text!r}")
+        return value
+    raise ValueError(f"--set {key}: fields of type {kind} cannot be set from the command line")
+
+
+def apply_overrides(config: C, overrides: Mapping[str, str]) -> C:
+    """Return a copy of ``config`` with ``key=value`` strings applied (dotted or unique keys).
+
+    Raises:
+        ValueError: naming the key and the accepted keys or values, before any work is done.
+    """
+    values: dict[str, Any] = {}
+    fields = config_fields(config)
+    for key, text in overrides.items():
+        matches = [k for k in fields if k == key or k.split(".")[-1] == key]
+        if key in fields:
+            matches = [key]
+        if len(matches) != 1:
+            known = ", ".join(sorted(fields))
+            problem = "is ambiguous" if matches else "is not a setting"
+            raise ValueError(f"--set {key} {problem} of this exercise; accepted keys: {known}")
+        values[matches[0]] = _parse_value(key, text, fields[matches[0]][2])
+    return replace_nested(config, values)
+
+
+def replace_nested(config: C, values: Mapping[str, Any]) -> C:
+    """``dataclasses.replace`` for dotted keys (the config's own checks run again)."""
+    top: dict[str, Any] = {}
+    nested: dict[str, dict[str, Any]] = {}
+    for key, value in values.items():
+        head, _, rest = key.partition(".")
+        if rest:
+            nested.setdefault(head, {})[rest] = value
+        else:
+            top[head] = value
+    for head, sub in nested.items():
+        top[head] = replace_nested(getattr(config, head), sub)
+    return dataclasses.replace(config, **top)  # type: ignore[type-var]
+
+
+# ---------------------------------------------------------------- writing results
+
+
+def atomic_write_bytes(path: Path, payload: bytes) -> None:
+    """Write a file so that readers see the old file or the whole new one, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def to_jsonable(value: Any) -> Any:
+    """Numbers, arrays, dataclasses and mappings as plain JSON values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return to_jsonable(value.tolist())
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+def _csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([to_jsonable(v) for v in row])
+    return buffer.getvalue().encode()
+
+
+def write_result(result: Result, config: Any, out_dir: Path) -> list[Path]:
+    """Write tables and data (CSV), metrics and config (JSON) and figures (PNG) atomically."""
+    written: list[Path] = []
+
+    def put(name: str, payload: bytes) -> None:
+        atomic_write_bytes(out_dir / name, payload)
+        written.append(out_dir / name)
+
+    put("config.json", json.dumps(to_jsonable(config), indent=2).encode())
+    put("metrics.json", json.dumps(to_jsonable(result.metrics), indent=2).encode())
+    for key, table in result.tables.items():
+        put(f"{key}.csv", _csv_bytes(table.columns, table.rows))
+    for key, columns in result.data.items():
+        arrays = [np.asarray(v) for v in columns.values()]
+        lengths = {len(a) for a in arrays}
+        if len(lengths) != 1:
+            raise ValueError(f"data {key!r}: columns differ in length {sorted(lengths)}")
+        put(f"{key}.csv", _csv_bytes(list(columns), zip(*arrays, strict=True)))
+    for key, figure in result.figures.items():
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=120, bbox_inches="tight")
+        put(f"{key}.png", buffer.getvalue())
+    return written

@@ -1,0 +1,180 @@
+"""The ``labcoat`` command: ``labcoat list``, ``envs``, ``run`` and ``tour``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from labcoat.exercises import EXERCISES, get_exercise
+from labcoat.exercises._framework import Result, apply_overrides, progress_enabled, write_result
+
+console = Console()
+
+
+def _first_line(obj: object) -> str:
+    doc = (getattr(obj, "__doc__", None) or "").strip()
+    return doc.splitlines()[0] if doc else ""
+
+
+def _print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    table = RichTable(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(str(column))
+    for row in rows:
+        table.add_row(*(_format(v) for v in row))
+    console.print(table)
+
+
+def _format(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def env_rows() -> list[list[str]]:
+    """One row per registered labcoat environment: id, description, spaces."""
+    import gymnasium as gym
+
+    import labcoat.envs
+
+    rows = []
+    for env_id in labcoat.envs.ENV_IDS:
+        env = gym.make(env_id)
+        try:
+            rows.append(
+                [
+                    env_id,
+                    _first_line(type(env.unwrapped)),
+                    str(env.observation_space),
+                    str(env.action_space),
+                ]
+            )
+        finally:
+            env.close()
+    return rows
+
+
+def cmd_envs(_: argparse.Namespace) -> int:
+    """Print the environment table."""
+    _print_table("labcoat environments", ["id", "what", "observation", "action"], env_rows())
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Print the exercises, then the environments and the agents."""
+    _print_table(
+        "labcoat exercises (labcoat run NAME)",
+        ["name", "what"],
+        [[name, summary] for name, (_, summary) in EXERCISES.items()],
+    )
+    cmd_envs(args)
+    agents = importlib.import_module("labcoat.agents")
+    rows = [
+        [name, _first_line(getattr(agents, name))]
+        for name in getattr(agents, "__all__", [])
+        if isinstance(getattr(agents, name), type)
+    ]
+    _print_table("labcoat agents (labcoat.agents)", ["name", "what"], rows)
+    return 0
+
+
+def _parse_sets(pairs: Sequence[str]) -> dict[str, str]:
+    overrides = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--set expects key=value, got {pair!r}")
+        overrides[key.strip()] = value.strip()
+    return overrides
+
+
+def run_one(
+    name: str, *, seed: int | None, out: Path | None, quick: bool, sets: Sequence[str]
+) -> tuple[Result, Path]:
+    """Build the config (rejecting bad settings before any work), run, print and write."""
+    exercise = get_exercise(name)
+    overrides: dict[str, str] = {k: str(v) for k, v in exercise.quick.items()} if quick else {}
+    overrides.update(_parse_sets(sets))
+    if seed is not None:
+        overrides["seed"] = str(seed)
+    config = apply_overrides(exercise.config(), overrides)
+    if out is None:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        out = Path("labcoat-runs") / f"{name}-{stamp}"
+    console.print(f"[bold]labcoat run {name}[/bold]" + (" (quick)" if quick else ""))
+    started = time.perf_counter()
+    with progress_enabled(True):
+        result = exercise.run(config)
+    elapsed = time.perf_counter() - started
+    result.metrics.setdefault("run_seconds", elapsed)
+    for table in result.tables.values():
+        _print_table(table.title, table.columns, table.rows)
+    written = write_result(result, config, out)
+    pngs = [p for p in written if p.suffix == ".png"]
+    console.print(f"{name}: {elapsed:.1f} s; {len(written)} files in [bold]{out}[/bold]")
+    for png in pngs:
+        console.print(f"  plot: {png}")
+    return result, out
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run one exercise."""
+    run_one(args.exercise, seed=args.seed, out=args.out, quick=args.quick, sets=args.set)
+    return 0
+
+
+def cmd_tour(args: argparse.Namespace) -> int:
+    """The main job: the plant MDP in full and the bandit testbed in quick mode."""
+    root = args.out or Path("labcoat-runs") / f"tour-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    for name, quick in (("plant", False), ("bandits", True)):
+        run_one(name, seed=args.seed, out=root / name, quick=quick, sets=())
+    console.print(f"tour done: plots and CSV under [bold]{root}[/bold]")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``labcoat`` command."""
+    parser = argparse.ArgumentParser(
+        prog="labcoat", description="Reinforcement learning and generative modelling, by doing."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="list exercises, environments and agents").set_defaults(
+        func=cmd_list
+    )
+    sub.add_parser("envs", help="list the registered environments").set_defaults(func=cmd_envs)
+    run = sub.add_parser("run", help="run an exercise")
+    run.add_argument("exercise", choices=sorted(EXERCISES))
+    run.add_argument("--seed", type=int, default=None, help="random seed (default: the config's)")
+    run.add_argument("--out", type=Path, default=None, help="output folder")
+    run.add_argument("--quick", action="store_true", help="a small, fast version")
+    run.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="change a config field"
+    )
+    run.set_defaults(func=cmd_run)
+    tour = sub.add_parser("tour", help="run plant and bandits (quick): the main job")
+    tour.add_argument("--seed", type=int, default=None)
+    tour.add_argument("--out", type=Path, default=None)
+    tour.set_defaults(func=cmd_tour)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``labcoat`` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except ValueError as error:
+        console.print(f"[red]error:[/red] {error}")
+        return 2
+    return code
+
+
+__all__ = ["build_parser", "main", "run_one"]

@@ -1,0 +1,1 @@
+"""labcoat's neural models (PyTorch): supervised, generative, interpretability, offline data."""
