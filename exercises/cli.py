@@ -99,9 +99,10 @@ def run_one(
     name: str, *, seed: int | None, out: Path | None, quick: bool, sets: Sequence[str]
 ) -> tuple[Result, Path]:
     """Build the config (rejecting bad settings before any work), run, print and write."""
+    user_sets = _parse_sets(sets)
     exercise = get_exercise(name)
     overrides: dict[str, str] = {k: str(v) for k, v in exercise.quick.items()} if quick else {}
-    overrides.update(_parse_sets(sets))
+    overrides.update(user_sets)
     if seed is not None:
         overrides["seed"] = str(seed)
     config = apply_overrides(exercise.config(), overrides)

@@ -1,0 +1,115 @@
+"""The exercise protocol: --set parsing, atomic writing, the command line."""
+
+import dataclasses
+import json
+from typing import Literal
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from labcoat.exercises import EXERCISES, Result, Table, apply_overrides, write_result
+from labcoat.exercises._framework import atomic_write_bytes
+from labcoat.exercises.cli import build_parser, main
+
+
+@dataclasses.dataclass(frozen=True)
+class Inner:
+    alpha: float = 0.5
+    """A probability."""
+
+    def __post_init__(self):
+        if not 0 <= self.alpha <= 1:
+            raise ValueError(f"alpha must be in [0, 1], got {self.alpha}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    seed: int = 0
+    gamma: float = 0.9
+    method: Literal["sarsa", "q"] = "q"
+    sizes: tuple[int, ...] = (1, 2)
+    verbose: bool = False
+    limit: int | None = None
+    env: Inner = Inner()
+
+
+def test_overrides_parse_every_field_type():
+    config = apply_overrides(
+        Config(),
+        {
+            "seed": "3",
+            "gamma": "0.5",
+            "method": "sarsa",
+            "sizes": "4,5,6",
+            "verbose": "yes",
+            "limit": "none",
+            "alpha": "0.25",
+        },
+    )
+    assert config == Config(3, 0.5, "sarsa", (4, 5, 6), True, None, Inner(0.25))
+    assert apply_overrides(Config(), {"env.alpha": "1"}).env.alpha == 1.0
+    assert apply_overrides(Config(), {"limit": "7"}).limit == 7
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("nope", "1", "nope is not a setting.*accepted keys: env.alpha, gamma"),
+        ("gamma", "high", "gamma: expected float"),
+        ("gamma", "nan", "finite"),
+        ("method", "td", "not one of sarsa, q"),
+        ("verbose", "maybe", "true or false"),
+        ("alpha", "2", r"alpha must be in \[0, 1\]"),
+    ],
+)
+def test_bad_overrides_name_the_key(key, value, message):
+    with pytest.raises(ValueError, match=message):
+        apply_overrides(Config(), {key: value})
+
+
+def test_write_result_writes_every_artefact(tmp_path):
+    figure = Figure()
+    figure.add_subplot().plot([0, 1], [1, 0])
+    result = Result(
+        tables={"summary": Table("Summary", ["a", "b"], [[1, 2.5], [3, np.float64(4.5)]])},
+        figures={"curve": figure},
+        data={"curve": {"x": np.arange(3), "y": np.array([0.5, 1.5, 2.5])}},
+        metrics={"best": np.float32(1.5), "nested": {"v": np.array([1.0, 2.0])}},
+    )
+    written = write_result(result, Config(), tmp_path)
+    names = sorted(p.name for p in written)
+    assert names == ["config.json", "curve.csv", "curve.png", "metrics.json", "summary.csv"]
+    assert (tmp_path / "curve.csv").read_text() == "x,y\n0,0.5\n1,1.5\n2,2.5\n"
+    assert json.loads((tmp_path / "metrics.json").read_text()) == {
+        "best": 1.5,
+        "nested": {"v": [1.0, 2.0]},
+    }
+    assert json.loads((tmp_path / "config.json").read_text())["env"] == {"alpha": 0.5}
+    assert (tmp_path / "curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list(tmp_path.glob(".*tmp"))
+
+
+def test_atomic_write_keeps_old_file_on_error(tmp_path):
+    path = tmp_path / "x.txt"
+    atomic_write_bytes(path, b"old")
+
+    class Boom(bytes):
+        pass
+
+    with pytest.raises(TypeError):
+        atomic_write_bytes(path, object())  # type: ignore[arg-type]
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["x.txt"]
+
+
+def test_parser_knows_every_exercise():
+    parser = build_parser()
+    for name in EXERCISES:
+        args = parser.parse_args(["run", name, "--quick", "--set", "seed=1"])
+        assert args.exercise == name and args.quick and args.set == ["seed=1"]
+
+
+def test_cli_rejects_malformed_set_before_work(capsys):
+    assert main(["run", "plant", "--set", "gamma"]) == 2
+    assert "key=value" in capsys.readouterr().out
