@@ -1,0 +1,541 @@
+"""Training loops as functions: ``fit``, its callbacks and a seeded weight initialization.
+
+``fit`` minimizes an empirical risk by mini-batch stochastic gradient descent (seed 000, §4.3:
+the cost of eq. 4.6 averaged over a batch, parameters moved against its gradient, eq. 4.12),
+with any ``torch.optim`` optimizer (Adam by default).
+
+Loss conventions (one argument, two clear forms):
+
+* a plain callable ``loss(outputs, targets) -> scalar`` for supervised learning: ``fit`` calls
+  ``outputs = model(inputs)`` on each batch ``(inputs, targets)``;
+* an :class:`Objective`, wrapping ``objective(model, batch) -> scalar``, for everything else
+  (a VAE's negative ELBO, an autoencoder's reconstruction error, a score-matching loss): the
+  objective runs the model itself. Wrap a function with ``Objective(fn)`` or decorate it with
+  ``@objective``.
+
+Either must return the *mean* over the batch; epoch losses are sample-weighted means of those.
+
+Nothing here touches a global random generator: shuffling uses a ``torch.Generator`` seeded
+from ``seed``, and :func:`init_parameters` draws initial weights from its own generator.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeAlias
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+__all__ = [
+    "Callback",
+    "EarlyStopping",
+    "History",
+    "Objective",
+    "fit",
+    "evaluate",
+    "init_parameters",
+    "objective",
+    "predict",
+]
+
+Batch: TypeAlias = Any
+"""One batch: a tensor, a tuple of tensors ``(inputs, targets, ...)`` or a Dataset's collation."""
+
+Data: TypeAlias = Tensor | np.ndarray | Sequence[Tensor | np.ndarray] | torch.utils.data.Dataset
+"""Training data: in-memory tensors/arrays (a single one or a tuple) or a ``torch`` Dataset."""
+
+Metric: TypeAlias = Callable[[Tensor, Tensor], float | Tensor]
+"""``metric(outputs, targets)`` evaluated at the end of each epoch (e.g. accuracy)."""
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A training objective that runs the model itself: ``function(model, batch) -> scalar``.
+
+    Use it for losses that are not a function of ``model(inputs)`` and targets alone, e.g. the
+    negative ELBO of a VAE (seed 000, eq. 5.17) which needs the encoder's mean and variance.
+
+    Attributes:
+        function: maps ``(model, batch)`` to the batch-mean loss (a 0-d tensor).
+    """
+
+    function: Callable[[nn.Module, Batch], Tensor]
+
+    def __call__(self, model: nn.Module, batch: Batch) -> Tensor:
+        """Evaluate the objective on one batch."""
+        return self.function(model, batch)
+
+
+def objective(function: Callable[[nn.Module, Batch], Tensor]) -> Objective:
+    """Decorator form of :class:`Objective`: ``@objective def elbo(model, batch): ...``."""
+    return Objective(function)
+
+
+@dataclass
+class History:
+    """What ``fit`` records, one entry per completed epoch.
+
+    Attributes:
+        train_loss: sample-weighted mean training loss of each epoch (taken while training,
+            i.e. with dropout active and the parameters moving during the epoch).
+        val_loss: mean validation loss after each epoch (empty without validation data).
+        metrics: ``"train_<name>"``/``"val_<name>"`` -> one value per epoch, for each metric
+            passed to ``fit`` (evaluated in eval mode at the end of the epoch).
+        epochs_run: how many epochs ran (fewer than requested if a callback stopped training).
+        stopped_early: whether a callback stopped training.
+        best_epoch: the epoch (0-based) restored by :class:`EarlyStopping`, else None.
+    """
+
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+    epochs_run: int = 0
+    stopped_early: bool = False
+    best_epoch: int | None = None
+
+    def monitored(self, name: str) -> list[float]:
+        """The per-epoch series named ``name``: "train_loss", "val_loss" or a metric key."""
+        if name == "train_loss":
+            return self.train_loss
+        if name == "val_loss":
+            return self.val_loss
+        if name in self.metrics:
+            return self.metrics[name]
+        known = ["train_loss", "val_loss", *self.metrics]
+        raise ValueError(f"monitor {name!r} is not recorded; recorded: {known}")
+
+
+class Callback(Protocol):
+    """What ``fit`` calls around training (every method is optional).
+
+    ``on_epoch_end`` returns False to stop training (Stable-Baselines3's convention); returning
+    None or True continues.
+    """
+
+    def on_train_begin(self, model: nn.Module, history: History) -> None:
+        """Called once before the first epoch."""
+
+    def on_epoch_end(self, epoch: int, model: nn.Module, history: History) -> bool | None:
+        """Called after each epoch, once ``history`` holds its losses and metrics."""
+
+    def on_train_end(self, model: nn.Module, history: History) -> None:
+        """Called once after the last epoch (also after an early stop)."""
+
+
+class EarlyStopping:
+    """Stop when the monitored loss has not improved for ``patience`` epochs.
+
+    An epoch improves on the best value so far if ``value < best - min_delta``. With
+    ``restore_best`` the parameters (and buffers) of the best epoch are loaded back into the
+    model at the end of training and ``history.best_epoch`` names it.
+
+    Args:
+        patience: epochs without improvement tolerated before stopping (>= 1).
+        min_delta: smallest decrease that counts as an improvement (>= 0).
+        restore_best: load the best epoch's state at the end of training.
+        monitor: the series watched: "val_loss" (default; falls back to "train_loss" when
+            ``fit`` has no validation data) or any key of ``History.metrics`` that should
+            decrease.
+    """
+
+    def __init__(
+        self,
+        patience: int,
+        min_delta: float = 0.0,
+        restore_best: bool = True,
+        monitor: str = "val_loss",
+    ) -> None:
+        if not isinstance(patience, int) or patience < 1:
+            raise ValueError(f"patience must be an integer >= 1, got {patience!r}")
+        if not min_delta >= 0.0:
+            raise ValueError(f"min_delta must be >= 0, got {min_delta!r}")
+        self.patience = patience
+        self.min_delta = float(min_delta)
+        self.restore_best = restore_best
+        self.monitor = monitor
+        self.best = math.inf
+        self.best_epoch: int | None = None
+        self.best_state: dict[str, Tensor] | None = None
+        self.wait = 0
+
+    def on_train_begin(self, model: nn.Module, history: History) -> None:
+        """Reset the counters (the same instance may serve several fits)."""
+        self.best, self.best_epoch, self.best_state, self.wait = math.inf, None, None, 0
+
+    def on_epoch_end(self, epoch: int, model: nn.Module, history: History) -> bool:
+        """Track the best value; return False once ``patience`` epochs passed without gain."""
+        name = self.monitor
+        if name == "val_loss" and not history.val_loss:
+            name = "train_loss"
+        value = history.monitored(name)[-1]
+        if value < self.best - self.min_delta:
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best:
+                self.best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            return True
+        self.wait += 1
+        return self.wait < self.patience
+
+    def on_train_end(self, model: nn.Module, history: History) -> None:
+        """Load the best epoch's parameters back (with ``restore_best``)."""
+        if self.restore_best and self.best_state is not None:
+            model.load_state_dict(self.best_state)
+            history.best_epoch = self.best_epoch
+
+
+# ---------------------------------------------------------------- data handling
+
+
+def _model_dtype(model: nn.Module) -> torch.dtype:
+    parameter = next(model.parameters(), None)
+    return parameter.dtype if parameter is not None else torch.get_default_dtype()
+
+
+def _as_tensor(array: Tensor | np.ndarray, dtype: torch.dtype) -> Tensor:
+    tensor = torch.as_tensor(array)
+    return tensor.to(dtype) if tensor.is_floating_point() else tensor
+
+
+def _tensors(data: Any, dtype: torch.dtype, argument: str) -> tuple[Tensor, ...] | None:
+    """In-memory data as a tuple of tensors of equal length; None for a Dataset."""
+    if isinstance(data, Tensor | np.ndarray):
+        data = (data,)
+    if isinstance(data, tuple | list):
+        if not data:
+            raise ValueError(f"{argument} must hold at least one tensor, got an empty sequence")
+        tensors = tuple(_as_tensor(a, dtype) for a in data)
+        lengths = {len(t) for t in tensors}
+        if len(lengths) != 1 or 0 in lengths:
+            raise ValueError(f"{argument}: tensors must share a non-zero length, got {lengths}")
+        return tensors
+    if isinstance(data, torch.utils.data.Dataset):
+        return None
+    raise TypeError(
+        f"{argument} must be a tensor, an array, a tuple of them or a torch Dataset, "
+        f"got {type(data).__name__}"
+    )
+
+
+def _batches(
+    data: Any,
+    tensors: tuple[Tensor, ...] | None,
+    batch_size: int,
+    generator: torch.Generator | None,
+    single: bool,
+) -> Iterator[tuple[Batch, int]]:
+    """Yield ``(batch, size)``; shuffled with ``generator`` (None: in order)."""
+    if tensors is None:
+        loader = torch.utils.data.DataLoader(
+            data, batch_size=batch_size, shuffle=generator is not None, generator=generator
+        )
+        for batch in loader:
+            first = batch[0] if isinstance(batch, list | tuple) else batch
+            yield batch, len(first)
+        return
+    n = len(tensors[0])
+    order = torch.randperm(n, generator=generator) if generator is not None else None
+    for start in range(0, n, batch_size):
+        if order is None:
+            parts = tuple(t[start : start + batch_size] for t in tensors)
+        else:
+            index = order[start : start + batch_size]
+            parts = tuple(t[index] for t in tensors)
+        yield (parts[0] if single else parts), len(parts[0])
+
+
+def _batch_loss(model: nn.Module, batch: Batch, loss: Callable[..., Tensor]) -> Tensor:
+    if isinstance(loss, Objective):
+        return loss(model, batch)
+    if not isinstance(batch, tuple | list) or len(batch) < 2:
+        raise ValueError(
+            "a loss(outputs, targets) needs batches (inputs, targets); "
+            "wrap a loss of (model, batch) in Objective(...)"
+        )
+    return loss(model(batch[0]), batch[1])
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+def predict(model: nn.Module, inputs: Tensor | np.ndarray, batch_size: int = 1024) -> Tensor:
+    """``model(inputs)`` in eval mode without gradients, in chunks of ``batch_size``.
+
+    The model's train/eval mode is restored afterwards.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    x = _as_tensor(inputs, _model_dtype(model))
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            return torch.cat([model(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
+    finally:
+        model.train(was_training)
+
+
+def evaluate(
+    model: nn.Module,
+    data: Data,
+    *,
+    loss: Callable[..., Tensor],
+    batch_size: int = 1024,
+) -> float:
+    """Mean loss over ``data`` (sample-weighted batch means) in eval mode, without gradients."""
+    tensors = _tensors(data, _model_dtype(model), "data")
+    single = tensors is not None and len(tensors) == 1
+    was_training = model.training
+    model.eval()
+    total, count = torch.zeros(()), 0
+    try:
+        with torch.no_grad():
+            for batch, size in _batches(data, tensors, batch_size, None, single):
+                total = total + _batch_loss(model, batch, loss).detach().double() * size
+                count += size
+    finally:
+        model.train(was_training)
+    return float(total) / count
+
+
+def _metric_values(
+    model: nn.Module, tensors: tuple[Tensor, ...] | None, metrics: Mapping[str, Metric]
+) -> dict[str, float]:
+    if tensors is None or len(tensors) < 2:
+        raise ValueError("metrics need in-memory data (inputs, targets)")
+    outputs = predict(model, tensors[0])
+    return {name: float(metric(outputs, tensors[1])) for name, metric in metrics.items()}
+
+
+# ---------------------------------------------------------------- the loop
+
+
+def _make_optimizer(
+    model: nn.Module, optimizer: Any, learning_rate: float
+) -> torch.optim.Optimizer:
+    if optimizer is None:
+        return torch.optim.Adam(model.parameters(), lr=learning_rate)
+    if isinstance(optimizer, torch.optim.Optimizer):
+        return optimizer
+    if callable(optimizer):
+        return optimizer(model.parameters(), lr=learning_rate)
+    raise TypeError(
+        "optimizer must be None, a torch.optim.Optimizer or a factory "
+        f"(parameters, lr=...) -> Optimizer, got {type(optimizer).__name__}"
+    )
+
+
+def _check_fit_arguments(
+    epochs: int, batch_size: int, learning_rate: float, max_grad_norm: float | None
+) -> None:
+    if not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+    if not learning_rate > 0.0:
+        raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}")
+    if max_grad_norm is not None and not max_grad_norm > 0.0:
+        raise ValueError(f"max_grad_norm must be > 0 or None, got {max_grad_norm!r}")
+
+
+def _epochs(epochs: int, progress_bar: bool) -> Iterator[int]:
+    if not progress_bar:
+        yield from range(epochs)
+        return
+    from rich.progress import track
+
+    yield from track(range(epochs), description="training", transient=True)
+
+
+def _train_epoch(
+    model: nn.Module,
+    batches: Iterator[tuple[Batch, int]],
+    loss: Callable[..., Tensor],
+    optimizer: torch.optim.Optimizer,
+    max_grad_norm: float | None,
+) -> float:
+    """One pass of mini-batch gradient descent; one host sync for the epoch's mean loss."""
+    parameters = [p for p in model.parameters() if p.requires_grad]
+    total, count = None, 0
+    for batch, size in batches:
+        optimizer.zero_grad(set_to_none=True)
+        value = _batch_loss(model, batch, loss)
+        value.backward()
+        if max_grad_norm is not None:
+            nn.utils.clip_grad_norm_(parameters, max_grad_norm)
+        optimizer.step()
+        weighted = value.detach() * size
+        total = weighted if total is None else total + weighted
+        count += size
+    return float(total) / count  # type: ignore[arg-type]
+
+
+def fit(
+    model: nn.Module,
+    train_data: Data,
+    *,
+    loss: Callable[..., Tensor],
+    optimizer: torch.optim.Optimizer | Callable[..., torch.optim.Optimizer] | None = None,
+    learning_rate: float = 1e-3,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    validation_data: Data | None = None,
+    callbacks: Sequence[Callback] = (),
+    progress_bar: bool = False,
+    metrics: Mapping[str, Metric] | None = None,
+    max_grad_norm: float | None = None,
+) -> History:
+    """Train ``model`` by mini-batch gradient descent on ``loss`` (seed 000, §4.3, eq. 4.12).
+
+    Each epoch visits the training data once in an order drawn by a ``torch.Generator``
+    seeded with ``seed`` (so the same seed, model state and data give identical numbers), in
+    batches of ``batch_size``; each batch takes one optimizer step on its mean loss.
+
+    Args:
+        model: the network; trained in place (left in train mode).
+        train_data: a tensor/array, a tuple of them ``(inputs, targets, ...)`` (indexed with a
+            permutation, no DataLoader overhead) or a torch Dataset (a DataLoader with the
+            seeded generator). Floating arrays are cast to the model's dtype.
+        loss: ``loss(outputs, targets)`` for supervised data (``outputs = model(inputs)``), or
+            an :class:`Objective` ``(model, batch)`` whose batch is what ``train_data`` yields
+            (a single tensor if ``train_data`` is one tensor, else a tuple).
+        optimizer: None (Adam with ``learning_rate``), an optimizer over the model's
+            parameters, or a factory called as ``optimizer(model.parameters(), lr=...)``
+            such as ``torch.optim.SGD``.
+        learning_rate: step size for a default or factory-made optimizer (> 0).
+        epochs: maximum number of passes over the data (>= 1).
+        batch_size: samples per gradient step (>= 1; the last batch may be smaller).
+        seed: seeds the shuffling generator.
+        validation_data: evaluated after each epoch (eval mode, no gradients) into
+            ``history.val_loss``.
+        callbacks: objects with ``on_train_begin``/``on_epoch_end``/``on_train_end``, e.g.
+            :class:`EarlyStopping`; ``on_epoch_end`` returning False stops training.
+        progress_bar: show a rich progress bar over epochs.
+        metrics: name -> ``metric(outputs, targets)``, evaluated after each epoch on the
+            training data and the validation data (``"train_<name>"``, ``"val_<name>"``).
+        max_grad_norm: if set, clip the global gradient norm ``||g||_2`` of all parameters to
+            at most this value before each step (useful for RNNs, §4.5).
+
+    Returns:
+        The :class:`History` of per-epoch losses and metrics.
+
+    Raises:
+        ValueError: for a non-positive ``epochs``, ``batch_size``, ``learning_rate`` or
+            ``max_grad_norm``, or mismatched data lengths.
+        TypeError: for data or an optimizer of an unsupported type.
+    """
+    _check_fit_arguments(epochs, batch_size, learning_rate, max_grad_norm)
+    dtype = _model_dtype(model)
+    train = _tensors(train_data, dtype, "train_data")
+    valid = None if validation_data is None else _tensors(validation_data, dtype, "validation_data")
+    opt = _make_optimizer(model, optimizer, learning_rate)
+    generator = torch.Generator().manual_seed(seed)
+    single = train is not None and len(train) == 1
+    history = History()
+    model.train()
+    for callback in callbacks:
+        getattr(callback, "on_train_begin", lambda *a: None)(model, history)
+    for epoch in _epochs(epochs, progress_bar):
+        batches = _batches(train_data, train, batch_size, generator, single)
+        history.train_loss.append(_train_epoch(model, batches, loss, opt, max_grad_norm))
+        if validation_data is not None:
+            source = valid if valid is not None else validation_data
+            history.val_loss.append(evaluate(model, source, loss=loss, batch_size=1024))
+        _record_metrics(model, history, metrics, train, valid)
+        history.epochs_run = epoch + 1
+        if not _epoch_end(callbacks, epoch, model, history):
+            history.stopped_early = True
+            break
+    for callback in callbacks:
+        getattr(callback, "on_train_end", lambda *a: None)(model, history)
+    model.train()
+    return history
+
+
+def _record_metrics(
+    model: nn.Module,
+    history: History,
+    metrics: Mapping[str, Metric] | None,
+    train: tuple[Tensor, ...] | None,
+    valid: tuple[Tensor, ...] | None,
+) -> None:
+    if not metrics:
+        return
+    sources = {"train": train} if valid is None else {"train": train, "val": valid}
+    for prefix, tensors in sources.items():
+        for name, value in _metric_values(model, tensors, metrics).items():
+            history.metrics.setdefault(f"{prefix}_{name}", []).append(value)
+
+
+def _epoch_end(
+    callbacks: Sequence[Callback], epoch: int, model: nn.Module, history: History
+) -> bool:
+    """Run every callback (all of them, even after one asks to stop); False means stop."""
+    keep_going = True
+    for callback in callbacks:
+        hook = getattr(callback, "on_epoch_end", None)
+        if hook is not None and hook(epoch, model, history) is False:
+            keep_going = False
+    return keep_going
+
+
+# ---------------------------------------------------------------- initialization
+
+
+def init_parameters(model: nn.Module, seed: int | torch.Generator) -> nn.Module:
+    """Re-draw every parameter of ``model`` from its own generator (PyTorch's default scheme).
+
+    Weights of linear and convolutional layers and their biases are drawn from
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (what ``nn.Linear``/``nn.Conv*d`` draw by default:
+    Kaiming-uniform with a = sqrt(5)); recurrent layers (RNN, LSTM, GRU) from
+    U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)); embeddings from N(0, 1); normalization layers
+    are reset to weight 1, bias 0. Use it so that the same seed always builds the same network.
+
+    Args:
+        model: the module to initialize (in place; also returned).
+        seed: an integer seed or a ``torch.Generator``.
+
+    Raises:
+        TypeError: for a module with parameters of a kind not listed above.
+    """
+    generator = seed if isinstance(seed, torch.Generator) else torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for module in model.modules():
+            _init_module(module, generator)
+    return model
+
+
+_NORMS = (nn.modules.batchnorm._NormBase, nn.LayerNorm, nn.GroupNorm)
+
+
+def _uniform_(tensor: Tensor, bound: float, generator: torch.Generator) -> None:
+    tensor.uniform_(-bound, bound, generator=generator)
+
+
+def _init_module(module: nn.Module, generator: torch.Generator) -> None:
+    own = list(module.named_parameters(recurse=False))
+    if not own:
+        return
+    if isinstance(module, nn.RNNBase):
+        for _, parameter in own:
+            _uniform_(parameter, 1.0 / math.sqrt(module.hidden_size), generator)
+    elif isinstance(module, nn.Linear | nn.modules.conv._ConvNd):
+        fan_in, _ = nn.init._calculate_fan_in_and_fan_out(module.weight)
+        bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        for _, parameter in own:
+            _uniform_(parameter, bound, generator)
+    elif isinstance(module, nn.Embedding):
+        module.weight.normal_(0.0, 1.0, generator=generator)
+    elif isinstance(module, _NORMS):
+        module.reset_parameters()
+    elif hasattr(module, "init_parameters"):
+        module.init_parameters(generator)  # type: ignore[operator]
+    else:
+        raise TypeError(
+            f"init_parameters does not know how to initialize {type(module).__name__}; give it "
+            "a method init_parameters(generator) or build it from Linear/Conv/RNN/Embedding"
+        )
