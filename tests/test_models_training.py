@@ -32,8 +32,15 @@ def _linear(seed: int = 0) -> nn.Module:
 def test_fit_recovers_least_squares_solution():
     x, y, _ = _regression()
     model = _linear()
-    history = fit(model, (x, y), loss=nn.functional.mse_loss, learning_rate=0.05, epochs=60,
-                  batch_size=32, seed=1)
+    history = fit(
+        model,
+        (x, y),
+        loss=nn.functional.mse_loss,
+        learning_rate=0.05,
+        epochs=60,
+        batch_size=32,
+        seed=1,
+    )
     design = np.hstack([x.numpy(), np.ones((len(x), 1))])
     exact, *_ = np.linalg.lstsq(design, y.numpy()[:, 0], rcond=None)
     fitted = np.append(model.weight.detach().numpy()[0], model.bias.item())
@@ -48,8 +55,15 @@ def test_fit_is_deterministic_for_a_seed_and_differs_across_seeds():
     def run(seed: int) -> tuple[list[float], torch.Tensor]:
         model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
         init_parameters(model, 5)
-        history = fit(model, (x, y), loss=nn.functional.mse_loss, epochs=3, batch_size=16,
-                      seed=seed, validation_data=(x[:50], y[:50]))
+        history = fit(
+            model,
+            (x, y),
+            loss=nn.functional.mse_loss,
+            epochs=3,
+            batch_size=16,
+            seed=seed,
+            validation_data=(x[:50], y[:50]),
+        )
         return history.train_loss + history.val_loss, model[0].weight.detach().clone()
 
     a, b, c = run(3), run(3), run(4)
@@ -90,8 +104,16 @@ def test_objective_form_and_single_tensor_data():
         return ((net(batch) - batch) ** 2).mean()
 
     assert isinstance(reconstruction, Objective)
-    history = fit(model, x, loss=reconstruction, epochs=40, batch_size=50, seed=0,
-                  learning_rate=1e-2, validation_data=x)
+    history = fit(
+        model,
+        x,
+        loss=reconstruction,
+        epochs=40,
+        batch_size=50,
+        seed=0,
+        learning_rate=1e-2,
+        validation_data=x,
+    )
     # a rank-2 linear autoencoder reaches PCA's error: the smallest eigenvalue's share
     centred = x - x.mean(0)
     eigenvalues = torch.linalg.eigvalsh(centred.T @ centred / len(x))
@@ -113,9 +135,17 @@ def test_early_stopping_stops_and_restores_best():
             states.append({k: v.clone() for k, v in model.state_dict().items()})
 
     stopper = EarlyStopping(patience=3)
-    history = fit(model, (x, y), loss=nn.functional.mse_loss, epochs=200, batch_size=10,
-                  seed=0, validation_data=(x, noise), callbacks=[Snapshot(), stopper],
-                  learning_rate=1e-2)
+    history = fit(
+        model,
+        (x, y),
+        loss=nn.functional.mse_loss,
+        epochs=200,
+        batch_size=10,
+        seed=0,
+        validation_data=(x, noise),
+        callbacks=[Snapshot(), stopper],
+        learning_rate=1e-2,
+    )
     assert history.stopped_early and history.epochs_run < 200
     best = int(np.argmin(history.val_loss))
     assert history.best_epoch == best == history.epochs_run - 4
@@ -147,8 +177,17 @@ def test_gradient_clipping_bounds_the_norm():
     for clip in (None, 0.5):
         norms.clear()
         model = _linear()
-        fit(model, (x, y), loss=nn.functional.mse_loss, optimizer=Recording, learning_rate=1e-4,
-            epochs=1, batch_size=20, seed=0, max_grad_norm=clip)
+        fit(
+            model,
+            (x, y),
+            loss=nn.functional.mse_loss,
+            optimizer=Recording,
+            learning_rate=1e-4,
+            epochs=1,
+            batch_size=20,
+            seed=0,
+            max_grad_norm=clip,
+        )
         if clip is None:
             assert max(norms) > 100
         else:
@@ -163,13 +202,22 @@ def test_metrics_are_recorded_per_epoch():
     def accuracy(outputs, targets):
         return (outputs.argmax(1) == targets).float().mean()
 
-    history = fit(model, (x, sign), loss=nn.functional.cross_entropy, epochs=4, batch_size=32,
-                  seed=0, learning_rate=0.05, metrics={"accuracy": accuracy},
-                  validation_data=(x[:40], sign[:40]))
+    history = fit(
+        model,
+        (x, sign),
+        loss=nn.functional.cross_entropy,
+        epochs=4,
+        batch_size=32,
+        seed=0,
+        learning_rate=0.05,
+        metrics={"accuracy": accuracy},
+        validation_data=(x[:40], sign[:40]),
+    )
     assert set(history.metrics) == {"train_accuracy", "val_accuracy"}
     assert len(history.metrics["val_accuracy"]) == 4
     predicted = predict(model, x).argmax(1)
-    assert history.metrics["train_accuracy"][-1] == pytest.approx((predicted == sign).float().mean())
+    expected = (predicted == sign).float().mean().item()
+    assert history.metrics["train_accuracy"][-1] == pytest.approx(expected)
     assert history.metrics["train_accuracy"][-1] > 0.9
 
 
@@ -177,8 +225,16 @@ def test_dataset_input_matches_tensor_semantics():
     x, y, _ = _regression(64)
     dataset = torch.utils.data.TensorDataset(x, y)
     model = _linear()
-    history = fit(model, dataset, loss=nn.functional.mse_loss, epochs=30, batch_size=8, seed=0,
-                  learning_rate=0.05, validation_data=dataset)
+    history = fit(
+        model,
+        dataset,
+        loss=nn.functional.mse_loss,
+        epochs=30,
+        batch_size=8,
+        seed=0,
+        learning_rate=0.05,
+        validation_data=dataset,
+    )
     assert isinstance(history, History)
     assert history.val_loss[-1] == pytest.approx(
         evaluate(model, (x, y), loss=nn.functional.mse_loss), rel=1e-5
@@ -189,8 +245,14 @@ def test_dataset_input_matches_tensor_semantics():
 def test_numpy_arrays_are_cast_to_model_dtype():
     x, y, _ = _regression()
     model = _linear().double()
-    history = fit(model, (x.numpy().astype(np.float32), y.numpy()), loss=nn.functional.mse_loss,
-                  epochs=2, batch_size=50, seed=0)
+    history = fit(
+        model,
+        (x.numpy().astype(np.float32), y.numpy()),
+        loss=nn.functional.mse_loss,
+        epochs=2,
+        batch_size=50,
+        seed=0,
+    )
     assert np.isfinite(history.train_loss).all()
 
 
@@ -214,5 +276,11 @@ def test_bad_data_types_raise():
     with pytest.raises(TypeError, match="train_data"):
         fit(_linear(), "data", loss=nn.functional.mse_loss, epochs=1, batch_size=4, seed=0)
     with pytest.raises(ValueError, match="train_data"):
-        fit(_linear(), (torch.zeros(3, 3), torch.zeros(4, 1)), loss=nn.functional.mse_loss,
-            epochs=1, batch_size=4, seed=0)
+        fit(
+            _linear(),
+            (torch.zeros(3, 3), torch.zeros(4, 1)),
+            loss=nn.functional.mse_loss,
+            epochs=1,
+            batch_size=4,
+            seed=0,
+        )
