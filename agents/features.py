@@ -1,0 +1,363 @@
+"""Feature maps for linear function approximation: x(s), so that v̂(s, w) = wᵀ x(s).
+
+Every feature map is a callable ``observation -> 1-D float array`` of length ``n_features``;
+given a batch (one more leading axis than a single observation) it returns a
+``(batch, n_features)`` array. Constructors take the observation space, from which the bounds
+used for scaling are read (Sutton & Barto, *Reinforcement Learning*, 2nd ed., chapter 9).
+
+With a linear approximator the gradient in the semi-gradient update (eq. 7.25 of the notes) is
+the feature vector itself: ∇v̂(s, w) = x(s).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+from gymnasium import spaces
+
+__all__ = [
+    "Features",
+    "Fourier",
+    "OneHot",
+    "Polynomial",
+    "StateAggregation",
+    "TileCoding",
+]
+
+_MAX_DENSE_FEATURES = 10_000_000
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing multiplier (2^64 / golden ratio)
+
+
+@runtime_checkable
+class Features(Protocol):
+    """What the semi-gradient agents need of a feature map: x(s) and its length."""
+
+    n_features: int
+
+    def __call__(self, observation: np.ndarray | int | float) -> np.ndarray:
+        """Return x(s) (shape ``(n_features,)``) or a batch of them (``(batch, n_features)``)."""
+        ...
+
+
+class _FeatureMap:
+    """Shared batching: subclasses implement ``_batch`` on a ``(batch, *obs_shape)`` array."""
+
+    n_features: int
+    observation_space: spaces.Space
+
+    def __call__(self, observation: np.ndarray | int | float) -> np.ndarray:
+        """Return x(s) for one observation, or the rows x(s_b) for a batch of observations."""
+        obs = np.asarray(observation)
+        single_ndim = len(self.observation_space.shape or ())
+        if obs.ndim == single_ndim:
+            return self._batch(obs[None])[0]
+        if obs.ndim == single_ndim + 1:
+            return self._batch(obs)
+        raise ValueError(
+            f"observation has shape {obs.shape}; expected {self.observation_space.shape} "
+            f"or a batch of shape (batch, *{self.observation_space.shape})"
+        )
+
+    def _batch(self, obs: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise TypeError(f"{type(self).__name__} does not define _batch")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(n_features={self.n_features})"
+
+
+def _discrete_states(space: spaces.Space, name: str) -> spaces.Discrete:
+    if not isinstance(space, spaces.Discrete):
+        raise TypeError(
+            f"{name} needs a Discrete observation space, got {space}; for Box observations "
+            "use TileCoding, Fourier or Polynomial"
+        )
+    return space
+
+
+def _state_index(space: spaces.Discrete, obs: np.ndarray) -> np.ndarray:
+    index = np.asarray(obs, dtype=np.int64) - int(space.start)
+    if np.any(index < 0) or np.any(index >= space.n):
+        raise ValueError(
+            f"observation must lie in [{space.start}, {space.start + space.n - 1}], got {obs}"
+        )
+    return index
+
+
+def _bounds(
+    space: spaces.Space, low: Sequence[float] | None, high: Sequence[float] | None, name: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Finite per-dimension bounds of a Box (or Discrete, as one dimension) space."""
+    if isinstance(space, spaces.Discrete):
+        space_low = np.array([space.start], dtype=float)
+        space_high = np.array([space.start + space.n - 1], dtype=float)
+    elif isinstance(space, spaces.Box) and len(space.shape) <= 1:
+        space_low = np.atleast_1d(space.low).astype(float)
+        space_high = np.atleast_1d(space.high).astype(float)
+    else:
+        raise TypeError(f"{name} needs a 1-D Box or a Discrete observation space, got {space}")
+    lo = space_low if low is None else np.broadcast_to(np.asarray(low, float), space_low.shape)
+    hi = space_high if high is None else np.broadcast_to(np.asarray(high, float), space_low.shape)
+    if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
+        raise ValueError(
+            f"{name}: the observation space has infinite bounds (low={lo}, high={hi}); "
+            "pass finite low= and high= for every dimension"
+        )
+    if np.any(hi <= lo):
+        raise ValueError(f"{name}: need high > low in every dimension, got low={lo}, high={hi}")
+    return lo.copy(), hi.copy()
+
+
+def _unit_cube(obs: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Observations scaled to [0, 1] per dimension (clipped), shape ``(batch, k)``."""
+    s = np.asarray(obs, dtype=float).reshape(len(obs), -1)
+    return np.clip((s - low) / (high - low), 0.0, 1.0)
+
+
+def _check_order(value: int, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+    return int(value)
+
+
+class OneHot(_FeatureMap):
+    """One-hot (tabular) features of a Discrete space: x_i(s) = 1 if i = s else 0.
+
+    With these features, linear semi-gradient TD (eq. 7.25) is exactly tabular TD(0)
+    (eq. 7.21): the update w ← w + α δ x(s) changes the single weight w_s = v̂(s).
+
+    Args:
+        observation_space: a ``Discrete(n, start)`` space; ``n_features = n``.
+    """
+
+    def __init__(self, observation_space: spaces.Space) -> None:
+        self._states = _discrete_states(observation_space, "OneHot")
+        self.observation_space = self._states
+        self.n_features = int(self._states.n)
+
+    def _batch(self, obs: np.ndarray) -> np.ndarray:
+        x = np.zeros((len(obs), self.n_features))
+        x[np.arange(len(obs)), _state_index(self._states, obs)] = 1.0
+        return x
+
+
+class StateAggregation(_FeatureMap):
+    """State aggregation (Sutton & Barto §9.3): one indicator feature per group of states.
+
+    The states ``first, …, last`` of a Discrete space are split into ``n_groups`` contiguous
+    groups of (nearly) equal size; x_g(s) = 1 if s belongs to group g. States outside
+    ``[first, last]`` (e.g. the terminal states of a random walk) get the zero vector, so
+    v̂(s) = 0 there. Every state of a group shares one value, the group's weight.
+
+    Args:
+        observation_space: a ``Discrete`` space.
+        n_groups: number of groups, 1 ≤ n_groups ≤ last − first + 1.
+        first: first aggregated state (default: the first state of the space).
+        last: last aggregated state, inclusive (default: the last state of the space).
+
+    Example:
+        The 1000-state random walk of S&B Example 9.1 (states 1…1000, terminals 0 and 1001)
+        in 10 groups of 100: ``StateAggregation(space, n_groups=10, first=1, last=1000)``.
+    """
+
+    def __init__(
+        self,
+        observation_space: spaces.Space,
+        n_groups: int,
+        *,
+        first: int | None = None,
+        last: int | None = None,
+    ) -> None:
+        space = _discrete_states(observation_space, "StateAggregation")
+        lo, hi = int(space.start), int(space.start + space.n - 1)
+        first = lo if first is None else int(first)
+        last = hi if last is None else int(last)
+        if not lo <= first <= last <= hi:
+            raise ValueError(f"need {lo} <= first <= last <= {hi}, got first={first}, last={last}")
+        n_states = last - first + 1
+        if isinstance(n_groups, bool) or not 1 <= int(n_groups) <= n_states:
+            raise ValueError(f"n_groups must be an integer in [1, {n_states}], got {n_groups!r}")
+        self._states = space
+        self.observation_space = space
+        self.n_features = int(n_groups)
+        self.first, self.last = first, last
+        group = np.full(space.n, -1, dtype=np.int64)
+        for g, block in enumerate(np.array_split(np.arange(first, last + 1) - lo, n_groups)):
+            group[block] = g
+        self.group = group
+        """Group index of every state (index ``s − start``); −1 outside ``[first, last]``."""
+
+    def _batch(self, obs: np.ndarray) -> np.ndarray:
+        g = self.group[_state_index(self._states, obs)]
+        x = np.zeros((len(obs), self.n_features))
+        inside = g >= 0
+        x[np.flatnonzero(inside), g[inside]] = 1.0
+        return x
+
+
+class Polynomial(_FeatureMap):
+    """Polynomial features (Sutton & Barto eq. 9.17): x_i(s) = ∏_j s_j^{c_ij}, c_ij ∈ {0,…,n}.
+
+    Each observation dimension is first scaled to s_j ∈ [0, 1] with the space's bounds (clipped),
+    then every product of powers up to ``degree`` in each dimension is a feature:
+    ``n_features = (degree + 1)^k`` for a k-dimensional observation. The exponent vectors
+    c_i are the rows of ``exponents`` (c_0 = 0 gives the constant feature 1).
+
+    Args:
+        observation_space: a 1-D ``Box`` or a ``Discrete`` space (treated as one dimension).
+        degree: the largest power n ≥ 0 of each dimension.
+        low: finite lower bounds replacing the space's (required where they are infinite).
+        high: finite upper bounds replacing the space's.
+    """
+
+    def __init__(
+        self,
+        observation_space: spaces.Space,
+        degree: int,
+        *,
+        low: Sequence[float] | None = None,
+        high: Sequence[float] | None = None,
+    ) -> None:
+        self.observation_space = observation_space
+        self.low, self.high = _bounds(observation_space, low, high, "Polynomial")
+        self.degree = _check_order(degree, "degree")
+        self.exponents = _exponent_grid(self.degree, len(self.low), "Polynomial")
+        self.n_features = len(self.exponents)
+
+    def _batch(self, obs: np.ndarray) -> np.ndarray:
+        s = _unit_cube(obs, self.low, self.high)  # (batch, k)
+        return np.prod(s[:, None, :] ** self.exponents[None], axis=-1)  # (batch, n_features)
+
+
+class Fourier(_FeatureMap):
+    """Fourier cosine features (Sutton & Barto §9.5.2, eq. 9.18): x_i(s) = cos(π sᵀc^i).
+
+    Each observation dimension is scaled to s_j ∈ [0, 1] with the space's bounds (clipped); the
+    coefficient vectors c^i ∈ {0,…,n}^k (rows of ``coefficients``) give
+    ``n_features = (order + 1)^k`` features. S&B suggest the per-feature step size
+    α_i = α / ‖c^i‖ (α for c^i = 0), available as ``step_size_scale``.
+
+    Args:
+        observation_space: a 1-D ``Box`` or a ``Discrete`` space (treated as one dimension).
+        order: the largest integer frequency n ≥ 0 in each dimension.
+        low: finite lower bounds replacing the space's (required where they are infinite).
+        high: finite upper bounds replacing the space's.
+    """
+
+    def __init__(
+        self,
+        observation_space: spaces.Space,
+        order: int,
+        *,
+        low: Sequence[float] | None = None,
+        high: Sequence[float] | None = None,
+    ) -> None:
+        self.observation_space = observation_space
+        self.low, self.high = _bounds(observation_space, low, high, "Fourier")
+        self.order = _check_order(order, "order")
+        self.coefficients = _exponent_grid(self.order, len(self.low), "Fourier")
+        self.n_features = len(self.coefficients)
+        norms = np.linalg.norm(self.coefficients, axis=1)
+        self.step_size_scale = 1.0 / np.maximum(norms, 1.0)
+        """1/‖c^i‖ per feature (1 for the constant feature), S&B's step-size suggestion."""
+
+    def _batch(self, obs: np.ndarray) -> np.ndarray:
+        s = _unit_cube(obs, self.low, self.high)  # (batch, k)
+        return np.cos(np.pi * s @ self.coefficients.T)  # (batch, n_features)
+
+
+def _exponent_grid(order: int, k: int, name: str) -> np.ndarray:
+    """All vectors c ∈ {0,…,order}^k in lexicographic order, shape ((order+1)^k, k)."""
+    if (order + 1) ** k > _MAX_DENSE_FEATURES:
+        raise ValueError(f"{name}: (order + 1)^k = {(order + 1) ** k} features is too many")
+    return np.array(list(itertools.product(range(order + 1), repeat=k)), dtype=float)
+
+
+class TileCoding(_FeatureMap):
+    """Tile coding with offset tilings (Sutton & Barto §9.5.4): binary features, one per tile.
+
+    Each dimension j is scaled to tile units u_j = tiles_j (s_j − low_j)/(high_j − low_j) ∈
+    [0, tiles_j] (clipped). Tiling t ∈ {0,…,T−1} is displaced by the asymmetric offset
+    o_tj = frac(t (2j + 1) / T) tile widths (S&B's displacement vector (1, 3, 5, …), as in
+    Sutton's ``tiles3``), and the active tile of tiling t has integer coordinates
+    ⌊u_j + o_tj⌋ ∈ {0,…,tiles_j}: every tiling has ∏_j (tiles_j + 1) tiles covering the
+    space, and exactly T features are 1 for each observation.
+
+    Without hashing, tile (t, c) has index t ∏_j (tiles_j + 1) + ravel(c). With ``hash_size``
+    the index is a deterministic hash of (t, c) modulo ``hash_size`` (collisions share weights).
+
+    Args:
+        observation_space: a 1-D ``Box`` or a ``Discrete`` space (treated as one dimension).
+        n_tilings: number of tilings T ≥ 1 (S&B suggest a power of 2, at least 4k).
+        tiles_per_dim: tiles per dimension in one tiling, an int or one int per dimension ≥ 1.
+        hash_size: if given, hash tiles into this many features.
+        low: finite lower bounds replacing the space's (required where they are infinite).
+        high: finite upper bounds replacing the space's.
+    """
+
+    def __init__(
+        self,
+        observation_space: spaces.Space,
+        n_tilings: int = 8,
+        tiles_per_dim: int | Sequence[int] = 8,
+        *,
+        hash_size: int | None = None,
+        low: Sequence[float] | None = None,
+        high: Sequence[float] | None = None,
+    ) -> None:
+        self.observation_space = observation_space
+        self.low, self.high = _bounds(observation_space, low, high, "TileCoding")
+        k = len(self.low)
+        if isinstance(n_tilings, bool) or not isinstance(n_tilings, int | np.integer):
+            raise ValueError(f"n_tilings must be an integer >= 1, got {n_tilings!r}")
+        if n_tilings < 1:
+            raise ValueError(f"n_tilings must be an integer >= 1, got {n_tilings!r}")
+        tiles = np.broadcast_to(np.asarray(tiles_per_dim), (k,))
+        if not np.issubdtype(tiles.dtype, np.integer) or np.any(tiles < 1):
+            raise ValueError(f"tiles_per_dim must be integers >= 1, got {tiles_per_dim!r}")
+        self.n_tilings = int(n_tilings)
+        self.tiles_per_dim = tiles.astype(np.int64)
+        self.grid = self.tiles_per_dim + 1
+        """Tiles per dimension in one tiling (one extra to cover the displaced edge)."""
+        self.tiles_per_tiling = int(np.prod(self.grid.astype(float)))
+        t, j = np.arange(self.n_tilings)[:, None], np.arange(k)[None, :]
+        self.offsets = np.mod(t * (2 * j + 1), self.n_tilings) / self.n_tilings
+        """Displacement o_tj of tiling t along dimension j, in tile widths, shape (T, k)."""
+        if hash_size is None:
+            if self.n_tilings * self.tiles_per_tiling > _MAX_DENSE_FEATURES:
+                raise ValueError(
+                    f"TileCoding: {self.n_tilings * self.tiles_per_tiling} tiles are too many "
+                    "for dense indexing; pass hash_size (e.g. 4096)"
+                )
+            self.n_features = self.n_tilings * self.tiles_per_tiling
+        else:
+            if isinstance(hash_size, bool) or not isinstance(hash_size, int) or hash_size < 1:
+                raise ValueError(f"hash_size must be an integer >= 1, got {hash_size!r}")
+            self.n_features = hash_size
+        self.hash_size = hash_size
+
+    def active_tiles(self, observation: np.ndarray | float) -> np.ndarray:
+        """Indices of the T active tiles: shape ``(T,)``, or ``(batch, T)`` for a batch."""
+        obs = np.asarray(observation, dtype=float)
+        single = obs.ndim == len(self.observation_space.shape or ())
+        u = _unit_cube(obs[None] if single else obs, self.low, self.high) * self.tiles_per_dim
+        coords = np.floor(u[:, None, :] + self.offsets[None]).astype(np.int64)  # (batch, T, k)
+        coords = np.minimum(coords, self.tiles_per_dim)
+        index = np.zeros(coords.shape[:2], dtype=np.uint64)
+        for j, size in enumerate(self.grid):  # Horner's scheme: ravel (wraps only when hashed)
+            index = index * np.uint64(size) + coords[..., j].astype(np.uint64)
+        tiling = np.arange(self.n_tilings, dtype=np.uint64)
+        if self.hash_size is None:
+            index = index + tiling * np.uint64(self.tiles_per_tiling)
+        else:
+            index = ((index * np.uint64(self.n_tilings) + tiling) * _GOLDEN) >> np.uint64(16)
+            index = index % np.uint64(self.hash_size)
+        out = index.astype(np.int64)
+        return out[0] if single else out
+
+    def _batch(self, obs: np.ndarray) -> np.ndarray:
+        x = np.zeros((len(obs), self.n_features))
+        np.put_along_axis(x, self.active_tiles(obs), 1.0, axis=1)
+        return x
