@@ -82,15 +82,15 @@ class BanditProblem:
     def __init__(
         self,
         *,
-        k: int | None,
-        n_steps: int,
-        reward_distribution: str,
-        q_star_mean: float,
-        q_star_std: float,
-        reward_std: float,
-        nonstationary: bool,
-        walk_std: float,
-        q_star: Sequence[float] | NDArray[Any] | None,
+        k: int | None = None,
+        n_steps: int = 1000,
+        reward_distribution: str = "gaussian",
+        q_star_mean: float = 0.0,
+        q_star_std: float = 1.0,
+        reward_std: float = 1.0,
+        nonstationary: bool = False,
+        walk_std: float = 0.01,
+        q_star: Sequence[float] | NDArray[Any] | None = None,
     ) -> None:
         if reward_distribution not in REWARD_DISTRIBUTIONS:
             raise ValueError(

@@ -155,31 +155,13 @@ class BanditVectorEnv(VectorEnv[NDArray[np.int64], NDArray[np.int64], NDArray[An
     def __init__(
         self,
         num_envs: int = 1,
-        k: int | None = None,
-        n_steps: int = 1000,
-        reward_distribution: Literal["gaussian", "bernoulli"] = "gaussian",
-        q_star_mean: float = 0.0,
-        q_star_std: float = 1.0,
-        reward_std: float = 1.0,
-        nonstationary: bool = False,
-        walk_std: float = 0.01,
-        q_star: Sequence[float] | NDArray[np.float64] | None = None,
         render_mode: None = None,
+        **kwargs: Any,
     ) -> None:
         if render_mode is not None:
             raise ValueError(f"render_mode must be None (no rendering), got {render_mode!r}")
         self.num_envs = check_positive_int("num_envs", num_envs)
-        self._problem = BanditProblem(
-            k=k,
-            n_steps=n_steps,
-            reward_distribution=reward_distribution,
-            q_star_mean=q_star_mean,
-            q_star_std=q_star_std,
-            reward_std=reward_std,
-            nonstationary=nonstationary,
-            walk_std=walk_std,
-            q_star=q_star,
-        )
+        self._problem = BanditProblem(**kwargs)
         self.k = self._problem.k
         self.n_steps = self._problem.n_steps
         self.single_action_space = spaces.Discrete(self.k)
