@@ -1,0 +1,75 @@
+"""Registration of the labcoat environments with Gymnasium."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+
+import gymnasium as gym
+import pytest
+
+from labcoat.envs import ENV_IDS, register_envs
+
+# id -> max_episode_steps, as documented in each environment's "Episode End" section
+EXPECTED = {
+    "labcoat/PlantWatering-v0": 200,
+    "labcoat/Bandit-v0": None,
+    "labcoat/TreatmentBandit-v0": None,
+    "labcoat/ReactionOptimization-v0": None,
+    "labcoat/HeaterControl-v0": 200,
+    "labcoat/RandomWalk-v0": 100_000,
+}
+
+
+def labcoat_specs() -> dict[str, gym.envs.registration.EnvSpec]:
+    return {k: v for k, v in gym.registry.items() if v.namespace == "labcoat"}
+
+
+def test_all_six_ids_registered_in_the_labcoat_namespace():
+    assert set(ENV_IDS) == set(EXPECTED) and len(ENV_IDS) == 6
+    assert set(labcoat_specs()) == set(EXPECTED)
+    for env_id in ENV_IDS:
+        spec = gym.spec(env_id)
+        assert spec.namespace == "labcoat"
+        assert spec.entry_point.startswith("labcoat.envs.")
+
+
+def test_registration_is_idempotent():
+    before = labcoat_specs()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        register_envs()
+        register_envs()
+    after = labcoat_specs()
+    assert after.keys() == before.keys()
+    assert all(after[k] is before[k] for k in before)
+
+
+@pytest.mark.parametrize("env_id,max_steps", list(EXPECTED.items()))
+def test_max_episode_steps(env_id, max_steps):
+    assert gym.spec(env_id).max_episode_steps == max_steps
+
+
+@pytest.mark.parametrize("env_id", ["labcoat/PlantWatering-v0", "labcoat/RandomWalk-v0"])
+def test_time_limit_wrapper(env_id):
+    env = gym.make(env_id)
+    assert isinstance(env, gym.wrappers.TimeLimit)
+    assert env.get_wrapper_attr("_max_episode_steps") == EXPECTED[env_id]
+
+
+def test_bandit_has_a_vector_entry_point():
+    assert gym.spec("labcoat/Bandit-v0").vector_entry_point == "labcoat.envs.bandit:BanditVectorEnv"
+
+
+def test_import_registers_without_importing_environment_modules():
+    code = (
+        "import sys, gymnasium as gym, labcoat.envs\n"
+        "assert all(gym.spec(i) for i in labcoat.envs.ENV_IDS)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('labcoat.envs.')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
