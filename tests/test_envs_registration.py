@@ -62,14 +62,32 @@ def test_bandit_has_a_vector_entry_point():
     assert gym.spec("labcoat/Bandit-v0").vector_entry_point == "labcoat.envs.bandit:BanditVectorEnv"
 
 
+def python_output(code: str) -> str:
+    """Standard output of ``code`` run by a fresh interpreter (which must succeed)."""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def test_import_registers_without_importing_environment_modules():
     code = (
         "import sys, gymnasium as gym, labcoat.envs\n"
         "assert all(gym.spec(i) for i in labcoat.envs.ENV_IDS)\n"
         "print(sorted(m for m in sys.modules if m.startswith('labcoat.envs.')))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    assert python_output(code).strip() == "[]"
+
+
+def test_make_from_a_fresh_interpreter():
+    """``gym.make("labcoat.envs:labcoat/...")`` imports the package itself (no prior import)."""
+    code = (
+        "import gymnasium as gym\n"
+        f"for env_id in {list(ENV_IDS)!r}:\n"
+        "    env = gym.make('labcoat.envs:' + env_id)\n"
+        "    env.reset(seed=0)\n"
+        "    env.step(env.action_space.sample())\n"
+        "    print(env.spec.id)\n"
     )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert python_output(code).split() == list(ENV_IDS)
