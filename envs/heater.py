@@ -1,0 +1,320 @@
+"""Heater control: reach and hold a target temperature by choosing the heating current.
+
+The second level of seed 000 §7's experiment example: "another agent could be trained to reach
+the target temperature by adjusting the electrical current running through a heating element".
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, SupportsFloat
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+from numpy.typing import NDArray
+from scipy.linalg import expm
+
+__all__ = ["TEMPERATURE_SCALE", "HeaterControlEnv", "zero_order_hold"]
+
+TEMPERATURE_SCALE = 10.0
+"""Kelvin of tracking error that cost one unit of reward per step."""
+
+
+def zero_order_hold(
+    heat_capacity: float,
+    thermal_resistance: float,
+    sensor_time_constant: float,
+    time_step: float,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Exact discretization of the heater and its sensor for a power held over one step.
+
+    With y = (T - T_amb, T_s - T_amb) the continuous model is dy/dt = A y + B P,
+
+        A = [[-1/tau, 0], [1/tau_s, -1/tau_s]],  B = [1/C, 0],  tau = R_th C,
+
+    and a power P constant over the step gives y_{t+1} = A_d y_t + B_d P with
+    A_d = exp(A dt) and B_d = (integral_0^dt exp(A s) ds) B, both read off the matrix
+    exponential exp([[A, B], [0, 0]] dt) (Van Loan). Without sensor lag (tau_s = 0) the
+    sensor reads T and the first row is the closed form
+
+        T_{t+1} = T_amb + P R_th + (T_t - T_amb - P R_th) e^{-dt/tau}.
+
+    Args:
+        heat_capacity: C in J/K.
+        thermal_resistance: R_th in K/W.
+        sensor_time_constant: tau_s in s (0: no lag).
+        time_step: dt in s.
+
+    Returns:
+        (A_d, B_d) with shapes (2, 2) and (2,).
+    """
+    decay = math.exp(-time_step / (thermal_resistance * heat_capacity))
+    gain = -thermal_resistance * math.expm1(-time_step / (thermal_resistance * heat_capacity))
+    if sensor_time_constant == 0.0:
+        return np.array([[decay, 0.0], [decay, 0.0]]), np.array([gain, gain])
+    tau = thermal_resistance * heat_capacity
+    generator = np.zeros((3, 3))
+    generator[:2, :2] = [
+        [-1.0 / tau, 0.0],
+        [1.0 / sensor_time_constant, -1.0 / sensor_time_constant],
+    ]
+    generator[0, 2] = 1.0 / heat_capacity
+    block = expm(generator * time_step)
+    return block[:2, :2], block[:2, 2]
+
+
+class HeaterControlEnv(gym.Env[np.ndarray, np.ndarray | int]):
+    """Reach and hold a target temperature with a resistive heater.
+
+    ## Description
+    A sample with heat capacity C sits on a heating element of resistance R and loses heat to
+    the room (temperature T_amb) through a thermal resistance R_th (lumped model):
+
+        C dT/dt = I^2 R - (T - T_amb) / R_th,   tau = R_th C.
+
+    A sensor with time constant tau_s (optional first-order lag, tau_s dT_s/dt = T - T_s) and
+    Gaussian noise reports the temperature. The current I is held for `time_step` seconds; the
+    linear dynamics are integrated exactly (zero-order hold, see `zero_order_hold`):
+
+        T_{t+1} = T_amb + P R_th + (T_t - T_amb - P R_th) e^{-dt/tau},   P = I^2 R.
+
+    The steady state at constant current is T_amb + I^2 R R_th.
+
+    ## Action Space
+    `continuous=False` (default): `Discrete(n_levels)`, action k sets the current
+    I = k / (n_levels - 1) * max_current. `continuous=True`: `Box(-1, 1, (1,), float32)`,
+    I = (a + 1) / 2 * max_current (clipped to [0, max_current]).
+
+    ## Observation Space
+    `Box(float32, (3,))`: measured temperature (deg C, clipped to [T_amb - 10, T_max + 10] with
+    T_max = T_amb + max_current^2 R R_th), the target, and target - measured.
+
+    ## Rewards
+    r_{t+1} = -|T_{t+1} - T*| / 10 K - energy_weight * P_t / P_max: one unit per 10 K of true
+    tracking error and `energy_weight` per step at full power.
+
+    ## Transitions
+    Deterministic heater dynamics (above); the sensor reading adds N(0, sensor_noise^2).
+
+    ## Starting State
+    The heater starts cold: T = T_s = T_amb. The target T* is drawn uniformly from
+    `target_range` (or given by `options={"target": value}` in `reset`).
+
+    ## Episode End
+    No termination. Truncation after 200 steps (TimeLimit wrapper of the registration).
+
+    ## Information
+    `reset` and `step` return `temperature` (true T, deg C), `target`, `measured_temperature`
+    and `power` (W, of the last step; 0 at reset).
+
+    ## Arguments
+    ```python
+    gym.make("labcoat/HeaterControl-v0", continuous=False, n_levels=11, max_current=2.0,
+             resistance=10.0, thermal_resistance=2.0, heat_capacity=50.0,
+             ambient_temperature=20.0, time_step=5.0, sensor_time_constant=0.0,
+             sensor_noise=0.1, target_range=(30.0, 80.0), energy_weight=0.1,
+             render_mode=None)
+    ```
+    * `continuous`: Discrete current levels (False) or a Box (True).
+    * `n_levels`: number of current levels of the Discrete variant (>= 2).
+    * `max_current` (A), `resistance` (Ohm), `thermal_resistance` (K/W), `heat_capacity`
+      (J/K), `time_step` (s): positive.
+    * `ambient_temperature` (deg C), `sensor_time_constant` (s, >= 0), `sensor_noise` (K, >= 0).
+    * `target_range`: (low, high) with T_amb < low <= high < T_max.
+    * `energy_weight`: >= 0.
+    * `render_mode`: None or "ansi".
+
+    ## Version History
+    * v0: initial version.
+    """
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+
+    def __init__(
+        self,
+        *,
+        continuous: bool = False,
+        n_levels: int = 11,
+        max_current: float = 2.0,
+        resistance: float = 10.0,
+        thermal_resistance: float = 2.0,
+        heat_capacity: float = 50.0,
+        ambient_temperature: float = 20.0,
+        time_step: float = 5.0,
+        sensor_time_constant: float = 0.0,
+        sensor_noise: float = 0.1,
+        target_range: tuple[float, float] = (30.0, 80.0),
+        energy_weight: float = 0.1,
+        render_mode: str | None = None,
+    ) -> None:
+        if not isinstance(continuous, bool):
+            raise TypeError(f"continuous must be True or False, got {continuous!r}")
+        if isinstance(n_levels, bool) or not isinstance(n_levels, int | np.integer) or n_levels < 2:
+            raise ValueError(f"n_levels must be an integer >= 2, got {n_levels!r}")
+        for name, value in (
+            ("max_current", max_current),
+            ("resistance", resistance),
+            ("thermal_resistance", thermal_resistance),
+            ("heat_capacity", heat_capacity),
+            ("time_step", time_step),
+        ):
+            _check_number(name, value, positive=True)
+        _check_number("ambient_temperature", ambient_temperature)
+        for name, value in (
+            ("sensor_time_constant", sensor_time_constant),
+            ("sensor_noise", sensor_noise),
+            ("energy_weight", energy_weight),
+        ):
+            _check_number(name, value, non_negative=True)
+        if render_mode not in (None, "ansi"):
+            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
+        self.continuous = continuous
+        self.max_current = float(max_current)
+        self.resistance = float(resistance)
+        self.thermal_resistance = float(thermal_resistance)
+        self.heat_capacity = float(heat_capacity)
+        self.ambient_temperature = float(ambient_temperature)
+        self.time_step = float(time_step)
+        self.sensor_time_constant = float(sensor_time_constant)
+        self.sensor_noise = float(sensor_noise)
+        self.energy_weight = float(energy_weight)
+        self.render_mode = render_mode
+        self.max_power = self.max_current**2 * self.resistance
+        self.max_temperature = self.ambient_temperature + self.max_power * self.thermal_resistance
+        self.target_range = _checked_range(
+            target_range, self.ambient_temperature, self.max_temperature
+        )
+        self.currents = np.linspace(0.0, self.max_current, int(n_levels))
+        """Current (A) of each Discrete action."""
+        self._powers = [float(i) ** 2 * self.resistance for i in self.currents]
+        a_d, b_d = zero_order_hold(
+            self.heat_capacity, self.thermal_resistance, self.sensor_time_constant, self.time_step
+        )
+        self._a = (float(a_d[0, 0]), float(a_d[1, 0]), float(a_d[1, 1]))
+        self._b = (float(b_d[0]), float(b_d[1]))
+        self.action_space: spaces.Space[Any] = (
+            spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32)
+            if continuous
+            else spaces.Discrete(int(n_levels))
+        )
+        self._reading_bounds = (self.ambient_temperature - 10.0, self.max_temperature + 10.0)
+        low_t, high_t = self._reading_bounds
+        low_target, high_target = self.target_range
+        self.observation_space = spaces.Box(
+            low=np.array([low_t, low_target, low_target - high_t], dtype=np.float32),
+            high=np.array([high_t, high_target, high_target - low_t], dtype=np.float32),
+            dtype=np.float32,
+        )
+        self._temperature = self._sensor = self._reading = self.ambient_temperature
+        self._target = math.nan
+        self._power = 0.0
+        self._steps = -1
+
+    def power(self, action: np.ndarray | int) -> float:
+        """Electrical power P = I^2 R (W) of an action (see Action Space)."""
+        if self.continuous:
+            level = float(np.clip(np.asarray(action, dtype=float).reshape(-1)[0], -1.0, 1.0))
+            current = 0.5 * (level + 1.0) * self.max_current
+            return current * current * self.resistance
+        index = int(action)
+        if not 0 <= index < len(self._powers):
+            raise ValueError(f"action must be in 0..{len(self._powers) - 1}, got {action!r}")
+        return self._powers[index]
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Start cold (T = T_amb) with a target drawn from `target_range`."""
+        super().reset(seed=seed)
+        low, high = self.target_range
+        if options and "target" in options:
+            target = float(options["target"])
+            if not low <= target <= high:
+                raise ValueError(f"options['target'] must be in [{low}, {high}], got {target!r}")
+        else:
+            target = float(self.np_random.uniform(low, high))
+        self._target = target
+        self._temperature = self._sensor = self.ambient_temperature
+        self._power = 0.0
+        self._steps = 0
+        self._read()
+        return self._observation(), self._info()
+
+    def step(
+        self, action: np.ndarray | int
+    ) -> tuple[np.ndarray, SupportsFloat, bool, bool, dict[str, Any]]:
+        """Hold the chosen current for one time step (exact zero-order-hold update)."""
+        if self._steps < 0:
+            raise RuntimeError("call reset() before step()")
+        power = self.power(action)
+        a11, a21, a22 = self._a
+        b1, b2 = self._b
+        ambient = self.ambient_temperature
+        heat, lag = self._temperature - ambient, self._sensor - ambient
+        self._temperature = ambient + a11 * heat + b1 * power
+        self._sensor = ambient + a21 * heat + a22 * lag + b2 * power
+        self._power = power
+        self._steps += 1
+        self._read()
+        reward = (
+            -abs(self._temperature - self._target) / TEMPERATURE_SCALE
+            - self.energy_weight * power / self.max_power
+        )
+        return self._observation(), reward, False, False, self._info()
+
+    def _read(self) -> None:
+        reading = self._sensor
+        if self.sensor_noise > 0.0:
+            reading += self.sensor_noise * float(self.np_random.standard_normal())
+        low, high = self._reading_bounds
+        self._reading = min(max(reading, low), high)
+
+    def _observation(self) -> np.ndarray:
+        reading, target = self._reading, self._target
+        return np.array((reading, target, target - reading), dtype=np.float32)
+
+    def _info(self) -> dict[str, Any]:
+        return {
+            "temperature": self._temperature,
+            "target": self._target,
+            "measured_temperature": self._reading,
+            "power": self._power,
+        }
+
+    def render(self) -> str | None:
+        """Return the current state as a line of text (render_mode "ansi")."""
+        if self.render_mode != "ansi":
+            return None
+        current = math.sqrt(self._power / self.resistance)
+        return (
+            f"t = {self._steps * self.time_step:.0f} s: T = {self._temperature:.2f} C "
+            f"(sensor {self._reading:.2f} C), target {self._target:.2f} C, "
+            f"current {current:.2f} A\n"
+        )
+
+
+def _check_number(
+    name: str, value: Any, *, positive: bool = False, non_negative: bool = False
+) -> None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if ok and positive and value <= 0:
+        ok = False
+    if ok and non_negative and value < 0:
+        ok = False
+    if not ok:
+        allowed = "> 0" if positive else ">= 0" if non_negative else "finite"
+        raise ValueError(f"{name} must be a finite number {allowed}, got {value!r}")
+
+
+def _checked_range(target_range: Any, ambient: float, maximum: float) -> tuple[float, float]:
+    try:
+        low, high = (float(v) for v in target_range)
+    except (TypeError, ValueError):
+        raise ValueError(f"target_range must be a pair (low, high), got {target_range!r}") from None
+    if not ambient < low <= high < maximum:
+        raise ValueError(
+            f"target_range must satisfy ambient ({ambient}) < low <= high < "
+            f"T_max ({maximum}, the steady state at max_current), got {target_range!r}"
+        )
+    return low, high

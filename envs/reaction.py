@@ -1,0 +1,489 @@
+"""Experiment optimization: tune temperature, pH and solvent to maximize a reaction's yield.
+
+The environment is the first example of seed 000 §7 ("we can use reinforcement learning to
+optimize experiments, such as chemical reactions"): the state holds the experimental conditions
+and the last measured outcome, the actions change the conditions, the reward is the yield.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, SupportsFloat
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "GAS_CONSTANT",
+    "HIGH",
+    "LOW",
+    "ReactionLandscape",
+    "ReactionOptimizationEnv",
+    "consecutive_yield",
+    "find_optimum",
+]
+
+GAS_CONSTANT = 8.314462618
+"""Molar gas constant R in J/(mol K)."""
+
+LOW = np.array([293.15, 3.0, 0.0])
+"""Lower bounds of the conditions: temperature (K), pH, water volume fraction."""
+
+HIGH = np.array([373.15, 11.0, 1.0])
+"""Upper bounds of the conditions: temperature (K), pH, water volume fraction."""
+
+_BOUNDS = tuple(zip(LOW.tolist(), HIGH.tolist(), strict=True))
+
+
+def _divided_yield(a: Any, b: Any, xp: ModuleType) -> Any:
+    """Closed-form [B](t)/[A](0) with a = k1 t, b = k2 t, written without a 0/0 at a = b.
+
+    a (e^{-a} - e^{-b}) / (b - a) = a e^{-min(a, b)} (1 - e^{-d}) / d with d = |a - b|, and
+    min(a, b) = (a + b - d) / 2. Adding 1e-300 to d makes the d = 0 limit exactly a e^{-a}.
+    ``xp`` is ``math`` (scalars, fast) or ``numpy`` (arrays): one formula serves both.
+    """
+    d = abs(a - b) + 1e-300
+    return a * xp.exp(-0.5 * (a + b - d)) * (-xp.expm1(-d)) / d
+
+
+def consecutive_yield(
+    rate_formation: ArrayLike, rate_degradation: ArrayLike, time: ArrayLike
+) -> NDArray[np.float64]:
+    """Yield of the intermediate B of first-order consecutive reactions A -> B -> C.
+
+    With [A](0) = 1 and [B](0) = [C](0) = 0 the rate equations d[A]/dt = -k1 [A],
+    d[B]/dt = k1 [A] - k2 [B] give
+
+        [B](t) = k1 / (k2 - k1) (e^{-k1 t} - e^{-k2 t})      (k1 != k2),
+        [B](t) = k1 t e^{-k1 t}                              (k1 = k2),
+
+    evaluated here in a form that is stable for any k1, k2 >= 0.
+
+    Args:
+        rate_formation: k1 in 1/s (array-like, broadcast with the others).
+        rate_degradation: k2 in 1/s.
+        time: reaction time t in s.
+
+    Returns:
+        The fraction of A converted into B at time t, in [0, 1].
+    """
+    t = np.asarray(time, dtype=float)
+    a = np.asarray(rate_formation, dtype=float) * t
+    b = np.asarray(rate_degradation, dtype=float) * t
+    return np.asarray(_divided_yield(a, b, np), dtype=float)
+
+
+@dataclass(frozen=True)
+class ReactionLandscape:
+    """One simulated reaction A -> B -> C (B the product) with a catalyst and a solvent.
+
+    Rates (Arrhenius, T in K, pH, water volume fraction s in [0, 1]):
+
+        k1 = A1 exp(-(Ea1 + Es (s - s*)^2) / (R T)) (b + g(pH) / g_max),
+        g(pH) = 1 / (1 + 10^(pKa1 - pH) + 10^(pH - pKa2)),
+        k2 = A2 exp(-Ea2 / (R T)) (1 + kappa s),
+
+    g is the fraction of a diprotic catalyst in its active, singly protonated form (the bell
+    of an enzyme's pH-rate profile, maximal at pH = (pKa1 + pKa2)/2, where g = g_max =
+    1 / (1 + 2 * 10^((pKa1 - pKa2)/2))); b is the uncatalysed background rate relative to the
+    fully active catalyst. The solvent raises the
+    activation energy of the formation step quadratically away from the best mixture s*
+    (a linear free-energy relation in the solvent polarity); water hydrolyses the product
+    (kappa). Ea2 > Ea1, so heating speeds up the degradation more than the formation: the
+    yield [B](t_r) = k1/(k2 - k1)(e^{-k1 t_r} - e^{-k2 t_r}) at the fixed reaction time t_r
+    has an interior optimum in temperature.
+
+    Attributes:
+        reaction_time: t_r in s.
+        prefactor_formation: A1 in 1/s.
+        activation_energy_formation: Ea1 in J/mol.
+        prefactor_degradation: A2 in 1/s.
+        activation_energy_degradation: Ea2 in J/mol.
+        pka_acid: pKa1, below which the catalyst is doubly protonated (inactive).
+        pka_base: pKa2, above which the catalyst is deprotonated (inactive).
+        solvent_optimum: s*, the water fraction that favours the formation step most.
+        solvent_energy: Es in J/mol, the activation penalty per unit (s - s*)^2.
+        hydrolysis: kappa, the relative increase of k2 per unit water fraction.
+        uncatalysed: b, the background formation rate relative to the best catalysed one.
+    """
+
+    reaction_time: float
+    prefactor_formation: float
+    activation_energy_formation: float
+    prefactor_degradation: float
+    activation_energy_degradation: float
+    pka_acid: float
+    pka_base: float
+    solvent_optimum: float
+    solvent_energy: float
+    hydrolysis: float
+    uncatalysed: float
+
+    @classmethod
+    def sample(cls, rng: np.random.Generator, reaction_time: float = 3600.0) -> ReactionLandscape:
+        """Draw a landscape of the family used by the environment.
+
+        Ea1 ~ U(40, 60) kJ/mol, Ea2 - Ea1 ~ U(15, 30) kJ/mol; at a reference temperature
+        T_ref ~ U(315, 350) K (best pH and solvent) k1 t_r ~ logU(1, 4) and k2 / k1 ~ U(0.05, 0.3)
+        fix the prefactors; pKa1 ~ U(3.5, 7.5), pKa2 - pKa1 ~ U(1.5, 3.5), s* ~ U(0.3, 0.9),
+        Es ~ U(10, 30) kJ/mol, kappa ~ U(0, 1.5), b ~ U(0.02, 0.1). The best yields then lie
+        between about 0.45 and 0.85, at interior conditions.
+        """
+        ea1 = rng.uniform(40e3, 60e3)
+        ea2 = ea1 + rng.uniform(15e3, 30e3)
+        t_ref = rng.uniform(315.0, 350.0)
+        k1_ref = math.exp(rng.uniform(0.0, math.log(4.0))) / reaction_time
+        k2_ref = k1_ref * rng.uniform(0.05, 0.3)
+        pka_acid = rng.uniform(3.5, 7.5)
+        pka_base = pka_acid + rng.uniform(1.5, 3.5)
+        uncatalysed = rng.uniform(0.02, 0.1)
+        rt_ref = GAS_CONSTANT * t_ref
+        return cls(
+            reaction_time=float(reaction_time),
+            prefactor_formation=k1_ref / (1.0 + uncatalysed) * math.exp(ea1 / rt_ref),
+            activation_energy_formation=ea1,
+            prefactor_degradation=k2_ref * math.exp(ea2 / rt_ref),
+            activation_energy_degradation=ea2,
+            pka_acid=pka_acid,
+            pka_base=pka_base,
+            solvent_optimum=rng.uniform(0.3, 0.9),
+            solvent_energy=rng.uniform(10e3, 30e3),
+            hydrolysis=rng.uniform(0.0, 1.5),
+            uncatalysed=uncatalysed,
+        )
+
+    @property
+    def best_ph(self) -> float:
+        """The pH of the most active catalyst, (pKa1 + pKa2) / 2."""
+        return 0.5 * (self.pka_acid + self.pka_base)
+
+    def activity(self, ph: Any) -> Any:
+        """Relative formation rate b + g(pH) / g_max of the class docstring (1 + b at best)."""
+        g = 1.0 / (1.0 + 10.0 ** (self.pka_acid - ph) + 10.0 ** (ph - self.pka_base))
+        g_max = 1.0 / (1.0 + 2.0 * 10.0 ** (0.5 * (self.pka_acid - self.pka_base)))
+        return self.uncatalysed + g / g_max
+
+    def rates(self, temperature: Any, ph: Any, solvent_fraction: Any, xp: ModuleType = np) -> Any:
+        """The rate constants (k1, k2) in 1/s of the class docstring (arrays broadcast)."""
+        rt = GAS_CONSTANT * temperature
+        barrier = self.activation_energy_formation + self.solvent_energy * (
+            (solvent_fraction - self.solvent_optimum) ** 2
+        )
+        k1 = self.prefactor_formation * xp.exp(-barrier / rt) * self.activity(ph)
+        k2 = (
+            self.prefactor_degradation
+            * xp.exp(-self.activation_energy_degradation / rt)
+            * (1.0 + self.hydrolysis * solvent_fraction)
+        )
+        return k1, k2
+
+    def yield_at(
+        self, temperature: Any, ph: Any, solvent_fraction: Any, xp: ModuleType = np
+    ) -> Any:
+        """Noise-free yield [B](t_r) at the given conditions (``xp=math`` for fast scalars)."""
+        k1, k2 = self.rates(temperature, ph, solvent_fraction, xp)
+        return _divided_yield(k1 * self.reaction_time, k2 * self.reaction_time, xp)
+
+
+def find_optimum(
+    landscape: ReactionLandscape,
+    grid: tuple[int, int, int] = (17, 17, 9),
+    starts: int = 3,
+    tolerance: float = 1e-6,
+) -> tuple[NDArray[np.float64], float]:
+    """The best conditions inside [LOW, HIGH] and their yield.
+
+    A grid over the box (coordinates scaled to [0, 1]) locates the basins; each of the
+    ``starts`` best grid points is polished by a zooming pattern search: evaluate the 5 x 5 x 5
+    points center + {-1, -1/2, 0, 1/2, 1} h (clipped to the box), move to the best, and halve
+    h when the best is not on the edge of the pattern, until h < ``tolerance``. The result is
+    never worse than the grid's best (the tests compare with a dense grid and with scipy).
+
+    Returns:
+        (conditions, yield): conditions = [temperature, pH, water fraction].
+    """
+    span = HIGH - LOW
+    unit = np.stack(
+        np.meshgrid(*(np.linspace(0.0, 1.0, n) for n in grid), indexing="ij"), axis=-1
+    ).reshape(-1, 3)
+    values = landscape.yield_at(*(LOW + unit * span).T)
+    best_u, best_y = unit[np.argmax(values)], float(values.max())
+    if starts > 0:
+        top = np.argsort(values)[::-1][:starts]
+        h = np.tile(1.0 / (np.asarray(grid, dtype=float) - 1.0), (len(top), 1))
+        centers, polished = _zoom(landscape, unit[top], h, tolerance)
+        if polished.max() > best_y:
+            best_u, best_y = centers[np.argmax(polished)], float(polished.max())
+    return LOW + best_u * span, best_y
+
+
+_PATTERN = np.stack(
+    np.meshgrid(*([np.linspace(-1.0, 1.0, 5)] * 3), indexing="ij"), axis=-1
+).reshape(-1, 3)
+
+
+def _zoom(
+    landscape: ReactionLandscape,
+    centers: NDArray[np.float64],
+    h: NDArray[np.float64],
+    tolerance: float,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The pattern search of `find_optimum`, run for all starts at once (one array per step)."""
+    span, rows = HIGH - LOW, np.arange(len(centers))
+    values = np.full(len(centers), -math.inf)
+    for _ in range(500):
+        candidates = np.clip(centers[:, None, :] + _PATTERN * h[:, None, :], 0.0, 1.0)
+        y = landscape.yield_at(*(LOW + candidates * span).transpose(2, 0, 1))
+        best = np.argmax(y, axis=1)
+        centers, values = candidates[rows, best], y[rows, best]
+        on_edge = (np.abs(_PATTERN[best]) == 1.0) & (centers > 0.0) & (centers < 1.0)
+        h = np.where(on_edge.any(axis=1, keepdims=True), h, h / 2.0)
+        if h.max() < tolerance:
+            break
+    return centers, values
+
+
+class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
+    """Find the temperature, pH and solvent mixture that maximize a reaction's yield.
+
+    ## Description
+    A chemist runs a campaign of `budget` experiments on a catalysed reaction A -> B -> C
+    (B the product). Each experiment sets the conditions, runs the reaction for a fixed time
+    and measures the yield of B with noise. The yield comes from first-order consecutive
+    kinetics with Arrhenius rates (see `ReactionLandscape`):
+
+        k1 = A1 exp(-(Ea1 + Es (s - s*)^2) / (R T)) (b + g(pH) / g_max),
+        g(pH) = 1 / (1 + 10^(pKa1 - pH) + 10^(pH - pKa2)),
+        k2 = A2 exp(-Ea2 / (R T)) (1 + kappa s),
+        yield = k1 / (k2 - k1) (e^{-k1 t_r} - e^{-k2 t_r}),
+
+    with Ea2 > Ea1, so temperature trades the formation rate against the degradation of the
+    product, the catalyst is active only in a pH window (b is the small uncatalysed
+    background), and the water fraction s helps the
+    formation near s* but hydrolyses the product. Every reset draws a new landscape (unless
+    `landscape_seed` fixes one): agents have to learn to search, not remember one optimum.
+
+    ## Action Space
+    `continuous=True` (default): `Box(-1, 1, (3,), float32)`, the changes of (temperature, pH,
+    water fraction) in units of `step_size` times each variable's range (8 K, 0.8 pH units and
+    0.1 by default). `continuous=False`: `Discrete(7)`,
+
+    - 0: keep the conditions
+    - 1: lower the temperature, 2: raise it (by `step_size` x 80 K)
+    - 3: lower the pH, 4: raise it (by `step_size` x 8)
+    - 5: lower the water fraction, 6: raise it (by `step_size` x 1)
+
+    Conditions are clipped to the bounds below.
+
+    ## Observation Space
+    `Box(float32, (4,))`: temperature in K [293.15, 373.15], pH [3, 11], water volume fraction
+    [0, 1], and the yield measured at these conditions [0, 1].
+
+    ## Rewards
+    The measured yield of each experiment: the true yield plus Gaussian noise of standard
+    deviation `noise`, clipped to [0, 1] (clipping matters only within a few `noise` of 0 or 1).
+    The return of a campaign is the sum of its measured yields.
+
+    ## Transitions
+    The conditions move deterministically by the action; the landscape is fixed during an
+    episode; only the measurement is random.
+
+    ## Starting State
+    Conditions drawn uniformly inside the bounds (or given by `options={"conditions": (T, pH,
+    s)}` in `reset`), measured once; that first measurement is not counted in the budget.
+
+    ## Episode End
+    No termination. Truncation after `budget` experiments (inside the environment: the
+    registration has no time limit).
+
+    ## Information
+    `reset` and `step` return `true_yield` (noise-free yield at the current conditions),
+    `optimum_yield` (the landscape's best yield, found at reset by a grid search polished by
+    L-BFGS-B, see `find_optimum`) and `experiment` (experiments done). Regret:
+    `optimum_yield - true_yield`.
+
+    ## Arguments
+    ```python
+    gym.make("labcoat/ReactionOptimization-v0", continuous=True, budget=30, noise=0.02,
+             step_size=0.1, landscape_seed=None, render_mode=None)
+    ```
+    * `continuous`: Box (True) or Discrete(7) (False) actions.
+    * `budget`: experiments per episode (>= 1).
+    * `noise`: standard deviation of the yield measurement (>= 0).
+    * `step_size`: largest change per experiment as a fraction of each range, in (0, 1].
+    * `landscape_seed`: None draws a landscape at every reset from the env's `np_random`;
+      an int fixes one landscape (``ReactionLandscape.sample(np.random.default_rng(seed))``).
+    * `render_mode`: None or "ansi".
+
+    ## Version History
+    * v0: initial version.
+    """
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+
+    def __init__(
+        self,
+        *,
+        continuous: bool = True,
+        budget: int = 30,
+        noise: float = 0.02,
+        step_size: float = 0.1,
+        landscape_seed: int | None = None,
+        render_mode: str | None = None,
+    ) -> None:
+        _check_arguments(continuous, budget, noise, step_size, landscape_seed, render_mode)
+        self.continuous = continuous
+        self.budget = int(budget)
+        self.noise = float(noise)
+        self.step_size = float(step_size)
+        self.landscape_seed = landscape_seed
+        self.render_mode = render_mode
+        self._step = step_size * (HIGH - LOW)
+        self._moves = [(0.0, 0.0, 0.0)]
+        for axis in range(3):
+            for sign in (-1.0, 1.0):
+                move = [0.0, 0.0, 0.0]
+                move[axis] = sign * float(self._step[axis])
+                self._moves.append((move[0], move[1], move[2]))
+        self.action_space: spaces.Space[Any] = (
+            spaces.Box(-1.0, 1.0, shape=(3,), dtype=np.float32)
+            if continuous
+            else spaces.Discrete(len(self._moves))
+        )
+        self.observation_space = spaces.Box(
+            low=np.append(LOW, 0.0).astype(np.float32),
+            high=np.append(HIGH, 1.0).astype(np.float32),
+            dtype=np.float32,
+        )
+        self.landscape: ReactionLandscape | None = None
+        self.optimum_conditions: NDArray[np.float64] | None = None
+        self.optimum_yield = math.nan
+        if landscape_seed is not None:
+            self._set_landscape(ReactionLandscape.sample(np.random.default_rng(landscape_seed)))
+        self._conditions = (math.nan, math.nan, math.nan)
+        self._true = self._measured = math.nan
+        self._experiment = 0
+
+    def _set_landscape(self, landscape: ReactionLandscape) -> None:
+        self.landscape = landscape
+        self.optimum_conditions, self.optimum_yield = find_optimum(landscape)
+
+    def yield_at(
+        self, temperature: ArrayLike, ph: ArrayLike, solvent_fraction: ArrayLike
+    ) -> NDArray[np.float64]:
+        """Noise-free yield of the current landscape (arrays broadcast; see `ReactionLandscape`)."""
+        if self.landscape is None:
+            raise RuntimeError("no landscape yet: call reset() first (or pass landscape_seed)")
+        values = self.landscape.yield_at(
+            np.asarray(temperature, dtype=float),
+            np.asarray(ph, dtype=float),
+            np.asarray(solvent_fraction, dtype=float),
+        )
+        return np.asarray(values, dtype=float)
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Draw a landscape (unless fixed) and start conditions; run the first experiment."""
+        super().reset(seed=seed)
+        if self.landscape_seed is None:
+            self._set_landscape(ReactionLandscape.sample(self.np_random))
+        if options and "conditions" in options:
+            start = _checked_conditions(options["conditions"])
+        else:
+            start = self.np_random.uniform(LOW, HIGH)
+        self._conditions = (float(start[0]), float(start[1]), float(start[2]))
+        self._experiment = 0
+        self._measure()
+        return self._observation(), self._info()
+
+    def step(
+        self, action: np.ndarray | int
+    ) -> tuple[np.ndarray, SupportsFloat, bool, bool, dict[str, Any]]:
+        """Change the conditions by the action and run one experiment."""
+        if self.landscape is None or self._experiment >= self.budget:
+            raise RuntimeError("call reset() before step() (and after the budget is spent)")
+        if self.continuous:
+            move = np.clip(np.asarray(action, dtype=float).reshape(3), -1.0, 1.0) * self._step
+            d_temperature, d_ph, d_solvent = float(move[0]), float(move[1]), float(move[2])
+        else:
+            index = int(action)
+            if not 0 <= index < len(self._moves):
+                raise ValueError(f"action must be in 0..{len(self._moves) - 1}, got {action!r}")
+            d_temperature, d_ph, d_solvent = self._moves[index]
+        (t_low, t_high), (ph_low, ph_high), (s_low, s_high) = _BOUNDS
+        temperature, ph, solvent = self._conditions
+        self._conditions = (
+            min(max(temperature + d_temperature, t_low), t_high),
+            min(max(ph + d_ph, ph_low), ph_high),
+            min(max(solvent + d_solvent, s_low), s_high),
+        )
+        self._experiment += 1
+        self._measure()
+        truncated = self._experiment >= self.budget
+        return self._observation(), self._measured, False, truncated, self._info()
+
+    def _measure(self) -> None:
+        assert self.landscape is not None
+        self._true = float(self.landscape.yield_at(*self._conditions, math))
+        measured = self._true + self.noise * float(self.np_random.standard_normal())
+        self._measured = min(max(measured, 0.0), 1.0)
+
+    def _observation(self) -> np.ndarray:
+        return np.array((*self._conditions, self._measured), dtype=np.float32)
+
+    def _info(self) -> dict[str, Any]:
+        return {
+            "true_yield": self._true,
+            "optimum_yield": self.optimum_yield,
+            "experiment": self._experiment,
+        }
+
+    def render(self) -> str | None:
+        """Return the current experiment as a line of text (render_mode "ansi")."""
+        if self.render_mode != "ansi":
+            return None
+        temperature, ph, solvent = self._conditions
+        return (
+            f"experiment {self._experiment}/{self.budget}: T = {temperature:.1f} K, "
+            f"pH = {ph:.2f}, water = {solvent:.2f} -> measured yield {self._measured:.3f} "
+            f"(true {self._true:.3f}, best possible {self.optimum_yield:.3f})\n"
+        )
+
+
+def _checked_conditions(conditions: Any) -> NDArray[np.float64]:
+    values = np.asarray(conditions, dtype=float).reshape(-1)
+    if values.shape != (3,) or not np.all((values >= LOW) & (values <= HIGH)):
+        raise ValueError(
+            "options['conditions'] must be (temperature, pH, water fraction) within "
+            f"[{LOW.tolist()}, {HIGH.tolist()}], got {conditions!r}"
+        )
+    return values
+
+
+def _check_arguments(
+    continuous: Any,
+    budget: Any,
+    noise: Any,
+    step_size: Any,
+    landscape_seed: Any,
+    render_mode: Any,
+) -> None:
+    if not isinstance(continuous, bool):
+        raise TypeError(f"continuous must be True or False, got {continuous!r}")
+    if isinstance(budget, bool) or not isinstance(budget, int | np.integer) or budget < 1:
+        raise ValueError(f"budget must be an integer >= 1, got {budget!r}")
+    if not (isinstance(noise, int | float) and math.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+    if not (isinstance(step_size, int | float) and 0 < step_size <= 1):
+        raise ValueError(f"step_size must be in (0, 1], got {step_size!r}")
+    if landscape_seed is not None and (
+        isinstance(landscape_seed, bool) or not isinstance(landscape_seed, int | np.integer)
+    ):
+        raise TypeError(f"landscape_seed must be None or an int, got {landscape_seed!r}")
+    if render_mode not in (None, "ansi"):
+        raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
