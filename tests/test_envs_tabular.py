@@ -353,17 +353,36 @@ def test_plant_unavailable_text_is_penalized_off():
         assert (obs, reward, terminated, truncated) == (0, 0.5 - 2.5, False, False)
 
 
-def test_plant_unavailable_text_never_optimal():
-    """q*(high, text) = q*(high, off) - penalty for the Bellman optimality solution (7.12)."""
-    env = PlantWateringEnv()
+def optimal_q(env, gamma: float) -> np.ndarray:
+    """q* of every (s, a) by value iteration on P, maximizing over valid actions (7.12-7.13)."""
     p, r, _ = dense(env)
-    r_sa = (p * r).sum(axis=2)
-    gamma, v = 0.9, np.zeros(2)
+    r_sa, v = (p * r).sum(axis=2), np.zeros(env.n_states)
     for _ in range(2000):
         q = r_sa + gamma * p @ v
         v = np.where(env.valid_actions, q, -np.inf).max(axis=1)
-    assert q[0, 2] == pytest.approx(q[0, 1] - env.invalid_action_penalty)
-    assert q[0].argmax() != 2
+    return q
+
+
+def optimal_policy(env, gamma: float) -> list[int]:
+    """The greedy policy of q* over the valid actions."""
+    return np.where(env.valid_actions, optimal_q(env, gamma), -np.inf).argmax(axis=1).tolist()
+
+
+def test_plant_unavailable_text_never_optimal():
+    """q*(high, text) = q*(high, off) - penalty, below q*(high, off) for any gamma."""
+    env = PlantWateringEnv()
+    for gamma in (0.0, 0.5, 0.9, 0.99):
+        q = optimal_q(env, gamma)
+        assert q[0, 2] == pytest.approx(q[0, 1] - env.invalid_action_penalty)
+        assert q[0].argmax() != 2
+
+
+@pytest.mark.parametrize(
+    "gamma,policy", [(0.1, [0, 1]), (0.5, [0, 1]), (0.8, [0, 2]), (0.99, [0, 2])]
+)
+def test_plant_default_optimal_policy_as_documented(gamma, policy):
+    """Short-sighted: lamp off in low; far-sighted: text; lamp on in high (class docstring)."""
+    assert optimal_policy(PlantWateringEnv(), gamma) == policy
 
 
 def test_plant_unavailable_text_can_raise():
@@ -434,3 +453,30 @@ def test_plant_is_truncated_never_terminated():
     env = gym.make("labcoat/PlantWatering-v0", max_episode_steps=7)
     env.reset(seed=0)
     assert [env.step(0)[3] for _ in range(7)] == [False] * 6 + [True]
+
+
+# ---------------------------------------------------------------- unmodified SB3 agents
+
+
+def test_sb3_dqn_trains_through_unavailable_texts():
+    from stable_baselines3 import DQN
+
+    env = gym.make("labcoat/PlantWatering-v0")
+    model = DQN("MlpPolicy", env, learning_starts=150, train_freq=4, seed=0, device="cpu")
+    model.learn(300)
+    n = model.replay_buffer.pos
+    observations = model.replay_buffer.observations[:n, 0].argmax(axis=-1)  # one-hot
+    actions = model.replay_buffer.actions[:n, 0, 0]
+    assert ((observations == 0) & (actions == 2)).sum() > 10  # texts sent with high water
+
+
+@pytest.mark.slow
+def test_sb3_ppo_learns_the_optimal_policy():
+    from stable_baselines3 import PPO
+
+    gamma = 0.9
+    env = gym.make("labcoat/PlantWatering-v0")
+    model = PPO("MlpPolicy", env, n_steps=256, batch_size=64, gamma=gamma, seed=0, device="cpu")
+    model.learn(4096)
+    greedy = [int(model.predict(s, deterministic=True)[0]) for s in range(2)]
+    assert greedy == optimal_policy(env.unwrapped, gamma) == [0, 2]
