@@ -49,7 +49,7 @@ Data: TypeAlias = Tensor | np.ndarray | Sequence[Tensor | np.ndarray] | torch.ut
 """Training data: in-memory tensors/arrays (a single one or a tuple) or a ``torch`` Dataset."""
 
 Metric: TypeAlias = Callable[[Tensor, Tensor], float | Tensor]
-"""``metric(outputs, targets)`` evaluated at the end of each epoch (e.g. accuracy)."""
+"""``metric(targets, outputs)`` (scikit-learn's order) evaluated after each epoch."""
 
 
 @dataclass(frozen=True)
@@ -307,7 +307,7 @@ def _metric_values(
     if tensors is None or len(tensors) < 2:
         raise ValueError("metrics need in-memory data (inputs, targets)")
     outputs = predict(model, tensors[0])
-    return {name: float(metric(outputs, tensors[1])) for name, metric in metrics.items()}
+    return {name: float(metric(tensors[1], outputs)) for name, metric in metrics.items()}
 
 
 # ---------------------------------------------------------------- the loop
@@ -415,8 +415,9 @@ def fit(
         callbacks: objects with ``on_train_begin``/``on_epoch_end``/``on_train_end``, e.g.
             :class:`EarlyStopping`; ``on_epoch_end`` returning False stops training.
         progress_bar: show a rich progress bar over epochs.
-        metrics: name -> ``metric(outputs, targets)``, evaluated after each epoch on the
-            training data and the validation data (``"train_<name>"``, ``"val_<name>"``).
+        metrics: name -> ``metric(targets, outputs)`` (scikit-learn's argument order, e.g.
+            :func:`labcoat.models.metrics.accuracy`), evaluated after each epoch in eval mode on
+            the training and validation data (``"train_<name>"``, ``"val_<name>"``).
         max_grad_norm: if set, clip the global gradient norm ``||g||_2`` of all parameters to
             at most this value before each step (useful for RNNs, §4.5).
 

@@ -199,7 +199,7 @@ def test_metrics_are_recorded_per_epoch():
     sign = (y[:, 0] > 0).long()
     model = init_parameters(nn.Linear(3, 2), 0)
 
-    def accuracy(outputs, targets):
+    def accuracy(targets, outputs):
         return (outputs.argmax(1) == targets).float().mean()
 
     history = fit(

@@ -1,0 +1,186 @@
+"""Recurrent networks (seed 000, §4.7 and §5.3): many-to-one classifiers and sequence generators.
+
+The simple RNN cell is h_t = tanh(W_hh h_{t-1} + W_xh x_t + b_h) (eq. 4.26; ``torch.nn.RNN``
+with its two biases summing to b_h); the LSTM adds the cell state with forget, input, update
+and output gates (eqs. 4.29-4.33; ``torch.nn.LSTM``, whose four gate matrices are stacked into
+one of size 4m x (n + m) as the notes remark). A many-to-one network reads the whole sequence
+and classifies from the last hidden state, y = W_ho h_N + b_y (eq. 4.28, pre-softmax). A
+generator (§5.3) predicts x_{t+1} from x_1..x_t, is trained with the cross-entropy of eq. 5.15,
+and samples one token at a time from the softmax of its scores divided by a temperature.
+
+Exploding gradients (§4.7) are tamed with ``fit(..., max_grad_norm=...)``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import torch
+from torch import Tensor, nn
+
+from labcoat.models.training import Objective, init_parameters
+
+__all__ = ["RNNClassifier", "SequenceGenerator", "next_token_loss"]
+
+CellName = Literal["rnn", "lstm"]
+
+
+def _recurrent(cell: str, input_size: int, hidden_size: int, num_layers: int) -> nn.RNNBase:
+    if cell == "rnn":
+        return nn.RNN(input_size, hidden_size, num_layers, nonlinearity="tanh", batch_first=True)
+    if cell == "lstm":
+        return nn.LSTM(input_size, hidden_size, num_layers, batch_first=True)
+    raise ValueError(f"cell must be 'rnn' or 'lstm', got {cell!r}")
+
+
+def _check_sizes(**sizes: int) -> None:
+    for name, value in sizes.items():
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+
+
+class RNNClassifier(nn.Module):
+    """A many-to-one RNN or LSTM (§4.7): sequence (batch, time, features) -> class scores.
+
+    Args:
+        input_size: features per time step n (e.g. 4 for one-hot DNA; pass
+            ``x.transpose(1, 2)`` for data stored as (batch, 4, length)).
+        hidden_size: hidden state size m.
+        n_outputs: number of classes (output scores, eq. 4.28 before the softmax g).
+        cell: "rnn" (eq. 4.26) or "lstm" (eqs. 4.29-4.33).
+        num_layers: stacked recurrent layers.
+        seed: seeds the initial weights.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        n_outputs: int,
+        cell: CellName = "lstm",
+        num_layers: int = 1,
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        _check_sizes(
+            input_size=input_size,
+            hidden_size=hidden_size,
+            n_outputs=n_outputs,
+            num_layers=num_layers,
+        )
+        self.cell = cell
+        self.recurrent = _recurrent(cell, input_size, hidden_size, num_layers)
+        self.output = nn.Linear(hidden_size, n_outputs)
+        init_parameters(self, seed)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Scores y = W_ho h_N + b_y from the last step's hidden state, (batch, n_outputs)."""
+        hidden, _ = self.recurrent(x)  # (batch, time, hidden_size)
+        return self.output(hidden[:, -1])
+
+    def probabilities(self, x: Tensor) -> Tensor:
+        """Softmax of the scores: g of eq. 4.28."""
+        return torch.softmax(self(x), dim=-1)
+
+
+class SequenceGenerator(nn.Module):
+    """A one-to-many RNN/LSTM generator over a vocabulary of tokens (§5.3).
+
+    Tokens enter one-hot encoded (as in the notes' SMILES example); the output at step t is a
+    score vector over the next token x_{t+1}.
+
+    Args:
+        n_tokens: vocabulary size (including a stop token, if the data use one).
+        hidden_size: hidden state size.
+        cell: "rnn" or "lstm".
+        num_layers: stacked recurrent layers.
+        seed: seeds the initial weights.
+    """
+
+    def __init__(
+        self,
+        n_tokens: int,
+        hidden_size: int,
+        cell: CellName = "lstm",
+        num_layers: int = 1,
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        _check_sizes(n_tokens=n_tokens, hidden_size=hidden_size, num_layers=num_layers)
+        self.n_tokens = n_tokens
+        self.recurrent = _recurrent(cell, n_tokens, hidden_size, num_layers)
+        self.output = nn.Linear(hidden_size, n_tokens)
+        init_parameters(self, seed)
+
+    def step(self, tokens: Tensor, state: object = None) -> tuple[Tensor, object]:
+        """Scores for the token after each of ``tokens`` (batch, time) and the final state."""
+        one_hot = nn.functional.one_hot(tokens, self.n_tokens).to(self.output.weight.dtype)
+        hidden, state = self.recurrent(one_hot, state)  # (batch, time, hidden_size)
+        return self.output(hidden), state
+
+    def forward(self, tokens: Tensor) -> Tensor:
+        """Next-token scores y_t for every step: (batch, time) -> (batch, time, n_tokens)."""
+        return self.step(tokens)[0]
+
+    @torch.no_grad()
+    def sample(
+        self,
+        start: Tensor,
+        length: int,
+        *,
+        temperature: float = 1.0,
+        generator: torch.Generator,
+        stop_token: int | None = None,
+    ) -> Tensor:
+        """Generate sequences token by token (§5.3, Fig. 25 right).
+
+        Each next token is drawn from softmax(y_t / temperature): temperature 1 samples the
+        model's distribution, lower values sharpen it towards the most likely token, higher
+        values flatten it towards uniform. After ``stop_token`` a sequence keeps emitting it.
+
+        Args:
+            start: first tokens x_1, int64 of shape (batch,) or a prefix (batch, time).
+            length: total length of the returned sequences (> prefix length).
+            temperature: > 0.
+            generator: the random source of the draws.
+            stop_token: optional end label.
+
+        Returns:
+            int64 tensor (batch, length) beginning with ``start``.
+        """
+        if not temperature > 0.0:
+            raise ValueError(f"temperature must be > 0, got {temperature!r}")
+        prefix = start.reshape(len(start), -1).long()
+        if length <= prefix.shape[1]:
+            raise ValueError(f"length must exceed the prefix length {prefix.shape[1]}")
+        was_training = self.training
+        self.eval()
+        tokens = [prefix]
+        scores, state = self.step(prefix)
+        stopped = torch.zeros(len(prefix), dtype=torch.bool)
+        if stop_token is not None:
+            stopped = (prefix == stop_token).any(dim=1)
+        for _ in range(length - prefix.shape[1]):
+            probabilities = torch.softmax(scores[:, -1] / temperature, dim=-1)
+            token = torch.multinomial(probabilities, 1, generator=generator)  # (batch, 1)
+            if stop_token is not None:
+                token[stopped] = stop_token
+                stopped |= token[:, 0] == stop_token
+            tokens.append(token)
+            scores, state = self.step(token, state)
+        self.train(was_training)
+        return torch.cat(tokens, dim=1)
+
+
+def _next_token_loss(model: nn.Module, batch: Tensor | tuple[Tensor, ...]) -> Tensor:
+    tokens = batch[0] if isinstance(batch, tuple | list) else batch
+    scores = model(tokens[:, :-1])  # (batch, time - 1, n_tokens)
+    return nn.functional.cross_entropy(scores.flatten(0, 1), tokens[:, 1:].flatten())
+
+
+next_token_loss = Objective(_next_token_loss)
+"""The generator's training objective (eq. 5.15): cross-entropy of y_t against x_{t+1}.
+
+Batches are int64 token sequences (batch, time) (or a 1-tuple of them); the sum over t of
+eq. 5.15 is replaced by the mean over all batch and time steps (a constant factor).
+"""
