@@ -29,14 +29,38 @@ EXERCISES: dict[str, tuple[str, str]] = {
         "labcoat.exercises.random_walk",
         "TD(0) vs Monte Carlo; semi-gradient TD on the 1000-state walk",
     ),
-    "digits": ("labcoat.exercises.digits", "Digits: a dense network against a CNN, with metrics and confusion matrix"),
-    "adversarial": ("labcoat.exercises.adversarial", "Adversarial examples (FGSM, the notes' iterated attack) and dreaming"),
-    "rbm": ("labcoat.exercises.rbm", "Restricted Boltzmann machine on bars-and-stripes: CD-k, exact likelihood"),
-    "vae": ("labcoat.exercises.vae", "Variational autoencoder on digits: reconstructions, latent space, samples"),
-    "gan": ("labcoat.exercises.gan", "Generative adversarial network on a 1-D mixture and on digits"),
-    "ising": ("labcoat.exercises.ising", "2-D Ising model: Metropolis samples, PCA finds the magnetization, phases"),
+    "digits": (
+        "labcoat.exercises.digits",
+        "Digits: a dense network against a CNN, with metrics and confusion matrix",
+    ),
+    "adversarial": (
+        "labcoat.exercises.adversarial",
+        "Adversarial examples (FGSM, the notes' iterated attack) and dreaming",
+    ),
+    "rbm": (
+        "labcoat.exercises.rbm",
+        "Restricted Boltzmann machine on bars-and-stripes: CD-k, exact likelihood",
+    ),
+    "vae": (
+        "labcoat.exercises.vae",
+        "Variational autoencoder on digits: reconstructions, latent space, samples",
+    ),
+    "gan": (
+        "labcoat.exercises.gan",
+        "Generative adversarial network on a 1-D mixture and on digits",
+    ),
+    "ising": (
+        "labcoat.exercises.ising",
+        "2-D Ising model: Metropolis samples, PCA finds the magnetization, phases",
+    ),
     "pca": ("labcoat.exercises.pca", "PCA on iris and on Ising configurations"),
-    "kmeans": ("labcoat.exercises.kmeans", "k-means: Lloyd iterations, k-means++ and the objective"),
+    "kmeans": (
+        "labcoat.exercises.kmeans",
+        "k-means: Lloyd iterations, k-means++ and the objective",
+    ),
     "tsne": ("labcoat.exercises.tsne", "t-SNE of the digits"),
-    "regression": ("labcoat.exercises.regression", "Diabetes: OLS statistics, ridge, the lasso path"),
+    "regression": (
+        "labcoat.exercises.regression",
+        "Diabetes: OLS statistics, ridge, the lasso path",
+    ),
 }
