@@ -1,0 +1,389 @@
+"""The agent base class: env checks, seeding, the learn loop, callbacks, progress, save/load.
+
+A subclass implements ``_run(max_steps)``: act from the current state ``self._obs`` until the
+episode ends or ``max_steps`` steps have been taken, and return ``(steps, finished)``. It keeps
+its hot loop in local variables (see labcoat.agents.tabular) and reports the running episode's
+undiscounted return and length in ``self._episode_return`` / ``self._episode_length``.
+Everything else (resets, bookkeeping, callbacks, the progress bar, saving) lives here, for any
+environment with a Discrete action space (the observation space is free unless the subclass
+sets ``discrete_observations = True``).
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+import math
+import numbers
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Self
+
+import gymnasium as gym
+import numpy as np
+
+UNIFORM_BLOCK = 4096
+"""Uniform random numbers are drawn in blocks of this size (one numpy call per block)."""
+
+INF = math.inf
+
+
+class LinearSchedule:
+    """A value decaying linearly from ``start`` to ``end`` over ``duration`` steps, then constant.
+
+    value(t) = start + (end - start) min(t / duration, 1); the usual epsilon schedule.
+    """
+
+    def __init__(self, start: float, end: float, duration: int) -> None:
+        self.start, self.end = float(start), float(end)
+        if not (isinstance(duration, numbers.Integral) and duration >= 1):
+            raise ValueError(f"duration must be an integer >= 1, got {duration!r}")
+        self.duration = int(duration)
+
+    def __call__(self, step: int) -> float:
+        """Return the value at time step ``step``."""
+        if step >= self.duration:
+            return self.end
+        return self.start + (self.end - self.start) * step / self.duration
+
+    def __repr__(self) -> str:
+        return f"LinearSchedule(start={self.start}, end={self.end}, duration={self.duration})"
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form, restored by :func:`schedule_from_json`."""
+        return {"linear_schedule": [self.start, self.end, self.duration]}
+
+
+def schedule_from_json(value: Any) -> Any:
+    """Inverse of :meth:`LinearSchedule.to_json`; other values pass through."""
+    if isinstance(value, dict) and "linear_schedule" in value:
+        return LinearSchedule(*value["linear_schedule"])
+    return value
+
+
+def check_number(
+    name: str, value: Any, low: float, high: float, *, low_open: bool = False
+) -> float:
+    """Return ``value`` as float or raise TypeError/ValueError naming ``name`` and the range."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    number = float(value)
+    bracket = "(" if low_open else "["
+    if not math.isfinite(number) or number < low or (low_open and number == low) or number > high:
+        raise ValueError(f"{name} must lie in {bracket}{low}, {high}], got {value!r}")
+    return number
+
+
+def check_schedule(name: str, value: Any) -> float | Callable[[int], float]:
+    """A probability in [0, 1] or a callable step -> probability (checked at step 0)."""
+    if callable(value):
+        check_number(f"{name}(0)", value(0), 0.0, 1.0)
+        return value
+    return check_number(name, value, 0.0, 1.0)
+
+
+def check_learning_rate(value: Any) -> float | str:
+    """A constant step size in (0, 1], "1/n" or "1/n^w" with w in (0.5, 1] (n: update count).
+
+    alpha_n = n^-w satisfies the Robbins-Monro conditions sum alpha = inf, sum alpha^2 < inf;
+    w = 1 gives sample averages, w around 0.7 forgets the early (biased) targets faster.
+    """
+    if isinstance(value, str):
+        if step_size_power(value) is None:
+            raise ValueError(
+                f"learning_rate must be a number in (0, 1], '1/n' or '1/n^w' with w in (0.5, 1], "
+                f"got {value!r}"
+            )
+        return value
+    return check_number("learning_rate", value, 0.0, 1.0, low_open=True)
+
+
+def step_size_power(value: Any) -> float | None:
+    """The power w of a "1/n" or "1/n^w" step size (w in (0.5, 1]), None for anything else."""
+    if not isinstance(value, str) or not value.replace(" ", "").startswith("1/n"):
+        return None
+    rest = value.replace(" ", "")[3:]
+    if not rest:
+        return 1.0
+    try:
+        power = float(rest[1:]) if rest[0] == "^" else math.nan
+    except ValueError:
+        return None
+    return power if 0.5 < power <= 1.0 else None
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, LinearSchedule):
+        return value.to_json()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+class Agent(abc.ABC):
+    """Base of labcoat's agents (SB3-like surface): ``learn``, ``predict``, ``save``, ``load``.
+
+    Args:
+        env: a Gymnasium env or a registered id (made with ``gym.make``). The action space must
+            be Discrete; with ``discrete_observations`` so must the observation space.
+        gamma: discount factor gamma in [0, 1] (eq. 7.3).
+        seed: seed of the agent's random numbers and of the env's first reset.
+
+    Attributes:
+        num_timesteps: environment steps taken by ``learn`` so far.
+        episode_returns: undiscounted return G = R_1 + ... + R_T (eq. 7.2) of every training
+            episode that has finished (terminated or truncated).
+        episode_lengths: number of steps of those episodes.
+    """
+
+    discrete_observations: ClassVar[bool] = True
+    _array_names: ClassVar[tuple[str, ...]] = ()
+    """Arrays written by ``save`` (attribute names)."""
+    _hyperparameter_names: ClassVar[tuple[str, ...]] = ("gamma", "seed")
+    """Constructor arguments written by ``save`` (JSON) and passed back by ``load``."""
+
+    def __init__(self, env: gym.Env | str, *, gamma: float, seed: int | None = None) -> None:
+        self.env = gym.make(env) if isinstance(env, str) else env
+        self.gamma = check_number("gamma", gamma, 0.0, 1.0)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+            raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
+        self.seed = seed
+        agent_seed, env_seed = np.random.SeedSequence(seed).spawn(2)
+        self._rng = np.random.default_rng(agent_seed)
+        self._env_seed: int | None = int(env_seed.generate_state(1)[0])
+        self._check_spaces()
+        self.num_timesteps = 0
+        self.episode_returns: list[float] = []
+        self.episode_lengths: list[int] = []
+        self._obs: Any = None
+        self._info: dict[str, Any] = {}
+        self._episode_return = 0.0
+        self._episode_length = 0
+        self._draw = self._uniform_stream().__next__
+
+    # ------------------------------------------------------------------ spaces and masks
+
+    def _check_spaces(self) -> None:
+        unwrapped = self.env.unwrapped
+        action_space, observation_space = unwrapped.action_space, unwrapped.observation_space
+        name = type(self).__name__
+        if not isinstance(action_space, gym.spaces.Discrete):
+            raise TypeError(f"{name} needs a Discrete action space, the env has {action_space}")
+        if self.discrete_observations and not isinstance(observation_space, gym.spaces.Discrete):
+            raise TypeError(
+                f"{name} is tabular and needs a Discrete observation space, the env has "
+                f"{observation_space} (use a semi-gradient agent or discretize the observations)"
+            )
+        self.n_actions = int(action_space.n)
+        self._action_start = int(action_space.start)
+        if isinstance(observation_space, gym.spaces.Discrete):
+            self.n_states = int(observation_space.n)
+            self._state_start = int(observation_space.start)
+        valid = getattr(unwrapped, "valid_actions", None)
+        self.valid_actions: np.ndarray | None = (
+            None if valid is None else np.array(valid, dtype=bool).reshape(-1, self.n_actions)
+        )
+
+    def _allowed_actions(self, state: int, info: Mapping[str, Any]) -> tuple[int, ...]:
+        """Actions allowed in ``state``: the env's ``valid_actions`` or ``info["action_mask"]``."""
+        if self.valid_actions is not None:
+            return tuple(int(a) for a in np.flatnonzero(self.valid_actions[state]))
+        mask = info.get("action_mask")
+        if mask is None:
+            return tuple(range(self.n_actions))
+        allowed = tuple(int(a) for a in np.flatnonzero(np.asarray(mask)))
+        if not allowed:
+            raise ValueError(f"info['action_mask'] allows no action in state {state}")
+        return allowed
+
+    # ------------------------------------------------------------------ episodes
+
+    def _reset(self) -> None:
+        """Start a new episode (the first reset is seeded)."""
+        self._obs, self._info = self.env.reset(seed=self._env_seed)
+        self._env_seed = None
+        self._episode_return = 0.0
+        self._episode_length = 0
+        self._start_episode()
+
+    def _start_episode(self) -> None:  # noqa: B027 - an optional hook
+        """Hook called after every reset (e.g. to choose Sarsa's first action)."""
+
+    def _uniform_stream(self) -> Iterator[float]:
+        """Uniform numbers in [0, 1) as Python floats, drawn in blocks (``next`` is cheap)."""
+        while True:
+            yield from self._rng.random(UNIFORM_BLOCK).tolist()
+
+    @abc.abstractmethod
+    def _run(self, max_steps: int) -> tuple[int, bool]:
+        """Act for at most ``max_steps`` steps of the current episode; return (steps, ended)."""
+
+    def _diverged(self, step: int, what: str) -> FloatingPointError:
+        return FloatingPointError(
+            f"{type(self).__name__} diverged: {what} became non-finite at time step {step} "
+            "(lower learning_rate or gamma, or scale the rewards)"
+        )
+
+    def learn(
+        self,
+        total_timesteps: int | None = None,
+        *,
+        n_episodes: int | None = None,
+        callback: Callable[[Any], bool | None] | None = None,
+        progress_bar: bool = False,
+    ) -> Self:
+        """Train for ``total_timesteps`` more steps or ``n_episodes`` more finished episodes.
+
+        Successive calls continue where the previous one stopped (also mid-episode).
+
+        Args:
+            total_timesteps: number of environment steps (>= 1).
+            n_episodes: number of episodes to finish instead (>= 1).
+            callback: called with the agent after every finished episode; training stops when
+                it returns False (as in Stable-Baselines3).
+            progress_bar: show a rich progress bar.
+
+        Returns:
+            self.
+        """
+        if (total_timesteps is None) == (n_episodes is None):
+            raise ValueError("give exactly one of total_timesteps and n_episodes")
+        budget = total_timesteps if n_episodes is None else n_episodes
+        label = "total_timesteps" if n_episodes is None else "n_episodes"
+        if isinstance(budget, bool) or not isinstance(budget, numbers.Integral) or budget < 1:
+            raise ValueError(f"{label} must be an integer >= 1, got {budget!r}")
+        progress = _Progress(type(self).__name__, int(budget), progress_bar)
+        done = 0
+        with progress:
+            while done < budget:
+                if self._obs is None:
+                    self._reset()
+                steps_left = budget - done if n_episodes is None else 1 << 62
+                steps, ended = self._run(int(steps_left))
+                self.num_timesteps += steps
+                done += steps if n_episodes is None else int(ended)
+                progress.advance(steps if n_episodes is None else int(ended))
+                if ended:
+                    self.episode_returns.append(self._episode_return)
+                    self.episode_lengths.append(self._episode_length)
+                    self._obs = None
+                    if callback is not None and callback(self) is False:
+                        break
+        return self
+
+    # ------------------------------------------------------------------ save and load
+
+    def _hyperparameters(self) -> dict[str, Any]:
+        return {name: _jsonable(getattr(self, name)) for name in self._hyperparameter_names}
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the agent to ``path`` (``.npz`` appended if missing): arrays and JSON, no pickle.
+
+        Constructor arguments that are not JSON values (a custom policy, a schedule function)
+        are not stored: pass them again to :meth:`load`.
+
+        Returns:
+            The path written.
+        """
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_name(path.name + ".npz")
+        hyper = self._hyperparameters()
+        missing = [k for k, v in hyper.items() if not _is_json(v)]
+        spec = self.env.spec
+        meta = {
+            "class": type(self).__name__,
+            "hyperparameters": {k: v for k, v in hyper.items() if k not in missing},
+            "not_stored": missing,
+            "env_id": None if spec is None else spec.id,
+            "env_kwargs": {} if spec is None or not _is_json(spec.kwargs) else spec.kwargs,
+            "num_timesteps": self.num_timesteps,
+            "episode_returns": self.episode_returns,
+            "episode_lengths": self.episode_lengths,
+        }
+        arrays = {name: np.asarray(getattr(self, name)) for name in self._array_names}
+        arrays["meta"] = np.array(json.dumps(meta))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                np.savez(handle, **arrays)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+    @classmethod
+    def load(
+        cls, path: str | os.PathLike[str], env: gym.Env | str | None = None, **kwargs: Any
+    ) -> Self:
+        """Read an agent written by :meth:`save`.
+
+        Args:
+            path: the ``.npz`` file.
+            env: the environment; by default made again from the stored Gymnasium id.
+            **kwargs: constructor arguments that were not stored (see :meth:`save`) or that
+                should change.
+
+        Returns:
+            The agent, with its arrays, step count and episode returns restored.
+        """
+        with np.load(Path(path), allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            arrays = {name: data[name] for name in cls._array_names}
+        if meta["class"] != cls.__name__:
+            raise TypeError(f"{path} holds a {meta['class']}, not a {cls.__name__}")
+        if env is None:
+            if meta["env_id"] is None:
+                raise TypeError(f"{path} stores no environment id: pass env=")
+            env = gym.make(meta["env_id"], **meta["env_kwargs"])
+        hyper = {k: schedule_from_json(v) for k, v in meta["hyperparameters"].items()}
+        missing = [k for k in meta["not_stored"] if k not in kwargs]
+        if missing:
+            raise TypeError(f"{cls.__name__}.load needs {', '.join(missing)}= (not stored)")
+        agent = cls(env, **{**hyper, **kwargs})
+        for name, value in arrays.items():
+            agent._set_array(name, value)
+        agent.num_timesteps = int(meta["num_timesteps"])
+        agent.episode_returns = [float(x) for x in meta["episode_returns"]]
+        agent.episode_lengths = [int(x) for x in meta["episode_lengths"]]
+        return agent
+
+    def _set_array(self, name: str, value: np.ndarray) -> None:
+        setattr(self, name, value)
+
+
+def _is_json(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+class _Progress:
+    """A rich progress bar, or nothing."""
+
+    def __init__(self, description: str, total: int, enabled: bool) -> None:
+        self._bar: Any = None
+        if enabled:
+            from rich.progress import Progress
+
+            self._bar = Progress(transient=True)
+            self._task = self._bar.add_task(description, total=total)
+
+    def __enter__(self) -> _Progress:
+        if self._bar is not None:
+            self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def advance(self, amount: int) -> None:
+        if self._bar is not None and amount:
+            self._bar.advance(self._task, amount)

@@ -1,0 +1,563 @@
+"""Planning with a known model: exact policy evaluation, value iteration, policy iteration.
+
+A finite MDP (§7.2 of the notes) is held as arrays in a :class:`TabularModel`: the transition
+probabilities ``T[s, a, s'] = p(s' | s, a)``, the expected rewards ``R[s, a] = r(s, a)`` of
+eq. 7.1, a mask of terminal states and a mask of the actions available in each state. Every
+solver works on the Bellman backup
+
+    q(s, a) = r(s, a) + gamma * sum_s' p(s' | s, a) v(s')          (eqs. 7.7, 7.11, 7.15)
+
+with v(s') = 0 for a terminal s' (the return ends there: eq. 7.2) and q(s, a) = -inf for an
+action that is not available in s, so that a max or argmax over actions never picks it.
+
+Episodic tasks may use gamma = 1 (eq. 7.3 with R_t = 0 after the end) when the episode ends
+with probability one under the policies involved ("proper" policies): the linear solve is then
+restricted to the non-terminal states and policy iteration starts from a proper policy.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Literal
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = [
+    "PlanningResult",
+    "TabularModel",
+    "bellman_backup",
+    "epsilon_soft",
+    "greedy_policy",
+    "policy_evaluation",
+    "policy_iteration",
+    "proper_policy",
+    "value_iteration",
+]
+
+_SPARSE_DENSITY = 0.05
+_SPARSE_MIN_STATES = 256
+"""Backups use a scipy.sparse matrix for models with at least ``_SPARSE_MIN_STATES`` states of
+which at most a fraction ``_SPARSE_DENSITY`` of T is non-zero (dense BLAS is faster otherwise)."""
+
+
+@dataclass(frozen=True, eq=False)
+class TabularModel:
+    """A finite MDP as arrays: p(s'|s, a), r(s, a) (eq. 7.1), terminal and valid-action masks.
+
+    Attributes:
+        T: transition probabilities, shape (n_states, n_actions, n_states); each row of a valid
+            action sums to one, rows of invalid actions are ignored.
+        R: expected reward r(s, a) = sum_{s', r} r p(s', r | s, a) (eq. 7.1), shape
+            (n_states, n_actions).
+        terminal: boolean mask (n_states,) of the states whose entry ends the episode; their
+            value is zero.
+        valid_actions: boolean mask (n_states, n_actions) of the actions available in each state.
+        initial_distribution: the distribution of the start state, shape (n_states,), or None
+            when the environment does not expose it.
+        outcomes: the outcome table of the environment, used to sample transitions with their
+            own rewards (see :meth:`from_env`), or None for a model built from arrays.
+    """
+
+    T: np.ndarray
+    R: np.ndarray
+    terminal: np.ndarray
+    valid_actions: np.ndarray
+    initial_distribution: np.ndarray | None = None
+    outcomes: Outcomes | None = None
+
+    def __post_init__(self) -> None:
+        T = np.asarray(self.T, dtype=float)
+        R = np.asarray(self.R, dtype=float)
+        if T.ndim != 3 or T.shape[0] != T.shape[2]:
+            raise ValueError(f"T must have shape (n_states, n_actions, n_states), got {T.shape}")
+        n_states, n_actions = T.shape[:2]
+        if R.shape != (n_states, n_actions):
+            raise ValueError(f"R must have shape {(n_states, n_actions)}, got {R.shape}")
+        valid = np.broadcast_to(np.asarray(self.valid_actions, dtype=bool), R.shape).copy()
+        terminal = np.broadcast_to(np.asarray(self.terminal, dtype=bool), (n_states,)).copy()
+        if not valid.any(axis=1).all():
+            raise ValueError("valid_actions must allow at least one action in every state")
+        if np.any(T < 0) or not np.allclose(T.sum(axis=2)[valid], 1.0, atol=1e-9):
+            raise ValueError("T must hold probabilities whose rows sum to 1 for valid actions")
+        if not np.isfinite(R[valid]).all():
+            raise ValueError("R must be finite for every valid action")
+        for name, value in (("T", T), ("R", np.where(valid, R, 0.0))):
+            value.setflags(write=False)
+            object.__setattr__(self, name, value)
+        valid.setflags(write=False)
+        terminal.setflags(write=False)
+        object.__setattr__(self, "valid_actions", valid)
+        object.__setattr__(self, "terminal", terminal)
+
+    @property
+    def n_states(self) -> int:
+        """Number of states."""
+        return int(self.T.shape[0])
+
+    @property
+    def n_actions(self) -> int:
+        """Number of actions."""
+        return int(self.T.shape[1])
+
+    @classmethod
+    def from_env(cls, env: Any) -> TabularModel:
+        """Build the model of an environment whose unwrapped env has a toy-text table ``P``.
+
+        ``P[s][a]`` is a list of ``(prob, next_state, reward, terminated)``: labcoat's tabular
+        envs and Gymnasium's FrozenLake, CliffWalking and Taxi. The available actions come from
+        the env's ``valid_actions`` mask when it has one (all actions otherwise). A state is
+        terminal when the transitions into it end the episode; termination must depend on the
+        next state only (true of every toy-text env), otherwise a ValueError is raised.
+
+        Args:
+            env: a Gymnasium env (wrapped or not) with a tabular ``P``.
+
+        Returns:
+            The model, with the outcome table kept for sampling.
+        """
+        unwrapped = getattr(env, "unwrapped", env)
+        table = getattr(unwrapped, "P", None)
+        if table is None:
+            raise TypeError(
+                "env must expose a toy-text transition table P, "
+                f"{type(unwrapped).__name__} has none"
+            )
+        n_states = int(getattr(unwrapped, "n_states", 0) or unwrapped.observation_space.n)
+        n_actions = int(getattr(unwrapped, "n_actions", 0) or unwrapped.action_space.n)
+        valid_attr = getattr(unwrapped, "valid_actions", None)
+        valid = (
+            np.ones((n_states, n_actions), dtype=bool)
+            if valid_attr is None
+            else np.array(valid_attr, dtype=bool).reshape(n_states, n_actions)
+        )
+        outcomes = Outcomes.from_table(table, valid)
+        T = np.zeros((n_states, n_actions, n_states))
+        s_index, a_index = np.nonzero(valid)
+        for k in range(outcomes.next_state.shape[2]):
+            np.add.at(
+                T,
+                (s_index, a_index, outcomes.next_state[s_index, a_index, k]),
+                outcomes.prob[s_index, a_index, k],
+            )
+        R = (outcomes.prob * outcomes.reward).sum(axis=2)
+        initial = getattr(unwrapped, "initial_state_distrib", None)
+        initial = None if initial is None else np.asarray(initial, dtype=float)
+        return cls(
+            T=T,
+            R=R,
+            terminal=outcomes.terminal_states(initial),
+            valid_actions=valid,
+            initial_distribution=initial,
+            outcomes=outcomes,
+        )
+
+    @cached_property
+    def _backup_matrix(self) -> np.ndarray | sp.csr_matrix:
+        """p(s'|s, a) with terminal columns zeroed, as (n_states * n_actions, n_states)."""
+        M = np.where(self.valid_actions[:, :, None], self.T, 0.0)
+        M = (M * ~self.terminal).reshape(self.n_states * self.n_actions, self.n_states)
+        if self.n_states >= _SPARSE_MIN_STATES and np.count_nonzero(M) <= _SPARSE_DENSITY * M.size:
+            return sp.csr_matrix(M)
+        return M
+
+    def expected_next_value(self, v: np.ndarray) -> np.ndarray:
+        """Return sum_s' p(s'|s, a) v(s') with v = 0 on terminal states, shape (S, A)."""
+        return np.asarray(self._backup_matrix @ v).reshape(self.n_states, self.n_actions)
+
+
+@dataclass(frozen=True, eq=False)
+class Outcomes:
+    """The toy-text table ``P`` as padded arrays, shape (n_states, n_actions, n_outcomes) each.
+
+    Padding entries have probability zero. ``cumulative`` holds the running sums of ``prob``
+    along the last axis (inverse-CDF sampling).
+    """
+
+    prob: np.ndarray
+    next_state: np.ndarray
+    reward: np.ndarray
+    terminated: np.ndarray
+
+    @classmethod
+    def from_table(cls, table: Any, valid: np.ndarray) -> Outcomes:
+        """Pad ``P[s][a]`` (lists of (prob, next_state, reward, terminated)) into arrays."""
+        n_states, n_actions = valid.shape
+        width = max(
+            (len(table[s][a]) for s in range(n_states) for a in range(n_actions) if valid[s, a]),
+            default=1,
+        )
+        prob = np.zeros((n_states, n_actions, width))
+        next_state = np.zeros((n_states, n_actions, width), dtype=np.int64)
+        reward = np.zeros((n_states, n_actions, width))
+        terminated = np.zeros((n_states, n_actions, width), dtype=bool)
+        for s, a in zip(*np.nonzero(valid), strict=True):
+            transitions = table[s][a]
+            if not transitions:
+                raise ValueError(f"P[{s}][{a}] is empty but action {a} is valid in state {s}")
+            for k, (p, s_next, r, done) in enumerate(transitions):
+                prob[s, a, k], next_state[s, a, k] = p, s_next
+                reward[s, a, k], terminated[s, a, k] = r, done
+        # Padding points at the last real outcome so that a draw with u ~ 1 stays in range.
+        for k in range(1, width):
+            pad = prob[:, :, k] == 0
+            next_state[:, :, k][pad] = next_state[:, :, k - 1][pad]
+            reward[:, :, k][pad] = reward[:, :, k - 1][pad]
+            terminated[:, :, k][pad] = terminated[:, :, k - 1][pad]
+        return cls(prob=prob, next_state=next_state, reward=reward, terminated=terminated)
+
+    @cached_property
+    def cumulative(self) -> np.ndarray:
+        """Running sums of ``prob`` along the outcome axis, shape (S, A, K)."""
+        return np.cumsum(self.prob, axis=2)
+
+    def terminal_states(self, initial: np.ndarray | None = None) -> np.ndarray:
+        """Mask of the states entered by terminating transitions (checked to be consistent).
+
+        Transitions out of a terminal state or out of a state that cannot be reached from the
+        start distribution ``initial`` (when given) are never taken, so only the others must
+        agree on whether their next state ends the episode.
+        """
+        n_states = self.prob.shape[0]
+        live = self.prob > 0
+        terminal = np.zeros(n_states, dtype=bool)
+        terminal[self.next_state[live & self.terminated]] = True
+        sources = ~terminal
+        if initial is not None:
+            sources &= self._reachable(np.asarray(initial) > 0, terminal)
+        continuing = np.zeros(n_states, dtype=bool)
+        continuing[self.next_state[live & ~self.terminated & sources[:, None, None]]] = True
+        both = np.flatnonzero(terminal & continuing)
+        if both.size:
+            raise ValueError(
+                f"termination must depend on the next state only; state {both[0]} is entered "
+                "both by terminating and by continuing transitions"
+            )
+        return terminal
+
+    def _reachable(self, start: np.ndarray, terminal: np.ndarray) -> np.ndarray:
+        """States reachable from ``start`` without passing through a terminal state."""
+        reach = start.copy()
+        frontier = start.copy()
+        live = self.prob > 0
+        while frontier.any():
+            targets = np.zeros_like(reach)
+            targets[self.next_state[frontier & ~terminal][live[frontier & ~terminal]]] = True
+            frontier = targets & ~reach
+            reach |= targets
+        return reach
+
+
+@dataclass(frozen=True, eq=False)
+class PlanningResult:
+    """The outcome of a planning method.
+
+    Attributes:
+        v: state values, shape (n_states,) (zero on terminal states).
+        q: action values q(s, a) = r(s, a) + gamma sum_s' p(s'|s, a) v(s') (eq. 7.15), shape
+            (n_states, n_actions), -inf for unavailable actions.
+        policy: the greedy policy argmax_a q(s, a) (eq. 7.16), an int array (n_states,).
+        n_iterations: sweeps (value iteration) or improvement steps (policy iteration).
+    """
+
+    v: np.ndarray
+    q: np.ndarray
+    policy: np.ndarray
+    n_iterations: int
+
+
+def _check_gamma(gamma: float) -> float:
+    if isinstance(gamma, bool) or not isinstance(gamma, int | float | np.floating | np.integer):
+        raise TypeError(f"gamma must be a number in [0, 1], got {type(gamma).__name__}")
+    if not 0.0 <= gamma <= 1.0:
+        raise ValueError(f"gamma must lie in [0, 1], got {gamma!r}")
+    return float(gamma)
+
+
+def _check_tol(tol: float) -> float:
+    if not (isinstance(tol, int | float) and math.isfinite(tol) and tol > 0):
+        raise ValueError(f"tol must be a finite number > 0, got {tol!r}")
+    return float(tol)
+
+
+def bellman_backup(model: TabularModel, v: np.ndarray, gamma: float) -> np.ndarray:
+    """Return q(s, a) = r(s, a) + gamma sum_s' p(s'|s, a) v(s') (eq. 7.15), -inf if invalid.
+
+    Args:
+        model: the MDP.
+        v: state values, shape (n_states,); terminal entries are ignored (taken as zero).
+        gamma: discount factor in [0, 1].
+
+    Returns:
+        q, shape (n_states, n_actions); zero on terminal states (nothing follows the end).
+    """
+    q = model.R + gamma * model.expected_next_value(np.asarray(v, dtype=float))
+    q[model.terminal] = 0.0
+    return np.where(model.valid_actions, q, -np.inf)
+
+
+def greedy_policy(q: np.ndarray) -> np.ndarray:
+    """Return the greedy policy argmax_a q(s, a) (eq. 7.16); ties go to the lowest action."""
+    return np.asarray(np.argmax(q, axis=1), dtype=np.int64)
+
+
+def _policy_matrix(model: TabularModel, policy: np.ndarray) -> np.ndarray:
+    """pi(a|s) as an (n_states, n_actions) matrix from an int array or a stochastic matrix."""
+    policy = np.asarray(policy)
+    shape = (model.n_states, model.n_actions)
+    if policy.shape == (model.n_states,) and np.issubdtype(policy.dtype, np.integer):
+        if policy.min() < 0 or policy.max() >= model.n_actions:
+            raise ValueError(f"policy actions must lie in [0, {model.n_actions - 1}]")
+        pi = np.zeros(shape)
+        pi[np.arange(model.n_states), policy] = 1.0
+    elif policy.shape == shape:
+        pi = policy.astype(float)
+        if np.any(pi < 0) or not np.allclose(pi.sum(axis=1), 1.0, atol=1e-9):
+            raise ValueError("a stochastic policy's rows must be probabilities summing to 1")
+    else:
+        raise ValueError(
+            f"policy must be an int array of shape {(model.n_states,)} or a matrix of shape "
+            f"{shape}, got shape {policy.shape} and dtype {policy.dtype}"
+        )
+    live = ~model.terminal
+    if np.any((pi > 0) & ~model.valid_actions & live[:, None]):
+        s = int(np.argwhere((pi > 0) & ~model.valid_actions & live[:, None])[0, 0])
+        raise ValueError(f"policy uses an action that is not available in state {s}")
+    return pi
+
+
+def _policy_dynamics(model: TabularModel, pi: np.ndarray) -> tuple[np.ndarray, Any]:
+    """r_pi(s) = sum_a pi(a|s) r(s, a) and P_pi(s, s') = sum_a pi(a|s) p(s'|s, a), v(terminal)=0."""
+    n_states, n_actions = pi.shape
+    r_pi = (pi * model.R).sum(axis=1)
+    # W[s, s * n_actions + a] = pi(a|s): P_pi = W @ M with M the (S*A, S) backup matrix.
+    W = sp.csr_matrix(
+        (pi.ravel(), np.arange(n_states * n_actions), np.arange(0, pi.size + 1, n_actions)),
+        shape=(n_states, pi.size),
+    )
+    P_pi = W @ model._backup_matrix
+    return r_pi, (sp.csr_matrix(P_pi) if sp.issparse(P_pi) else np.asarray(P_pi))
+
+
+def _reaches_terminal(model: TabularModel, P_pi: Any) -> np.ndarray:
+    """States from which the Markov chain P_pi (into non-terminal states) ends w.p. one."""
+    live = ~model.terminal
+    leak = 1.0 - np.asarray(P_pi.sum(axis=1)).ravel()  # probability of ending in one step
+    reach = model.terminal | (leak > 1e-12)
+    adjacency = sp.csr_matrix(P_pi > 0)
+    while True:
+        grown = reach | (np.asarray(adjacency @ reach.astype(float)).ravel() > 0) & live
+        if np.array_equal(grown, reach):
+            return reach
+        reach = grown
+
+
+def policy_evaluation(
+    model: TabularModel,
+    policy: np.ndarray,
+    gamma: float,
+    *,
+    method: Literal["solve", "iterative"] = "solve",
+    tol: float = 1e-10,
+    max_iterations: int = 1_000_000,
+) -> np.ndarray:
+    """Return v_pi, the solution of the Bellman equation of a fixed policy (eq. 7.7).
+
+    v_pi(s) = sum_a pi(a|s) [r(s, a) + gamma sum_s' p(s'|s, a) v_pi(s')], i.e. the linear
+    system (I - gamma P_pi) v_pi = r_pi on the non-terminal states (v_pi = 0 on terminal states).
+    ``method="solve"`` solves it directly (dense LU, or sparse LU for a sparse model);
+    ``method="iterative"`` sweeps v <- r_pi + gamma P_pi v (eq. 7.18 without the max) until
+    ||v - v_pi||_inf <= tol by the contraction bound ||Delta|| gamma / (1 - gamma) (gamma < 1)
+    or until ||Delta||_inf <= tol (gamma = 1, no bound).
+
+    Args:
+        model: the MDP.
+        policy: deterministic int array (n_states,) or stochastic matrix pi(a|s) (n_states,
+            n_actions).
+        gamma: discount in [0, 1]; with gamma = 1 the policy must end every episode w.p. one.
+        method: "solve" or "iterative".
+        tol: accuracy of the iterative method (> 0).
+        max_iterations: sweep limit of the iterative method.
+
+    Returns:
+        v_pi, shape (n_states,).
+    """
+    gamma = _check_gamma(gamma)
+    pi = _policy_matrix(model, policy)
+    r_pi, P_pi = _policy_dynamics(model, pi)
+    live = ~model.terminal
+    if gamma == 1.0:
+        stuck = np.flatnonzero(~_reaches_terminal(model, P_pi))
+        if stuck.size:
+            raise ValueError(
+                f"with gamma=1 the policy must end every episode; from state {stuck[0]} it never "
+                "reaches a terminal state (use gamma < 1 or a proper policy)"
+            )
+    v = np.zeros(model.n_states)
+    if method == "solve":
+        idx = np.flatnonzero(live)
+        A = P_pi[idx][:, idx]
+        if sp.issparse(A):
+            from scipy.sparse.linalg import spsolve
+
+            v[idx] = spsolve((sp.eye(idx.size) - gamma * A).tocsc(), r_pi[idx])
+        else:
+            v[idx] = np.linalg.solve(np.eye(idx.size) - gamma * A, r_pi[idx])
+        return v
+    if method != "iterative":
+        raise ValueError(f"method must be 'solve' or 'iterative', got {method!r}")
+    tol = _check_tol(tol)
+    threshold = tol if gamma == 1.0 else tol * (1.0 - gamma) / max(gamma, 1e-300)
+    for _ in range(max_iterations):
+        v_new = r_pi + gamma * np.asarray(P_pi @ v).ravel()
+        v_new[~live] = 0.0
+        delta = float(np.max(np.abs(v_new - v)))
+        v = v_new
+        if delta <= threshold:
+            return v
+    raise RuntimeError(f"iterative policy evaluation did not converge in {max_iterations} sweeps")
+
+
+def value_iteration(
+    model: TabularModel,
+    gamma: float,
+    *,
+    tol: float = 1e-8,
+    max_iterations: int = 1_000_000,
+    initial_v: np.ndarray | None = None,
+) -> PlanningResult:
+    """Value iteration, v_{k+1}(s) = max_a sum_s' p(s'|s, a)[r + gamma v_k(s')] (eq. 7.18).
+
+    Stopping rule (gamma < 1): with Delta = v_{k+1} - v_k, the optimal values obey the bounds
+    v_{k+1} + gamma/(1-gamma) min Delta <= v* <= v_{k+1} + gamma/(1-gamma) max Delta
+    (MacQueen; Puterman, Markov Decision Processes, Thm. 6.6.3). The iteration stops when half
+    their width, gamma/(1-gamma) (max Delta - min Delta)/2, is at most ``tol`` and returns the
+    midpoint, so that ||v - v*||_inf <= tol is guaranteed. This span criterion is never slower
+    than the sup-norm rule ||Delta|| < tol (1-gamma)/(2 gamma) and much faster when the chain
+    mixes. With gamma = 1 (episodic tasks) it stops when ||Delta||_inf <= tol, without bound.
+
+    Args:
+        model: the MDP.
+        gamma: discount in [0, 1].
+        tol: guaranteed sup-norm distance of the returned v to v* (gamma < 1).
+        max_iterations: sweep limit (RuntimeError beyond).
+        initial_v: starting values (zeros by default).
+
+    Returns:
+        v, the greedy q and policy (eq. 7.16) and the number of sweeps.
+    """
+    gamma, tol = _check_gamma(gamma), _check_tol(tol)
+    live = ~model.terminal
+    v = np.zeros(model.n_states) if initial_v is None else np.array(initial_v, dtype=float)
+    v[~live] = 0.0
+    scale = gamma / (1.0 - gamma) if gamma < 1.0 else 0.0
+    for k in range(1, max_iterations + 1):
+        v_new = bellman_backup(model, v, gamma).max(axis=1)
+        v_new[~live] = 0.0
+        delta = v_new - v
+        v = v_new
+        low, high = float(delta.min()), float(delta.max())
+        if gamma < 1.0 and scale * (high - low) / 2.0 <= tol:
+            v[live] += scale * (high + low) / 2.0
+            return _greedy_result(model, v, gamma, k)
+        if gamma == 1.0 and max(high, -low) <= tol:
+            return _greedy_result(model, v, gamma, k)
+    raise RuntimeError(
+        f"value iteration did not converge in max_iterations={max_iterations} sweeps"
+    )
+
+
+def _greedy_result(model: TabularModel, v: np.ndarray, gamma: float, sweeps: int) -> PlanningResult:
+    q = bellman_backup(model, v, gamma)
+    return PlanningResult(v=v, q=q, policy=greedy_policy(q), n_iterations=sweeps)
+
+
+def proper_policy(model: TabularModel) -> np.ndarray:
+    """A deterministic policy that ends the episode with probability one from every state.
+
+    Built backwards from the terminal states: a state gets an action that reaches an already
+    labelled state with positive probability, so every state has a path of positive probability
+    to termination and the chain is absorbed with probability one.
+
+    Raises:
+        ValueError: if some state cannot reach a terminal state under any policy.
+    """
+    reach = model.terminal.copy()
+    policy = np.argmax(model.valid_actions, axis=1)
+    if not reach.any():
+        raise ValueError("the model has no terminal state, so no policy ends the episode")
+    while not reach.all():
+        into = np.einsum("sat,t->sa", model.T, reach.astype(float)) > 0
+        into &= model.valid_actions & ~reach[:, None]
+        new = into.any(axis=1)
+        if not new.any():
+            stuck = int(np.flatnonzero(~reach)[0])
+            raise ValueError(f"state {stuck} cannot reach a terminal state under any policy")
+        policy[new] = np.argmax(into[new], axis=1)
+        reach |= new
+    return policy
+
+
+def epsilon_soft(model: TabularModel, policy: np.ndarray, epsilon: float) -> np.ndarray:
+    """pi(a|s) = epsilon / |A(s)| + (1 - epsilon) [a = policy(s)] (the epsilon-greedy policy)."""
+    valid = model.valid_actions
+    pi = epsilon * valid / valid.sum(axis=1, keepdims=True)
+    pi[np.arange(model.n_states), policy] += 1.0 - epsilon
+    return pi
+
+
+def policy_iteration(
+    model: TabularModel,
+    gamma: float,
+    *,
+    epsilon: float = 0.0,
+    initial_policy: np.ndarray | None = None,
+    max_iterations: int = 10_000,
+) -> PlanningResult:
+    """Policy iteration pi_0 -> v_pi0 -> pi_1 -> ... (eqs. 7.16-7.17) with exact evaluation.
+
+    Each step solves the Bellman equation of the current policy exactly
+    (:func:`policy_evaluation`) and improves greedily (eq. 7.16), keeping the current action
+    unless another is better by more than 1e-12 (relative), so that ties cannot cycle. It stops
+    when the policy is stable; then v = v* solves eq. 7.11 exactly. With gamma = 1 the start
+    policy must be proper (default: :func:`proper_policy`); improvement keeps it proper.
+
+    With ``epsilon > 0`` the evaluated policy is the epsilon-greedy version of the greedy one
+    (:func:`epsilon_soft`), and the result is the best epsilon-soft policy (Sutton & Barto
+    §5.4): the fixed point to which Sarsa and expected Sarsa converge at constant epsilon.
+
+    Args:
+        model: the MDP.
+        gamma: discount in [0, 1].
+        epsilon: exploration of the evaluated policies, in [0, 1] (0: plain policy iteration).
+        initial_policy: the start policy (int array); default the greedy policy of r(s, a) for
+            gamma < 1 and :func:`proper_policy` for gamma = 1.
+        max_iterations: improvement-step limit (RuntimeError beyond).
+
+    Returns:
+        v and q of the final (epsilon-soft) policy, its greedy part and the number of steps.
+    """
+    gamma = _check_gamma(gamma)
+    if not (isinstance(epsilon, int | float) and 0.0 <= epsilon <= 1.0):
+        raise ValueError(f"epsilon must lie in [0, 1], got {epsilon!r}")
+    if initial_policy is not None:
+        policy = np.asarray(initial_policy, dtype=np.int64).copy()
+    elif gamma == 1.0:
+        policy = proper_policy(model)
+    else:
+        policy = greedy_policy(np.where(model.valid_actions, model.R, -np.inf))
+    states = np.arange(model.n_states)
+    for k in range(1, max_iterations + 1):
+        evaluated = epsilon_soft(model, policy, epsilon) if epsilon > 0 else policy
+        v = policy_evaluation(model, evaluated, gamma)
+        q = bellman_backup(model, v, gamma)
+        best = greedy_policy(q)
+        margin = 1e-12 * max(1.0, float(np.max(np.abs(v))))
+        improve = q[states, best] > q[states, policy] + margin
+        improve &= ~model.terminal
+        if not improve.any():
+            return PlanningResult(v=v, q=q, policy=policy, n_iterations=k)
+        policy = np.where(improve, best, policy)
+    raise RuntimeError(f"policy iteration did not converge in max_iterations={max_iterations}")

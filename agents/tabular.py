@@ -1,0 +1,539 @@
+"""Model-free tabular agents (§7.4): TD(0), Monte Carlo, Sarsa, Q-learning, expected Sarsa.
+
+The mathematics is in small pure functions on arrays, rlax style, with time-indexed names:
+``q_tm1`` is q(S_t, .) and ``q_t`` is q(S_{t+1}, .), ``r_t`` = R_{t+1} and
+``discount_t = gamma * (1 - terminated)``: only termination zeroes the bootstrap, a time-limit
+truncation does not. The classes hold the tables and run the loop; their per-step code inlines
+the same formulas on Python floats (numpy calls on scalars cost more than the arithmetic), and
+the tests check both against each other.
+
+Exploration is epsilon-greedy in the convention of Sutton & Barto: with probability epsilon a
+uniformly random available action (the greedy one included), otherwise a greedy action, ties
+broken at random. (§7.1 of the notes picks "one of the other actions"; the two differ by
+epsilon / n_actions in the probability of the greedy action.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import numpy as np
+
+from labcoat.agents._base import (
+    INF,
+    Agent,
+    check_learning_rate,
+    check_number,
+    check_schedule,
+    step_size_power,
+)
+from labcoat.agents.policies import PolicyLike, action_function
+
+__all__ = [
+    "TD0",
+    "ExpectedSarsa",
+    "MonteCarlo",
+    "QLearning",
+    "Sarsa",
+    "discounted_returns",
+    "epsilon_greedy_probabilities",
+    "expected_sarsa_target",
+    "q_learning_target",
+    "sarsa_target",
+    "td0_target",
+    "td0_update",
+    "td_update",
+]
+
+
+# ---------------------------------------------------------------------- pure update functions
+
+
+def td0_target(v_t: Any, r_t: Any, discount_t: Any) -> np.ndarray:
+    """One-step TD target R_{t+1} + gamma v(S_{t+1}) of eq. 7.21 (discount_t = 0 at the end)."""
+    return np.asarray(r_t) + np.asarray(discount_t) * np.asarray(v_t)
+
+
+def td_update(value: Any, target: Any, learning_rate: Any) -> np.ndarray:
+    """Move an estimate toward its target: value + alpha (target - value) (eqs. 7.21-7.24)."""
+    value = np.asarray(value, dtype=float)
+    return value + np.asarray(learning_rate) * (np.asarray(target) - value)
+
+
+def td0_update(v_tm1: Any, r_t: Any, discount_t: Any, v_t: Any, learning_rate: Any) -> np.ndarray:
+    """TD(0), eq. 7.21: v(S_t) <- v(S_t) + alpha [R_{t+1} + gamma v(S_{t+1}) - v(S_t)]."""
+    return td_update(v_tm1, td0_target(v_t, r_t, discount_t), learning_rate)
+
+
+def sarsa_target(q_t: Any, a_t: Any, r_t: Any, discount_t: Any) -> np.ndarray:
+    """Sarsa target R_{t+1} + gamma q(S_{t+1}, A_{t+1}) of eq. 7.23.
+
+    Args:
+        q_t: q(S_{t+1}, .), shape (..., n_actions).
+        a_t: the next action A_{t+1}, shape (...).
+        r_t: reward R_{t+1}.
+        discount_t: gamma (1 - terminated).
+    """
+    q_t = np.asarray(q_t, dtype=float)
+    a_t = np.asarray(a_t)
+    chosen = np.take_along_axis(q_t, a_t[..., None], axis=-1)[..., 0]
+    return np.asarray(r_t) + np.asarray(discount_t) * chosen
+
+
+def q_learning_target(q_t: Any, r_t: Any, discount_t: Any) -> np.ndarray:
+    """Q-learning target R_{t+1} + gamma max_a q(S_{t+1}, a) of eq. 7.24 (-inf entries ignored).
+
+    A terminal transition (discount_t = 0) gives R_{t+1} whatever q_t holds.
+    """
+    best = np.max(np.asarray(q_t, dtype=float), axis=-1)
+    discount_t = np.asarray(discount_t, dtype=float)
+    return np.asarray(r_t) + np.where(discount_t == 0, 0.0, discount_t * best)
+
+
+def epsilon_greedy_probabilities(q_t: Any, epsilon: float) -> np.ndarray:
+    """pi(a|s) of the epsilon-greedy policy of q (Sutton & Barto convention, §7.1).
+
+    pi(a|s) = epsilon / |A(s)| + (1 - epsilon) [a greedy] / #greedy, where A(s) are the actions
+    with a finite q (unavailable actions carry -inf) and ties share the greedy mass.
+    """
+    q_t = np.asarray(q_t, dtype=float)
+    valid = np.isfinite(q_t)
+    greedy = q_t == np.max(q_t, axis=-1, keepdims=True)
+    explore = epsilon * valid / valid.sum(axis=-1, keepdims=True)
+    return explore + (1.0 - epsilon) * greedy / greedy.sum(axis=-1, keepdims=True)
+
+
+def expected_sarsa_target(q_t: Any, probs_t: Any, r_t: Any, discount_t: Any) -> np.ndarray:
+    """Expected Sarsa target R_{t+1} + gamma sum_a pi(a|S_{t+1}) q(S_{t+1}, a).
+
+    Sutton & Barto eq. 6.9: the expectation over the next action replaces the sample A_{t+1}
+    of Sarsa's eq. 7.23; with a greedy pi it is Q-learning's target (eq. 7.24).
+    """
+    q_t = np.asarray(q_t, dtype=float)
+    probs_t = np.asarray(probs_t, dtype=float)
+    expected = np.sum(np.where(probs_t > 0, probs_t * q_t, 0.0), axis=-1)
+    return np.asarray(r_t) + np.asarray(discount_t) * expected
+
+
+def discounted_returns(
+    rewards: Sequence[float], gamma: float, bootstrap: float = 0.0
+) -> np.ndarray:
+    """Returns G_t = R_{t+1} + gamma G_{t+1} (eq. 7.3) of one episode, G_T = ``bootstrap``."""
+    returns = np.empty(len(rewards))
+    g = float(bootstrap)
+    for t in range(len(rewards) - 1, -1, -1):
+        g = rewards[t] + gamma * g
+        returns[t] = g
+    return returns
+
+
+# ---------------------------------------------------------------------- the agents
+
+
+def _epsilon_greedy(row: list[float], actions: tuple[int, ...], epsilon: float, draw: Any) -> int:
+    """Sample an epsilon-greedy action from a q row (invalid entries are -inf)."""
+    x = draw()
+    if x < epsilon:  # x / epsilon is uniform on [0, 1) given x < epsilon
+        return actions[int(x / epsilon * len(actions))]
+    best = max(row)
+    a = row.index(best)
+    if row.count(best) == 1:
+        return a
+    ties = [b for b in actions if row[b] == best]
+    return ties[int(draw() * len(ties))]
+
+
+class _Tabular(Agent):
+    """Shared bookkeeping of the tabular agents: the allowed actions of every state."""
+
+    def _setup_tables(self) -> None:
+        self._allowed: list[tuple[int, ...] | None] = [None] * self.n_states
+        if self.valid_actions is not None:
+            for s in range(self.n_states):
+                self._allowed[s] = self._allowed_actions(s, {})
+
+    def _first_visit(self, state: int, info: Any) -> tuple[int, ...]:
+        allowed = self._allowed_actions(state, info)
+        self._allowed[state] = allowed
+        return allowed
+
+    def _obs_state(self, observation: Any) -> int:
+        state = int(observation) - self._state_start
+        if not 0 <= state < self.n_states:
+            raise ValueError(f"observation must lie in [0, {self.n_states - 1}], got {observation}")
+        return state
+
+
+class _Control(_Tabular):
+    """Sarsa, Q-learning and expected Sarsa: one loop, three targets (eqs. 7.22-7.24)."""
+
+    _method: ClassVar[str]
+    _array_names = ("q", "visit_counts")
+    _hyperparameter_names = (
+        "gamma",
+        "learning_rate",
+        "epsilon",
+        "initial_q",
+        "seed",
+    )
+
+    def __init__(
+        self,
+        env: gym.Env | str,
+        *,
+        gamma: float = 0.99,
+        learning_rate: float | str = 0.1,
+        epsilon: float | Callable[[int], float] = 0.1,
+        initial_q: float = 0.0,
+        seed: int | None = None,
+    ) -> None:
+        super().__init__(env, gamma=gamma, seed=seed)
+        self.learning_rate = check_learning_rate(learning_rate)
+        self.epsilon = check_schedule("epsilon", epsilon)
+        self.initial_q = check_number("initial_q", initial_q, -1e300, 1e300)
+        self._setup_tables()
+        self._q = [[self.initial_q] * self.n_actions for _ in range(self.n_states)]
+        self._counts = [[0] * self.n_actions for _ in range(self.n_states)]
+        if self.valid_actions is not None:
+            for s in range(self.n_states):
+                self._mask_row(s)
+        self._action = 0
+
+    def _mask_row(self, state: int) -> None:
+        allowed = self._allowed[state] or ()
+        row = self._q[state]
+        for a in range(self.n_actions):
+            if a not in allowed:
+                row[a] = -INF
+
+    def _first_visit(self, state: int, info: Any) -> tuple[int, ...]:
+        allowed = super()._first_visit(state, info)
+        self._mask_row(state)
+        return allowed
+
+    @property
+    def q(self) -> np.ndarray:
+        """The action-value table, shape (n_states, n_actions); -inf for unavailable actions."""
+        return np.array(self._q, dtype=float)
+
+    @property
+    def visit_counts(self) -> np.ndarray:
+        """Number of updates of each q(s, a) (the n of the "1/n" step size)."""
+        return np.array(self._counts, dtype=np.int64)
+
+    def _set_array(self, name: str, value: np.ndarray) -> None:
+        if name == "q":
+            self._q = np.asarray(value, dtype=float).tolist()
+        else:
+            self._counts = np.asarray(value, dtype=np.int64).tolist()
+
+    def _current_epsilon(self) -> float:
+        epsilon = self.epsilon
+        return epsilon(self.num_timesteps) if callable(epsilon) else epsilon
+
+    def _allowed_now(self, state: int) -> tuple[int, ...]:
+        allowed = self._allowed[state]
+        return self._first_visit(state, self._info) if allowed is None else allowed
+
+    def _start_episode(self) -> None:
+        s = self._obs_state(self._obs)
+        allowed = self._allowed_now(s)
+        self._action = _epsilon_greedy(self._q[s], allowed, self._current_epsilon(), self._draw)
+
+    def _run(self, max_steps: int) -> tuple[int, bool]:
+        """The per-step loop (hot): locals only, Python floats, one uniform per step."""
+        step, q, counts, allowed = self.env.step, self._q, self._counts, self._allowed
+        gamma, draw, first_visit = self.gamma, self._draw, self._first_visit
+        epsilon = self.epsilon
+        schedule = epsilon if callable(epsilon) else None
+        alpha = self.learning_rate
+        power = step_size_power(alpha)
+        method = self._method
+        s_start, a_start = self._state_start, self._action_start
+        s, a = int(self._obs) - s_start, self._action
+        ret, t0 = self._episode_return, self.num_timesteps
+        ended, i = False, 0
+        while i < max_steps:
+            obs, r, terminated, truncated, info = step(a + a_start)
+            i += 1
+            ret += r
+            s2 = int(obs) - s_start
+            acts2 = allowed[s2]
+            if acts2 is None:
+                acts2 = first_visit(s2, info)
+            if schedule is not None:
+                epsilon = schedule(t0 + i)
+            row2 = q[s2]
+            a2 = -1
+            if terminated:
+                target = r  # discount_t = 0: only termination zeroes the bootstrap
+            elif method == "sarsa":  # eq. 7.23, A_{t+1} chosen before the update
+                a2 = _epsilon_greedy(row2, acts2, epsilon, draw)
+                target = r + gamma * row2[a2]
+            elif method == "q_learning":  # eq. 7.24
+                target = r + gamma * max(row2)
+            else:  # expected Sarsa: (1 - eps) max + eps mean over the available actions
+                mean = sum([row2[b] for b in acts2]) / len(acts2)
+                target = r + gamma * ((1.0 - epsilon) * max(row2) + epsilon * mean)
+            row = q[s]
+            n = counts[s][a] + 1
+            counts[s][a] = n
+            if power is None:
+                new = row[a] + alpha * (target - row[a])
+            else:  # alpha_n = n^-w
+                new = row[a] + (target - row[a]) * n**-power
+            if not -INF < new < INF:
+                raise self._diverged(t0 + i, f"q[{s}, {a}]")
+            row[a] = new
+            if terminated or truncated:
+                ended = True
+                break
+            if a2 < 0:
+                a2 = _epsilon_greedy(row2, acts2, epsilon, draw)
+            s, a = s2, a2
+        self._obs, self._info, self._action = obs, info, a
+        self._episode_return, self._episode_length = ret, self._episode_length + i
+        return i, ended
+
+    def predict(self, observation: Any, deterministic: bool = True, **_: Any) -> tuple[Any, None]:
+        """The greedy action argmax_a q(s, a) (deterministic) or an epsilon-greedy sample.
+
+        Accepts one observation (returns an int) or an array of them (returns an int array),
+        as Stable-Baselines3's ``predict``; ties go to the lowest action when deterministic.
+        """
+        epsilon = 0.0 if deterministic else self._current_epsilon()
+        if np.ndim(observation) == 0:
+            return self._act(self._obs_state(observation), deterministic, epsilon), None
+        states = [self._obs_state(o) for o in np.asarray(observation).ravel()]
+        actions = [self._act(s, deterministic, epsilon) for s in states]
+        return np.asarray(actions, dtype=np.int64).reshape(np.shape(observation)), None
+
+    def _act(self, state: int, deterministic: bool, epsilon: float) -> int:
+        row = self._q[state]
+        if deterministic:
+            return row.index(max(row)) + self._action_start
+        allowed = self._allowed[state] or tuple(range(self.n_actions))
+        return _epsilon_greedy(row, allowed, epsilon, self._draw) + self._action_start
+
+
+class Sarsa(_Control):
+    """Sarsa, on-policy TD control (eq. 7.23 of the notes).
+
+    q(S_t, A_t) <- q(S_t, A_t) + alpha [R_{t+1} + gamma q(S_{t+1}, A_{t+1}) - q(S_t, A_t)]
+    with A_{t+1} drawn epsilon-greedily from q before the update (Sutton & Barto §6.4).
+
+    Args:
+        env: a Gymnasium env (or id) with Discrete observation and action spaces.
+        gamma: discount factor in [0, 1].
+        learning_rate: step size alpha in (0, 1], or "1/n" for 1 / (number of updates of the
+            pair) (sample averages), or "1/n^w" with w in (0.5, 1] for n^-w.
+        epsilon: exploration probability in [0, 1], or a callable time step -> epsilon such as
+            :class:`labcoat.agents._base.LinearSchedule`.
+        initial_q: initial value of every available q(s, a) (large = optimistic).
+        seed: seed of the agent's random numbers and of the env's first reset.
+    """
+
+    _method = "sarsa"
+
+
+class QLearning(_Control):
+    """Q-learning, off-policy TD control (eq. 7.24 of the notes).
+
+    q(S_t, A_t) <- q(S_t, A_t) + alpha [R_{t+1} + gamma max_a q(S_{t+1}, a) - q(S_t, A_t)],
+    acting epsilon-greedily (Sutton & Barto §6.5). Arguments as :class:`Sarsa`.
+    """
+
+    _method = "q_learning"
+
+
+class ExpectedSarsa(_Control):
+    """Expected Sarsa: eq. 7.22 with the expectation of q(S_{t+1}, .) under the policy.
+
+    q(S_t, A_t) <- q(S_t, A_t) + alpha [R_{t+1} + gamma sum_a pi(a|S_{t+1}) q(S_{t+1}, a)
+    - q(S_t, A_t)], pi the epsilon-greedy policy (Sutton & Barto eq. 6.9). Arguments as
+    :class:`Sarsa`.
+    """
+
+    _method = "expected_sarsa"
+
+
+class _Prediction(_Tabular):
+    """Shared set-up of TD(0) and Monte Carlo prediction: a behaviour policy and a v table."""
+
+    _array_names = ("v", "visit_counts")
+
+    def __init__(
+        self,
+        env: gym.Env | str,
+        policy: PolicyLike,
+        *,
+        gamma: float = 1.0,
+        learning_rate: float | str = 0.1,
+        initial_v: float = 0.0,
+        seed: int | None = None,
+    ) -> None:
+        super().__init__(env, gamma=gamma, seed=seed)
+        self.policy = policy
+        self.learning_rate = check_learning_rate(learning_rate)
+        self.initial_v = check_number("initial_v", initial_v, -1e300, 1e300)
+        policy_seed = int(self._rng.integers(2**63))
+        self._act = action_function(policy, self.env, seed=policy_seed)
+        self._v = [self.initial_v] * self.n_states
+        self._counts = [0] * self.n_states
+
+    @property
+    def v(self) -> np.ndarray:
+        """The state-value table, shape (n_states,)."""
+        return np.array(self._v, dtype=float)
+
+    @property
+    def visit_counts(self) -> np.ndarray:
+        """Number of updates of each v(s)."""
+        return np.array(self._counts, dtype=np.int64)
+
+    def _set_array(self, name: str, value: np.ndarray) -> None:
+        if name == "v":
+            self._v = np.asarray(value, dtype=float).tolist()
+        else:
+            self._counts = np.asarray(value, dtype=np.int64).tolist()
+
+    def predict(self, observation: Any, deterministic: bool = True, **_: Any) -> tuple[Any, None]:
+        """The action of the evaluated policy (prediction agents do not choose actions)."""
+        if np.ndim(observation) == 0:
+            return self._act(observation), None
+        actions = [self._act(o) for o in np.asarray(observation).ravel()]
+        return np.asarray(actions, dtype=np.int64).reshape(np.shape(observation)), None
+
+
+class TD0(_Prediction):
+    """TD(0) prediction of v_pi for a given policy (eq. 7.21 of the notes).
+
+    v(S_t) <- v(S_t) + alpha [R_{t+1} + gamma v(S_{t+1}) - v(S_t)], with v(S_{t+1}) dropped
+    when S_{t+1} is terminal (a truncated episode bootstraps).
+
+    Args:
+        env: a Gymnasium env (or id) with Discrete observation and action spaces.
+        policy: the policy to evaluate and follow: anything with ``predict(obs, deterministic)``
+            (labcoat agents and policies, SB3 models), a callable obs -> action, an int array of
+            actions per state, or a matrix pi(a|s) (see labcoat.agents.policies).
+        gamma: discount factor in [0, 1].
+        learning_rate: step size alpha in (0, 1], "1/n" (1 / number of updates of the state) or
+            "1/n^w" (n^-w, w in (0.5, 1]).
+        initial_v: initial value of every v(s).
+        seed: seed of the agent's (and a stochastic policy's) random numbers and of the env.
+    """
+
+    _hyperparameter_names = ("gamma", "learning_rate", "initial_v", "seed", "policy")
+
+    def _run(self, max_steps: int) -> tuple[int, bool]:
+        step, act, v, counts = self.env.step, self._act, self._v, self._counts
+        gamma, alpha, s_start = self.gamma, self.learning_rate, self._state_start
+        power = step_size_power(alpha)
+        obs, ret, t0 = self._obs, self._episode_return, self.num_timesteps
+        s = int(obs) - s_start
+        ended, i = False, 0
+        while i < max_steps:
+            obs, r, terminated, truncated, _ = step(act(obs))
+            i += 1
+            ret += r
+            s2 = int(obs) - s_start
+            target = r if terminated else r + gamma * v[s2]  # eq. 7.21
+            counts[s] += 1
+            step_size = alpha if power is None else counts[s] ** -power
+            new = v[s] + step_size * (target - v[s])
+            if not -INF < new < INF:
+                raise self._diverged(t0 + i, f"v[{s}]")
+            v[s] = new
+            if terminated or truncated:
+                ended = True
+                break
+            s = s2
+        self._obs = obs
+        self._episode_return, self._episode_length = ret, self._episode_length + i
+        return i, ended
+
+
+class MonteCarlo(_Prediction):
+    """Monte Carlo prediction of v_pi from complete episodes (eq. 7.19: v = E_pi[G_t | S_t]).
+
+    After each episode, v(S_t) <- v(S_t) + alpha [G_t - v(S_t)] with G_t = R_{t+1} + gamma
+    G_{t+1} (eq. 7.3), for the first visit of each state in the episode (``first_visit=True``)
+    or for every visit. With learning_rate="1/n" (default) v(s) is the plain average of the
+    returns observed from s. An episode cut by a time limit starts its returns from the current
+    estimate v(S_T) of the state where it stopped.
+
+    Args:
+        env, policy, gamma, initial_v, seed: as :class:`TD0`.
+        learning_rate: "1/n" (sample average, default) or a constant alpha in (0, 1].
+        first_visit: average first-visit returns (True) or every-visit returns (False).
+    """
+
+    _hyperparameter_names = ("gamma", "learning_rate", "initial_v", "first_visit", "seed", "policy")
+
+    def __init__(
+        self,
+        env: gym.Env | str,
+        policy: PolicyLike,
+        *,
+        gamma: float = 1.0,
+        learning_rate: float | str = "1/n",
+        first_visit: bool = True,
+        initial_v: float = 0.0,
+        seed: int | None = None,
+    ) -> None:
+        super().__init__(
+            env, policy, gamma=gamma, learning_rate=learning_rate, initial_v=initial_v, seed=seed
+        )
+        if not isinstance(first_visit, bool):
+            raise TypeError(f"first_visit must be True or False, got {first_visit!r}")
+        self.first_visit = first_visit
+        self._states: list[int] = []
+        self._rewards: list[float] = []
+
+    def _start_episode(self) -> None:
+        self._states, self._rewards = [], []
+
+    def _run(self, max_steps: int) -> tuple[int, bool]:
+        step, act, s_start = self.env.step, self._act, self._state_start
+        states, rewards = self._states, self._rewards
+        obs, ret = self._obs, self._episode_return
+        terminated = truncated = False
+        i = 0
+        while i < max_steps:
+            states.append(int(obs) - s_start)
+            obs, r, terminated, truncated, _ = step(act(obs))
+            i += 1
+            ret += r
+            rewards.append(r)
+            if terminated or truncated:
+                break
+        self._obs = obs
+        self._episode_return, self._episode_length = ret, self._episode_length + i
+        if terminated or truncated:
+            tail = 0.0 if terminated else self._v[int(obs) - s_start]
+            self._update_from_episode(tail)
+        return i, terminated or truncated
+
+    def _update_from_episode(self, tail: float) -> None:
+        """Backward pass G_t = R_{t+1} + gamma G_{t+1}, updating first or every visits."""
+        states, rewards, v, counts = self._states, self._rewards, self._v, self._counts
+        gamma, alpha = self.gamma, self.learning_rate
+        power = step_size_power(alpha)
+        first: dict[int, int] = {}
+        if self.first_visit:
+            for t, s in enumerate(states):
+                first.setdefault(s, t)
+        g = tail
+        for t in range(len(states) - 1, -1, -1):
+            g = rewards[t] + gamma * g
+            s = states[t]
+            if self.first_visit and first[s] != t:
+                continue
+            counts[s] += 1
+            step_size = alpha if power is None else counts[s] ** -power
+            new = v[s] + step_size * (g - v[s])
+            if not -INF < new < INF:
+                raise self._diverged(self.num_timesteps + len(states), f"v[{s}]")
+            v[s] = new
