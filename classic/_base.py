@@ -1,0 +1,149 @@
+"""The estimator protocol of labcoat.classic: scikit-learn's conventions, not its machinery."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import numpy as np
+
+
+class NotFittedError(ValueError, AttributeError):
+    """Raised when an estimator is used before ``fit``."""
+
+
+class Estimator:
+    """Constructor stores its keyword arguments; ``fit`` returns self; fitted names end in ``_``."""
+
+    @classmethod
+    def _parameter_names(cls) -> list[str]:
+        signature = inspect.signature(cls.__init__)
+        return [name for name in signature.parameters if name != "self"]
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor arguments as a dict."""
+        return {name: getattr(self, name) for name in self._parameter_names()}
+
+    def set_params(self, **params: Any) -> Estimator:
+        """Set constructor arguments (checked again by the next ``fit``); returns self."""
+        for name, value in params.items():
+            if name not in self._parameter_names():
+                known = ", ".join(self._parameter_names())
+                raise ValueError(f"{name!r} is not a parameter of {type(self).__name__}: {known}")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = inspect.signature(type(self).__init__).parameters
+        changed = [
+            f"{k}={v!r}"
+            for k, v in self.get_params().items()
+            if not (isinstance(v, type(defaults[k].default)) and v == defaults[k].default)
+        ]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def _check_fitted(self, attribute: str) -> None:
+        if not hasattr(self, attribute):
+            raise NotFittedError(
+                f"this {type(self).__name__} is not fitted yet: call fit(X, ...) first"
+            )
+
+
+def check_array(x: Any, name: str = "X", ndim: int = 2) -> np.ndarray:
+    """Return ``x`` as a finite float64 array with ``ndim`` dimensions (ValueError otherwise)."""
+    array = np.asarray(x, dtype=np.float64)
+    if array.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-D array, got shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must contain only finite numbers (no NaN or inf)")
+    return array
+
+
+def check_features(x: Any, n_features: int, name: str = "X") -> np.ndarray:
+    """``check_array`` plus the number of columns seen in ``fit``."""
+    array = check_array(x, name)
+    if array.shape[1] != n_features:
+        raise ValueError(f"{name} has {array.shape[1]} features, the fit saw {n_features}")
+    return array
+
+
+def check_xy(x: Any, y: Any, y_ndim: tuple[int, ...] = (1,)) -> tuple[np.ndarray, np.ndarray]:
+    """A design matrix and targets with matching numbers of rows."""
+    array = check_array(x)
+    target = np.asarray(y)
+    if target.ndim not in y_ndim or target.shape[0] != array.shape[0]:
+        raise ValueError(
+            f"y must have {array.shape[0]} rows (one per row of X) and {y_ndim} dimensions, "
+            f"got shape {target.shape}"
+        )
+    return array, target
+
+
+def check_positive(value: Any, name: str, integer: bool = False, minimum: float = 0.0) -> None:
+    """Raise TypeError/ValueError unless ``value`` is a number > ``minimum`` (an int if asked)."""
+    kinds: tuple[type, ...] = (int, np.integer) if integer else (int, float, np.number)
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        kind = "an int" if integer else "a number"
+        raise TypeError(f"{name} must be {kind}, got {type(value).__name__}")
+    number = float(value)  # type: ignore[arg-type]
+    if not (number > minimum and np.isfinite(number)):
+        raise ValueError(f"{name} must be > {minimum}, got {value}")
+
+
+def check_choice(value: Any, name: str, choices: tuple[Any, ...]) -> None:
+    """Raise ValueError unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+
+
+def make_rng(random_state: int | np.random.Generator | None) -> np.random.Generator:
+    """A Generator from a seed, a Generator (used as is) or None (fresh entropy)."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if random_state is None or (
+        isinstance(random_state, int | np.integer) and not isinstance(random_state, bool)
+    ):
+        return np.random.default_rng(random_state)
+    raise TypeError(f"random_state must be an int, a numpy Generator or None, got {random_state!r}")
+
+
+def squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise ||a_i - b_j||^2 via the expansion |a|^2 - 2 a.b + |b|^2, clipped at 0."""
+    d = np.einsum("ij,ij->i", a, a)[:, None] - 2.0 * (a @ b.T) + np.einsum("ij,ij->i", b, b)
+    return np.maximum(d, 0.0, out=d)
+
+
+def kernel_matrix(
+    a: np.ndarray,
+    b: np.ndarray,
+    kernel: str,
+    gamma: float,
+    degree: int,
+    coef0: float,
+) -> np.ndarray:
+    """K(a_i, b_j): linear a.b, polynomial (gamma a.b + coef0)^degree, rbf exp(-gamma|a-b|^2)."""
+    if kernel == "linear":
+        return a @ b.T
+    if kernel == "poly":
+        return (gamma * (a @ b.T) + coef0) ** degree
+    if kernel == "rbf":
+        return np.exp(-gamma * squared_distances(a, b))
+    raise ValueError(f"kernel must be 'linear', 'poly' or 'rbf'; got {kernel!r}")
+
+
+def resolve_gamma(gamma: float | str | None, x: np.ndarray) -> float:
+    """gamma='scale' -> 1/(n_features Var X), 'auto' or None -> 1/n_features, else the number."""
+    if gamma == "scale":
+        variance = float(x.var())
+        return 1.0 / (x.shape[1] * variance) if variance > 0 else 1.0
+    if gamma is None or gamma == "auto":
+        return 1.0 / x.shape[1]
+    check_positive(gamma, "gamma")
+    return float(gamma)  # type: ignore[arg-type]
+
+
+def clone(estimator: Estimator) -> Estimator:
+    """A new, unfitted estimator with the same constructor arguments."""
+    return type(estimator)(**estimator.get_params())

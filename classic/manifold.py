@@ -1,0 +1,305 @@
+"""t-distributed stochastic neighbour embedding (seed 000 §2.3) and the trustworthiness score.
+
+Solver: gradient descent on the exact gradient (eq. 2.20) with momentum and per-coordinate
+gains (the "delta-bar-delta" scheme of van der Maaten's reference implementation ``tsne.py``),
+early exaggeration of P, and an optional PCA pre-reduction. The O(m^2) repulsion is computed in
+cache-sized row blocks in float32 (by default); the attraction runs over the sparse P.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import scipy.sparse
+
+from labcoat.classic._base import (
+    Estimator,
+    check_array,
+    check_choice,
+    check_positive,
+    make_rng,
+    squared_distances,
+)
+from labcoat.classic.decomposition import PCA
+
+_BLOCK = 128  # rows per block of the dense repulsion: (128 x m) float32 stays in cache
+
+
+def _nearest_neighbours(x: np.ndarray, k: int, block: int = 512) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and squared distances of the k nearest other points of every row (ascending)."""
+    m = x.shape[0]
+    indices = np.empty((m, k), dtype=np.intp)
+    distances = np.empty((m, k))
+    for start in range(0, m, block):
+        stop = min(start + block, m)
+        d = squared_distances(x[start:stop], x)
+        d[np.arange(stop - start), np.arange(start, stop)] = np.inf  # p_{i|i} = 0
+        part = np.argpartition(d, k - 1, axis=1)[:, :k] if k < m - 1 else np.argsort(d, 1)[:, :k]
+        part_d = np.take_along_axis(d, part, axis=1)
+        order = np.argsort(part_d, axis=1)
+        indices[start:stop] = np.take_along_axis(part, order, axis=1)
+        distances[start:stop] = np.take_along_axis(part_d, order, axis=1)
+    return indices, distances
+
+
+def conditional_probabilities(
+    distances: np.ndarray, perplexity: float, tol: float = 1e-5, max_steps: int = 200
+) -> np.ndarray:
+    """Rows p_{j|i} (eq. 2.16) whose perplexity 2^H(P_i) (eqs. 2.21-2.22) equals ``perplexity``.
+
+    Bisection on ``beta_i = 1 / (2 sigma_i^2)``, run for all rows at once: the entropy grows with
+    sigma_i, so beta is doubled (halved) until the target is bracketed and then bisected.
+
+    Args:
+        distances: (m, k) squared distances from each point to its candidate neighbours.
+        perplexity: the target effective number of neighbours.
+        tol: tolerance on the entropy in nats.
+        max_steps: bisection steps.
+
+    Returns:
+        (m, k) conditional probabilities; each row sums to 1.
+    """
+    d = distances - distances[:, :1]  # shift by the row minimum: p is unchanged, exp is safe
+    target = np.log(perplexity)  # entropy in nats, log(Perp) = H ln 2
+    beta = np.ones(d.shape[0])
+    low = np.zeros_like(beta)
+    high = np.full_like(beta, np.inf)
+    for _ in range(max_steps):
+        p = np.exp(-d * beta[:, None])
+        total = p.sum(axis=1)
+        entropy = np.log(total) + beta * (d * p).sum(axis=1) / total
+        excess = entropy - target
+        if np.all(np.abs(excess) < tol):
+            break
+        too_flat = excess > 0  # entropy too high: sigma too large, increase beta
+        low = np.where(too_flat, beta, low)
+        high = np.where(too_flat, high, beta)
+        beta = np.where(
+            np.isinf(high), beta * 2.0, np.where(low == 0.0, beta / 2.0, (low + high) / 2.0)
+        )
+        beta = np.where(too_flat & np.isfinite(high), (low + high) / 2.0, beta)
+    p = np.exp(-d * beta[:, None])
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def joint_probabilities(
+    x: np.ndarray, perplexity: float, n_neighbors: int
+) -> scipy.sparse.csr_array:
+    """Symmetric p_ij = (p_{j|i} + p_{i|j}) / (2m) (eq. 2.17) over nearest neighbours."""
+    m = x.shape[0]
+    indices, distances = _nearest_neighbours(x, n_neighbors)
+    conditional = conditional_probabilities(distances, perplexity)
+    rows = np.repeat(np.arange(m), n_neighbors)
+    p = scipy.sparse.csr_array((conditional.ravel(), (rows, indices.ravel())), shape=(m, m))
+    p = (p + p.T).tocsr()
+    p.sum_duplicates()
+    p.sort_indices()
+    return p / (2.0 * m)
+
+
+class _Gradient:
+    """dL/dy_i = 4 sum_j (p_ij - q_ij)(y_i - y_j)(1 + |y_i - y_j|^2)^-1 (eq. 2.20)."""
+
+    def __init__(self, p: scipy.sparse.csr_array, dtype: type) -> None:
+        self.p = p
+        self.rows = np.repeat(np.arange(p.shape[0]), np.diff(p.indptr))
+        self.cols = p.indices
+        self.weighted = p.astype(dtype).copy()  # data replaced by p_ij w_ij each call
+
+    def __call__(self, y: np.ndarray, exaggeration: float) -> tuple[np.ndarray, float]:
+        attraction = self._attraction(y)
+        repulsion, z = self._repulsion(y)
+        return 4.0 * (exaggeration * attraction - repulsion / z), z
+
+    def _attraction(self, y: np.ndarray) -> np.ndarray:
+        """sum_j p_ij w_ij (y_i - y_j) over the sparse P, with w_ij = 1 / (1 + |y_i - y_j|^2)."""
+        diff = y[self.rows] - y[self.cols]
+        w = 1.0 / (1.0 + np.einsum("ij,ij->i", diff, diff))
+        self.weighted.data = self.p.data * w
+        return y * self.weighted.sum(axis=1)[:, None] - self.weighted @ y
+
+    @staticmethod
+    def _repulsion(y: np.ndarray) -> tuple[np.ndarray, float]:
+        """(sum_j w_ij^2 (y_i - y_j), Z = sum_{k != l} w_kl), dense, in row blocks."""
+        m = y.shape[0]
+        norms = np.einsum("ij,ij->i", y, y)
+        minus_two_yt = -2.0 * y.T
+        out = np.empty_like(y)
+        z = 0.0
+        for start in range(0, m, _BLOCK):
+            stop = min(start + _BLOCK, m)
+            w = y[start:stop] @ minus_two_yt  # (b, m): 1 + |y_i - y_j|^2 after two adds
+            w += (norms[start:stop] + 1.0)[:, None]
+            w += norms
+            np.reciprocal(w, out=w)
+            z += float(w.sum(dtype=np.float64))
+            w *= w
+            out[start:stop] = y[start:stop] * w.sum(axis=1)[:, None] - w @ y
+        return out, z - m  # the diagonal w_ii = 1 is not part of Z
+
+    def kl_divergence(self, y: np.ndarray) -> float:
+        """L = sum_ij p_ij log(p_ij / q_ij) (eq. 2.19), q_ij = w_ij / Z (eq. 2.18)."""
+        y64 = y.astype(np.float64)
+        _, z = self._repulsion(y64)
+        diff = y64[self.rows] - y64[self.cols]
+        w = 1.0 / (1.0 + np.einsum("ij,ij->i", diff, diff))
+        p = self.p.data
+        return float(np.sum(p * (np.log(np.maximum(p, 1e-300)) - np.log(w / z))))
+
+
+class TSNE(Estimator):
+    """t-SNE: minimize KL(P || Q) (eq. 2.19) between Gaussian input and Student-t output affinities.
+
+    ``p_ij`` (eqs. 2.16-2.17) is calibrated per point to the given perplexity by bisection
+    (eqs. 2.21-2.22) over the ``n_neighbors`` nearest neighbours (van der Maaten 2014 uses
+    3 x perplexity; the omitted p_{j|i} are below e^-10 of the largest in practice);
+    ``q_ij = (1 + |y_i - y_j|^2)^-1 / Z`` (eq. 2.18) runs over all pairs and the gradient
+    (eq. 2.20) is exact. The descent multiplies P by ``early_exaggeration`` for the first
+    ``early_exaggeration_iter`` iterations with momentum 0.5, then momentum 0.8; every
+    coordinate has a gain, +0.2 when its gradient changes sign, x0.8 otherwise (min 0.01).
+
+    Args:
+        n_components: dimension of the embedding (2 or 3 are the useful values).
+        perplexity: effective number of neighbours, typically 5-50.
+        early_exaggeration: factor on P during the early phase.
+        learning_rate: step size, or "auto" = max(m / early_exaggeration, 50).
+        max_iter: total gradient iterations.
+        early_exaggeration_iter: iterations with exaggeration and low momentum.
+        n_neighbors: candidate neighbours per point for P, "auto" = min(m - 1, 3 perplexity).
+        init: "pca" (first principal components scaled to standard deviation 1e-4) or
+            "random" (Gaussian, standard deviation 1e-4).
+        pca_components: if set, reduce X to this many principal components first.
+        dtype: "float32" (fast) or "float64" for the dense repulsion.
+        random_state: seed or numpy Generator for the random initialization.
+
+    Attributes:
+        embedding_: (m, n_components) the embedding.
+        kl_divergence_: the final KL divergence (eq. 2.19).
+        kl_history_: (iteration, KL) every 50 iterations.
+        n_iter_: iterations run.
+    """
+
+    def __init__(
+        self,
+        n_components: int = 2,
+        perplexity: float = 30.0,
+        early_exaggeration: float = 12.0,
+        learning_rate: float | Literal["auto"] = "auto",
+        max_iter: int = 1000,
+        early_exaggeration_iter: int = 250,
+        n_neighbors: int | Literal["auto"] = "auto",
+        init: Literal["pca", "random"] = "pca",
+        pca_components: int | None = None,
+        dtype: Literal["float32", "float64"] = "float32",
+        random_state: int | np.random.Generator | None = None,
+    ) -> None:
+        self.n_components = n_components
+        self.perplexity = perplexity
+        self.early_exaggeration = early_exaggeration
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.early_exaggeration_iter = early_exaggeration_iter
+        self.n_neighbors = n_neighbors
+        self.init = init
+        self.pca_components = pca_components
+        self.dtype = dtype
+        self.random_state = random_state
+
+    def _check_params(self, m: int) -> None:
+        check_positive(self.n_components, "n_components", integer=True)
+        check_positive(self.perplexity, "perplexity")
+        if self.perplexity >= m:
+            raise ValueError(f"perplexity must be < n_samples = {m}, got {self.perplexity}")
+        check_positive(self.early_exaggeration, "early_exaggeration")
+        if self.learning_rate != "auto":
+            check_positive(self.learning_rate, "learning_rate")
+        check_positive(self.max_iter, "max_iter", integer=True)
+        check_positive(
+            self.early_exaggeration_iter, "early_exaggeration_iter", integer=True, minimum=-1
+        )
+        if self.n_neighbors != "auto":
+            check_positive(self.n_neighbors, "n_neighbors", integer=True)
+        check_choice(self.init, "init", ("pca", "random"))
+        check_choice(self.dtype, "dtype", ("float32", "float64"))
+
+    def _initial(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        if self.init == "pca":
+            y = PCA(self.n_components).fit_transform(x)
+            return y / np.std(y[:, 0]) * 1e-4
+        return rng.normal(scale=1e-4, size=(x.shape[0], self.n_components))
+
+    def fit(self, X: np.ndarray, y: None = None) -> TSNE:
+        """Embed ``X`` (m x n); returns self (the embedding is ``embedding_``)."""
+        x = check_array(X)
+        m = x.shape[0]
+        self._check_params(m)
+        rng = make_rng(self.random_state)
+        if self.pca_components is not None:
+            x = PCA(min(self.pca_components, x.shape[1])).fit_transform(x)
+        k = min(m - 1, int(3 * self.perplexity)) if self.n_neighbors == "auto" else self.n_neighbors
+        if not 1 <= k < m:
+            raise ValueError(f"n_neighbors must be in 1..{m - 1}, got {k}")
+        gradient = _Gradient(joint_probabilities(x, self.perplexity, k), np.dtype(self.dtype).type)
+        eta = (
+            max(m / self.early_exaggeration, 50.0)
+            if self.learning_rate == "auto"
+            else float(self.learning_rate)
+        )
+        y_init = self._initial(x, rng).astype(self.dtype)
+        self.embedding_, self.kl_history_ = self._descend(gradient, y_init, eta)
+        self.kl_divergence_ = gradient.kl_divergence(self.embedding_)
+        self.n_iter_ = self.max_iter
+        return self
+
+    def _descend(
+        self, gradient: _Gradient, y: np.ndarray, eta: float
+    ) -> tuple[np.ndarray, list[tuple[int, float]]]:
+        """Momentum gradient descent with gains (van der Maaten's tsne.py)."""
+        update = np.zeros_like(y)
+        gains = np.ones_like(y)
+        history: list[tuple[int, float]] = []
+        for iteration in range(self.max_iter):
+            early = iteration < self.early_exaggeration_iter
+            exaggeration = self.early_exaggeration if early else 1.0
+            momentum = 0.5 if early else 0.8
+            grad, _ = gradient(y, exaggeration)
+            same_sign = (grad > 0) == (update > 0)
+            gains = np.where(same_sign, gains * 0.8, gains + 0.2)
+            np.maximum(gains, 0.01, out=gains)
+            update = momentum * update - eta * gains * grad
+            y = y + update
+            y -= y.mean(axis=0)
+            if (iteration + 1) % 50 == 0:
+                history.append((iteration + 1, gradient.kl_divergence(y)))
+        return y.astype(np.float64), history
+
+    def fit_transform(self, X: np.ndarray, y: None = None) -> np.ndarray:
+        """``fit(X)`` and return ``embedding_``."""
+        return self.fit(X).embedding_
+
+
+def trustworthiness(X: np.ndarray, X_embedded: np.ndarray, n_neighbors: int = 5) -> float:
+    """How well an embedding keeps neighbourhoods (Venna & Kaski 2001), in [0, 1].
+
+    ``T(k) = 1 - 2 / (m k (2m - 3k - 1)) sum_i sum_{j in U_k(i)} (r(i, j) - k)`` where ``U_k(i)``
+    are the points among the k nearest neighbours of i in the embedding but not in the input
+    space, and ``r(i, j)`` is the rank of j among i's neighbours in the input space.
+    """
+    x = check_array(X)
+    e = check_array(X_embedded, "X_embedded")
+    m = x.shape[0]
+    if e.shape[0] != m:
+        raise ValueError(f"X_embedded must have {m} rows, got {e.shape[0]}")
+    check_positive(n_neighbors, "n_neighbors", integer=True)
+    if n_neighbors >= m / 2:
+        raise ValueError(f"n_neighbors must be < n_samples / 2 = {m / 2}, got {n_neighbors}")
+    d_input = squared_distances(x, x)
+    np.fill_diagonal(d_input, np.inf)
+    order = np.argsort(d_input, axis=1, kind="stable")
+    ranks = np.empty_like(order)
+    ranks[np.arange(m)[:, None], order] = np.arange(1, m + 1)[None, :]
+    embedded, _ = _nearest_neighbours(e, n_neighbors)
+    penalty = np.take_along_axis(ranks, embedded, axis=1) - n_neighbors
+    total = float(np.sum(np.maximum(penalty, 0)))
+    return 1.0 - 2.0 / (m * n_neighbors * (2.0 * m - 3.0 * n_neighbors - 1.0)) * total
