@@ -1,0 +1,259 @@
+"""Denoising diffusion probabilistic model, DDPM (seed 002, "Diffusion models").
+
+Reference: Ho, Jain and Abbeel 2020, "Denoising Diffusion Probabilistic Models" (equation
+numbers "Ho eq. n" below).
+
+Forward (noising) process with variances β_1..β_T (Ho eq. 2):
+    q(x_t | x_{t-1}) = N(√(1-β_t) x_{t-1}, β_t 1),
+whose marginal is closed-form (Ho eq. 4), with α_t = 1 - β_t and ᾱ_t = Π_{s≤t} α_s:
+    q(x_t | x_0) = N(√ᾱ_t x_0, (1-ᾱ_t) 1),  i.e. x_t = √ᾱ_t x_0 + √(1-ᾱ_t) ε.
+A network ε_θ(x_t, t) learns to predict the noise ε with the simplified loss (Ho eq. 14)
+    L = E_{t, x_0, ε} ||ε - ε_θ(√ᾱ_t x_0 + √(1-ᾱ_t) ε, t)||²,
+and ancestral sampling (Ho Algorithm 2) runs the reverse chain from x_T ~ N(0, 1):
+    x_{t-1} = (x_t - β_t/√(1-ᾱ_t) ε_θ(x_t, t)) / √α_t + σ_t z,  z ~ N(0, 1) (z = 0 at t = 1),
+with σ_t² = β_t or the posterior variance β̃_t = β_t (1-ᾱ_{t-1})/(1-ᾱ_t) (Ho §3.2).
+
+Code indexes time 0..T-1 for the paper's 1..T. Beta schedules: "linear" (Ho: 10⁻⁴..0.02 for
+T = 1000, scaled by 1000/T so that shorter chains still end near pure noise) and "cosine"
+(Nichol and Dhariwal 2021, eq. 17: ᾱ(t) = f(t)/f(0), f(t) = cos²((t/T + s)/(1 + s) · π/2),
+β_t = 1 - ᾱ_t/ᾱ_{t-1} clipped at 0.999).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Literal
+
+import torch
+from torch import Tensor, nn
+
+from labcoat.models.mlp import MLP, ActivationName
+from labcoat.models.training import Objective
+
+__all__ = [
+    "DDPM",
+    "EpsilonMLP",
+    "beta_schedule",
+    "ddpm_objective",
+    "forward_step",
+    "q_sample",
+    "sinusoidal_embedding",
+]
+
+ScheduleName = Literal["linear", "cosine"]
+
+
+def beta_schedule(
+    n_steps: int, kind: ScheduleName = "linear", cosine_offset: float = 0.008
+) -> Tensor:
+    """The noise variances β_1..β_T (float64, shape (T,)) of a linear or cosine schedule.
+
+    Args:
+        n_steps: T ≥ 1.
+        kind: "linear" (β from 10⁻⁴·1000/T to 0.02·1000/T, Ho et al. rescaled to T steps) or
+            "cosine" (Nichol and Dhariwal 2021, eq. 17).
+        cosine_offset: s of the cosine schedule (≥ 0).
+    """
+    if not isinstance(n_steps, int) or n_steps < 1:
+        raise ValueError(f"n_steps must be an integer ≥ 1, got {n_steps!r}")
+    if kind == "linear":
+        scale = 1000 / n_steps
+        return torch.linspace(1e-4 * scale, min(0.02 * scale, 0.999), n_steps, dtype=torch.float64)
+    if kind == "cosine":
+        if cosine_offset < 0:
+            raise ValueError(f"cosine_offset must be ≥ 0, got {cosine_offset}")
+        t = torch.arange(n_steps + 1, dtype=torch.float64) / n_steps
+        f = torch.cos((t + cosine_offset) / (1 + cosine_offset) * math.pi / 2) ** 2
+        alpha_bar = f / f[0]
+        return (1 - alpha_bar[1:] / alpha_bar[:-1]).clamp(max=0.999)
+    raise ValueError(f"kind must be 'linear' or 'cosine', got {kind!r}")
+
+
+def q_sample(x0: Tensor, t: Tensor, noise: Tensor, alpha_bars: Tensor) -> Tensor:
+    """Draw from q(x_t | x_0) in closed form (Ho eq. 4): x_t = √ᾱ_t x_0 + √(1-ᾱ_t) ε.
+
+    Args:
+        x0: data, shape (batch, ...).
+        t: time indices 0..T-1 (paper's 1..T), shape (batch,).
+        noise: ε ~ N(0, 1), the shape of ``x0``.
+        alpha_bars: ᾱ_1..ᾱ_T, shape (T,).
+    """
+    shape = (-1,) + (1,) * (x0.dim() - 1)
+    alpha_bar = alpha_bars[t].to(x0.dtype).reshape(shape)
+    return alpha_bar.sqrt() * x0 + (1 - alpha_bar).sqrt() * noise
+
+
+def forward_step(x_previous: Tensor, t: int, noise: Tensor, betas: Tensor) -> Tensor:
+    """One forward step (Ho eq. 2): x_t = √(1-β_t) x_{t-1} + √β_t ε (t is 0-based)."""
+    beta = float(betas[t])
+    return math.sqrt(1 - beta) * x_previous + math.sqrt(beta) * noise
+
+
+def sinusoidal_embedding(t: Tensor, dim: int) -> Tensor:
+    """Transformer-style embedding of integer times: [sin(t ω_k), cos(t ω_k)], ω_k = 10⁻⁴^(k/h).
+
+    Args:
+        t: times, shape (batch,).
+        dim: embedding width (even, ≥ 2); h = dim/2 frequencies.
+
+    Returns:
+        Shape (batch, dim).
+    """
+    if dim < 2 or dim % 2:
+        raise ValueError(f"dim must be even and ≥ 2, got {dim}")
+    half = dim // 2
+    omega = torch.exp(-math.log(10_000.0) * torch.arange(half, dtype=torch.float32) / half)
+    angle = t.to(torch.float32)[:, None] * omega[None, :]  # (batch, half)
+    return torch.cat([torch.sin(angle), torch.cos(angle)], dim=-1)
+
+
+class EpsilonMLP(nn.Module):
+    """The noise predictor ε_θ(x_t, t): an MLP on [x_t, embedding(t)] (Ho eq. 14's ε_θ).
+
+    Args:
+        n_features: data dimension (≥ 1).
+        hidden: hidden widths of the MLP.
+        time_embedding_dim: width of the sinusoidal time embedding (even, ≥ 2).
+        activation: hidden activation.
+        seed: seeds the initial weights.
+    """
+
+    def __init__(
+        self,
+        n_features: int,
+        hidden: Sequence[int] = (128, 128, 128),
+        time_embedding_dim: int = 32,
+        activation: ActivationName = "relu",
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        if time_embedding_dim < 2 or time_embedding_dim % 2:
+            raise ValueError(f"time_embedding_dim must be even and ≥ 2, got {time_embedding_dim}")
+        self.time_embedding_dim = time_embedding_dim
+        sizes = (n_features + time_embedding_dim, *hidden, n_features)
+        self.network = MLP(sizes, activation, seed=seed)
+
+    def forward(self, x: Tensor, t: Tensor) -> Tensor:
+        """ε_θ(x_t, t), shape (batch, n_features)."""
+        embedding = sinusoidal_embedding(t, self.time_embedding_dim).to(x.dtype)
+        return self.network(torch.cat([x, embedding], dim=-1))
+
+
+class DDPM(nn.Module):
+    """A DDPM on vectors: schedule buffers, an :class:`EpsilonMLP`, loss and sampler.
+
+    Args:
+        n_features: data dimension (≥ 1); scale data to about unit range (e.g. [-1, 1]).
+        n_steps: T, the number of diffusion steps (≥ 1).
+        schedule: "linear" or "cosine" (see :func:`beta_schedule`).
+        hidden: hidden widths of ε_θ.
+        time_embedding_dim: width of the time embedding.
+        activation: hidden activation of ε_θ.
+        posterior_variance: σ_t² = β̃_t (True) or β_t (False) in the sampler.
+        seed: seeds the weights and the module's own generator used by :meth:`loss`.
+
+    Attributes:
+        betas, alphas, alpha_bars: β_t, α_t = 1 - β_t, ᾱ_t (float64 buffers of shape (T,)).
+        network: ε_θ.
+    """
+
+    betas: Tensor
+    alphas: Tensor
+    alpha_bars: Tensor
+
+    def __init__(
+        self,
+        n_features: int,
+        n_steps: int = 100,
+        schedule: ScheduleName = "linear",
+        hidden: Sequence[int] = (128, 128, 128),
+        time_embedding_dim: int = 32,
+        activation: ActivationName = "relu",
+        posterior_variance: bool = True,
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        if not isinstance(n_features, int) or n_features < 1:
+            raise ValueError(f"n_features must be an integer ≥ 1, got {n_features!r}")
+        betas = beta_schedule(n_steps, schedule)
+        self.register_buffer("betas", betas)
+        self.register_buffer("alphas", 1 - betas)
+        self.register_buffer("alpha_bars", torch.cumprod(1 - betas, dim=0))
+        self.n_features = n_features
+        self.posterior_variance = posterior_variance
+        self.network = EpsilonMLP(n_features, hidden, time_embedding_dim, activation, seed)
+        self.generator = torch.Generator().manual_seed(seed + 1)
+
+    @property
+    def n_steps(self) -> int:
+        """T, the number of diffusion steps."""
+        return len(self.betas)
+
+    def forward(self, x: Tensor, t: Tensor) -> Tensor:
+        """ε_θ(x_t, t)."""
+        return self.network(x, t)
+
+    def loss(self, x0: Tensor, generator: torch.Generator | None = None) -> Tensor:
+        """Ho eq. 14 on a batch: mean over batch and features of (ε - ε_θ(x_t, t))².
+
+        t is uniform on 0..T-1 and ε ~ N(0, 1), both from ``generator`` (the module's own
+        when None); x_t comes from :func:`q_sample`. (A mean over features rather than the
+        squared norm only rescales the loss by 1/n_features.)
+        """
+        generator = self.generator if generator is None else generator
+        t = torch.randint(self.n_steps, (len(x0),), generator=generator)
+        noise = torch.randn(x0.shape, generator=generator, dtype=x0.dtype)
+        x_t = q_sample(x0, t, noise, self.alpha_bars)
+        return ((noise - self(x_t, t)) ** 2).mean()
+
+    def sigma(self, t: int) -> float:
+        """σ_t of the reverse step: √β̃_t (posterior variance) or √β_t; 0-based t."""
+        beta = float(self.betas[t])
+        if not self.posterior_variance:
+            return math.sqrt(beta)
+        alpha_bar_previous = float(self.alpha_bars[t - 1]) if t > 0 else 1.0
+        return math.sqrt(beta * (1 - alpha_bar_previous) / (1 - float(self.alpha_bars[t])))
+
+    def sample(self, n_samples: int, *, seed: int, keep_every: int = 0) -> Tensor:
+        """Ancestral sampling (Ho Algorithm 2) from x_T ~ N(0, 1) down to x_0.
+
+        Args:
+            n_samples: how many (≥ 1).
+            seed: seeds the ``torch.Generator`` of x_T and the z's.
+            keep_every: if > 0, return the trajectory x_T, ..., x_0 kept every ``keep_every``
+                steps (plus x_0) with shape (n_kept, n_samples, n_features).
+
+        Returns:
+            x_0 of shape (n_samples, n_features), or the kept trajectory.
+        """
+        if n_samples < 1:
+            raise ValueError(f"n_samples must be ≥ 1, got {n_samples}")
+        generator = torch.Generator().manual_seed(seed)
+        dtype = self.network.network.output.weight.dtype
+        x = torch.randn(n_samples, self.n_features, generator=generator, dtype=dtype)
+        kept = [x]
+        with torch.no_grad():
+            for t in range(self.n_steps - 1, -1, -1):
+                x = self._reverse_step(x, t, generator)
+                if keep_every and (t % keep_every == 0):
+                    kept.append(x)
+        return torch.stack(kept) if keep_every else x
+
+    def _reverse_step(self, x: Tensor, t: int, generator: torch.Generator) -> Tensor:
+        beta, alpha = float(self.betas[t]), float(self.alphas[t])
+        epsilon = self(x, torch.full((len(x),), t))
+        mean = (x - beta / math.sqrt(1 - float(self.alpha_bars[t])) * epsilon) / math.sqrt(alpha)
+        if t == 0:
+            return mean
+        return mean + self.sigma(t) * torch.randn(x.shape, generator=generator, dtype=x.dtype)
+
+
+def ddpm_objective() -> Objective:
+    """Ho eq. 14 as an :class:`~labcoat.models.training.Objective` for ``fit`` (batches: x_0)."""
+
+    def simplified_loss(model: nn.Module, batch: Tensor) -> Tensor:
+        x0 = batch[0] if isinstance(batch, tuple | list) else batch
+        return model.loss(x0)  # type: ignore[operator]
+
+    return Objective(simplified_loss)

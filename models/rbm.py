@@ -1,0 +1,335 @@
+"""Restricted Boltzmann machine with Bernoulli units (seed 000, §5.2, eqs. 5.3-5.14).
+
+Notation of the notes: visible units v ∈ {0,1}^n_v, hidden units h ∈ {0,1}^n_h, visible bias
+a, hidden bias b, weights W of shape (n_v, n_h), energy (eq. 5.3)
+
+    E(v, h) = -a·v - b·h - v·W h,
+
+joint P(v, h) = exp(-E)/Z (eqs. 5.4-5.5) and marginal P(v) = exp(-F(v))/Z (eq. 5.6) with the
+free energy F(v) = -a·v - Σ_j log(1 + exp(b_j + (vW)_j)). The conditionals are eqs. 5.7-5.8.
+
+Training follows Algorithm 4 (contrastive divergence, CD-k, eq. 5.14) with the standard
+per-batch mean of the update (ERRATA: the printed algorithm neither resets nor averages its
+accumulator), optionally with persistent chains (PCD, Tieleman 2008): the negative samples
+are continued from the previous batch's chains instead of restarting at the data.
+
+For small models the partition function is exact: log Z = logsumexp over the 2^min(n_v, n_h)
+states of the smaller layer, with the other layer summed out analytically.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+from numpy.typing import ArrayLike
+from torch import Tensor, nn
+from torch.nn.functional import softplus
+
+__all__ = [
+    "RBM",
+    "RBMHistory",
+    "binary_states",
+    "contrastive_divergence_gradient",
+    "train_rbm",
+]
+
+_MAX_ENUMERATED_UNITS = 24
+
+
+def binary_states(n_units: int, dtype: torch.dtype = torch.float64) -> Tensor:
+    """All 2^n binary vectors of length n; row i holds the bits of i (least significant first).
+
+    Args:
+        n_units: vector length n (0..24).
+        dtype: dtype of the result.
+
+    Returns:
+        A tensor of shape (2^n, n) with entries 0 or 1.
+    """
+    if not 0 <= n_units <= _MAX_ENUMERATED_UNITS:
+        raise ValueError(f"n_units must be in 0..{_MAX_ENUMERATED_UNITS}, got {n_units}")
+    index = torch.arange(2**n_units)[:, None]
+    return ((index >> torch.arange(n_units)[None, :]) & 1).to(dtype)
+
+
+class RBM(nn.Module):
+    """Bernoulli-Bernoulli restricted Boltzmann machine (seed 000, eqs. 5.3-5.8).
+
+    Args:
+        n_visible: number of visible units n_v (≥ 1).
+        n_hidden: number of hidden units n_h (≥ 1).
+        seed: seed of the ``torch.Generator`` drawing the initial weights W ~ N(0, scale²).
+        weight_scale: standard deviation of the initial weights (≥ 0); biases start at 0.
+        dtype: floating dtype of the parameters (float64 keeps exact log Z accurate).
+
+    Attributes:
+        weight: W, shape (n_visible, n_hidden).
+        visible_bias: a, shape (n_visible,).
+        hidden_bias: b, shape (n_hidden,).
+    """
+
+    def __init__(
+        self,
+        n_visible: int,
+        n_hidden: int,
+        *,
+        seed: int = 0,
+        weight_scale: float = 0.01,
+        dtype: torch.dtype = torch.float64,
+    ) -> None:
+        super().__init__()
+        for name, value in (("n_visible", n_visible), ("n_hidden", n_hidden)):
+            if value < 1:
+                raise ValueError(f"{name} must be ≥ 1, got {value}")
+        if weight_scale < 0:
+            raise ValueError(f"weight_scale must be ≥ 0, got {weight_scale}")
+        generator = torch.Generator().manual_seed(seed)
+        w = weight_scale * torch.randn(n_visible, n_hidden, generator=generator, dtype=dtype)
+        self.weight = nn.Parameter(w, requires_grad=False)
+        self.visible_bias = nn.Parameter(torch.zeros(n_visible, dtype=dtype), requires_grad=False)
+        self.hidden_bias = nn.Parameter(torch.zeros(n_hidden, dtype=dtype), requires_grad=False)
+
+    @property
+    def n_visible(self) -> int:
+        """Number of visible units n_v."""
+        return self.weight.shape[0]
+
+    @property
+    def n_hidden(self) -> int:
+        """Number of hidden units n_h."""
+        return self.weight.shape[1]
+
+    def energy(self, v: Tensor, h: Tensor) -> Tensor:
+        """E(v, h) = -a·v - b·h - v·W h (eq. 5.3), batched over leading rows."""
+        return -(v @ self.visible_bias) - h @ self.hidden_bias - ((v @ self.weight) * h).sum(-1)
+
+    def hidden_probability(self, v: Tensor) -> Tensor:
+        """P(h_j = 1 | v) = σ(b_j + Σ_i v_i W_ij) (eq. 5.8)."""
+        return torch.sigmoid(self.hidden_bias + v @ self.weight)
+
+    def visible_probability(self, h: Tensor) -> Tensor:
+        """P(v_i = 1 | h) = σ(a_i + Σ_j W_ij h_j) (eq. 5.7)."""
+        return torch.sigmoid(self.visible_bias + h @ self.weight.T)
+
+    def sample_hidden(self, v: Tensor, generator: torch.Generator) -> Tensor:
+        """Draw h ~ P(h | v), each unit independently (eq. 5.8)."""
+        return torch.bernoulli(self.hidden_probability(v), generator=generator)
+
+    def sample_visible(self, h: Tensor, generator: torch.Generator) -> Tensor:
+        """Draw v ~ P(v | h), each unit independently (eq. 5.7)."""
+        return torch.bernoulli(self.visible_probability(h), generator=generator)
+
+    def gibbs(self, v: Tensor, n_steps: int, generator: torch.Generator) -> Tensor:
+        """Algorithm 3: alternate h(n) ~ P(h | v(n-1)), v(n) ~ P(v | h(n)) for n = 1..r.
+
+        Args:
+            v: start visible vectors v(0), shape (batch, n_visible).
+            n_steps: r ≥ 0.
+            generator: the random stream.
+
+        Returns:
+            v(r), shape (batch, n_visible).
+        """
+        if n_steps < 0:
+            raise ValueError(f"n_steps must be ≥ 0, got {n_steps}")
+        for _ in range(n_steps):
+            v = self.sample_visible(self.sample_hidden(v, generator), generator)
+        return v
+
+    def sample(self, n_samples: int, n_steps: int, *, seed: int) -> Tensor:
+        """Draw visible samples by ``n_steps`` Gibbs steps from uniformly random v(0).
+
+        Args:
+            n_samples: number of independent chains (≥ 1).
+            n_steps: Gibbs steps r per chain (≥ 0).
+            seed: seed of the ``torch.Generator``.
+
+        Returns:
+            A tensor of shape (n_samples, n_visible) with entries 0 or 1.
+        """
+        if n_samples < 1:
+            raise ValueError(f"n_samples must be ≥ 1, got {n_samples}")
+        generator = torch.Generator().manual_seed(seed)
+        start = torch.full((n_samples, self.n_visible), 0.5, dtype=self.weight.dtype)
+        with torch.no_grad():
+            return self.gibbs(torch.bernoulli(start, generator=generator), n_steps, generator)
+
+    def free_energy(self, v: Tensor) -> Tensor:
+        """F(v) = -a·v - Σ_j log(1 + exp(b_j + (vW)_j)), so that P(v) = exp(-F(v)) / Z (eq. 5.6)."""
+        return -(v @ self.visible_bias) - softplus(self.hidden_bias + v @ self.weight).sum(-1)
+
+    def hidden_free_energy(self, h: Tensor) -> Tensor:
+        """F(h) = -b·h - Σ_i log(1 + exp(a_i + (W h)_i)), so that P(h) = exp(-F(h)) / Z."""
+        return -(h @ self.hidden_bias) - softplus(self.visible_bias + h @ self.weight.T).sum(-1)
+
+    def log_partition(self, chunk_size: int = 2**16) -> Tensor:
+        """Exact log Z (eq. 5.5) by enumerating the smaller layer with logsumexp.
+
+        log Z = log Σ_v exp(-F(v)) when n_v ≤ n_h, else log Σ_h exp(-F(h)); the other layer's
+        sum factorizes into the softplus terms of the free energy.
+
+        Raises:
+            ValueError: if min(n_visible, n_hidden) > 24 (too many states to enumerate).
+        """
+        n_small = min(self.n_visible, self.n_hidden)
+        if n_small > _MAX_ENUMERATED_UNITS:
+            raise ValueError(
+                f"exact log Z needs min(n_visible, n_hidden) ≤ {_MAX_ENUMERATED_UNITS}, "
+                f"got {n_small}"
+            )
+        free = self.free_energy if self.n_visible <= self.n_hidden else self.hidden_free_energy
+        states = binary_states(n_small, self.weight.dtype)
+        with torch.no_grad():
+            parts = [
+                torch.logsumexp(-free(states[i : i + chunk_size]), dim=0)
+                for i in range(0, len(states), chunk_size)
+            ]
+            return torch.logsumexp(torch.stack(parts), dim=0)
+
+    def log_likelihood(self, v: ArrayLike | Tensor, log_partition: Tensor | None = None) -> Tensor:
+        """Exact log P(v) = -F(v) - log Z per row (eq. 5.6); pass a precomputed log Z to reuse.
+
+        Args:
+            v: visible vectors, shape (batch, n_visible).
+            log_partition: log Z if already known; computed exactly when None.
+
+        Returns:
+            log P(v), shape (batch,).
+        """
+        v = torch.as_tensor(v, dtype=self.weight.dtype)
+        log_z = self.log_partition() if log_partition is None else log_partition
+        with torch.no_grad():
+            return -self.free_energy(v) - log_z
+
+
+def contrastive_divergence_gradient(
+    rbm: RBM, x: Tensor, v_model: Tensor
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Batch-mean CD estimate of ∂ log P(x)/∂θ (eq. 5.14 and its bias analogues).
+
+    ΔW_ij = <x_i P(h_j=1|x)>_batch - <v'_i P(h_j=1|v')>_batch, Δa = <x> - <v'>,
+    Δb = <P(h=1|x)> - <P(h=1|v')>, where v' are the negative (model) samples. The parameters
+    move by +η Δ (ascent on the log-likelihood, i.e. descent on eq. 5.9).
+
+    Args:
+        rbm: the machine.
+        x: data batch, shape (batch, n_visible).
+        v_model: negative samples v', shape (n_chains, n_visible).
+
+    Returns:
+        (ΔW, Δa, Δb) with the shapes of W, a, b.
+    """
+    p_data = rbm.hidden_probability(x)  # (batch, n_h)
+    p_model = rbm.hidden_probability(v_model)  # (n_chains, n_h)
+    delta_w = x.T @ p_data / len(x) - v_model.T @ p_model / len(v_model)
+    delta_a = x.mean(0) - v_model.mean(0)
+    delta_b = p_data.mean(0) - p_model.mean(0)
+    return delta_w, delta_a, delta_b
+
+
+@dataclass
+class RBMHistory:
+    """What ``train_rbm`` records per epoch.
+
+    Attributes:
+        epochs: epoch numbers 0..n (0 = before training).
+        log_likelihood: exact mean log P(x) over the training data (eq. 5.2), when tracked.
+        reconstruction_error: mean squared error of one Gibbs step from the data.
+    """
+
+    epochs: list[int] = field(default_factory=list)
+    log_likelihood: list[float] = field(default_factory=list)
+    reconstruction_error: list[float] = field(default_factory=list)
+
+
+def _record(
+    history: RBMHistory, epoch: int, rbm: RBM, data: Tensor, track: bool, g: torch.Generator
+) -> None:
+    history.epochs.append(epoch)
+    if track:
+        history.log_likelihood.append(float(rbm.log_likelihood(data).mean()))
+    with torch.no_grad():
+        recon = rbm.visible_probability(rbm.sample_hidden(data, g))
+    history.reconstruction_error.append(float(((recon - data) ** 2).mean()))
+
+
+def train_rbm(
+    rbm: RBM,
+    data: ArrayLike | Tensor,
+    *,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    gibbs_steps: int = 1,
+    persistent: bool = False,
+    n_chains: int | None = None,
+    seed: int,
+    track_log_likelihood: bool = False,
+    callback: Callable[[int, RBM], None] | None = None,
+) -> RBMHistory:
+    """Train with CD-k (Algorithm 4, per-batch mean) or persistent CD, in place.
+
+    Each epoch shuffles the data and, per batch S, obtains negative samples v' by k Gibbs steps
+    (Algorithm 3) started at the batch (CD-k) or at the persistent chains (PCD; ``n_chains``
+    chains, initialised uniformly at random and carried over between batches), then sets
+    θ ← θ + η Δθ with Δθ from :func:`contrastive_divergence_gradient` (eq. 5.14).
+
+    Args:
+        rbm: the machine, updated in place.
+        data: binary training data, shape (m, n_visible).
+        epochs: passes over the data (≥ 1).
+        batch_size: rows per batch (≥ 1).
+        learning_rate: η > 0.
+        gibbs_steps: k ≥ 1.
+        persistent: PCD instead of CD-k.
+        n_chains: number of persistent chains (PCD only; default ``batch_size``). More chains
+            than batch rows make the negative statistics less noisy.
+        seed: seed of the ``torch.Generator`` (shuffling, Gibbs sampling).
+        track_log_likelihood: record the exact mean log-likelihood (needs a small layer ≤ 24).
+        callback: called as ``callback(epoch, rbm)`` after every epoch.
+
+    Returns:
+        The per-epoch history (entry 0 is before training).
+    """
+    x_all = torch.as_tensor(data, dtype=rbm.weight.dtype)
+    if x_all.ndim != 2 or x_all.shape[1] != rbm.n_visible:
+        raise ValueError(f"data must have shape (m, {rbm.n_visible}), got {tuple(x_all.shape)}")
+    for name, value in (
+        ("epochs", epochs),
+        ("batch_size", batch_size),
+        ("gibbs_steps", gibbs_steps),
+    ):
+        if value < 1:
+            raise ValueError(f"{name} must be ≥ 1, got {value}")
+    if not (learning_rate > 0 and math.isfinite(learning_rate)):
+        raise ValueError(f"learning_rate must be a finite number > 0, got {learning_rate}")
+    g = torch.Generator().manual_seed(seed)
+    batch_size = min(batch_size, len(x_all))
+    n_chains = batch_size if n_chains is None else n_chains
+    if n_chains < 1:
+        raise ValueError(f"n_chains must be ≥ 1, got {n_chains}")
+    chains = torch.bernoulli(
+        torch.full((n_chains, rbm.n_visible), 0.5, dtype=x_all.dtype), generator=g
+    )
+    history = RBMHistory()
+    _record(history, 0, rbm, x_all, track_log_likelihood, g)
+    with torch.no_grad():
+        for epoch in range(1, epochs + 1):
+            order = torch.randperm(len(x_all), generator=g)
+            for start in range(0, len(x_all), batch_size):
+                x = x_all[order[start : start + batch_size]]
+                v_start = chains if persistent else x
+                v_model = rbm.gibbs(v_start, gibbs_steps, g)
+                if persistent:
+                    chains = v_model
+                delta_w, delta_a, delta_b = contrastive_divergence_gradient(rbm, x, v_model)
+                rbm.weight += learning_rate * delta_w
+                rbm.visible_bias += learning_rate * delta_a
+                rbm.hidden_bias += learning_rate * delta_b
+            _record(history, epoch, rbm, x_all, track_log_likelihood, g)
+            if callback is not None:
+                callback(epoch, rbm)
+    return history
