@@ -8,11 +8,35 @@ Registration only records entry-point strings: no environment module is imported
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import gymnasium as gym
 
-__all__ = ["ENV_IDS", "register_envs"]
+__all__ = [
+    "ENV_IDS",
+    "BanditEnv",
+    "BanditVectorEnv",
+    "HeaterControlEnv",
+    "PlantWateringEnv",
+    "RandomWalkEnv",
+    "ReactionOptimizationEnv",
+    "Transition",
+    "TreatmentBanditEnv",
+    "register_envs",
+]
+
+# Public class -> module; imported on first attribute access so registration stays import-free.
+_EXPORTS = {
+    "BanditEnv": "bandit",
+    "BanditVectorEnv": "bandit",
+    "HeaterControlEnv": "heater",
+    "PlantWateringEnv": "plant_watering",
+    "RandomWalkEnv": "random_walk",
+    "ReactionOptimizationEnv": "reaction",
+    "Transition": "_tabular",
+    "TreatmentBanditEnv": "treatment_bandit",
+}
 
 # id -> keyword arguments of gymnasium.register (entry points are strings: nothing is imported).
 _REGISTRY: dict[str, dict[str, Any]] = {
@@ -52,3 +76,13 @@ def register_envs() -> None:
 
 
 register_envs()
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
