@@ -113,7 +113,7 @@ def expected_sarsa_target(q_t: Any, probs_t: Any, r_t: Any, discount_t: Any) -> 
     """
     q_t = np.asarray(q_t, dtype=float)
     probs_t = np.asarray(probs_t, dtype=float)
-    expected = np.sum(np.where(probs_t > 0, probs_t * q_t, 0.0), axis=-1)
+    expected = np.sum(probs_t * np.where(probs_t > 0, q_t, 0.0), axis=-1)
     return np.asarray(r_t) + np.asarray(discount_t) * expected
 
 
