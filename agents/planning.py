@@ -157,8 +157,12 @@ class TabularModel:
     @cached_property
     def _backup_matrix(self) -> np.ndarray | sp.csr_matrix:
         """p(s'|s, a) with terminal columns zeroed, as (n_states * n_actions, n_states)."""
-        M = np.where(self.valid_actions[:, :, None], self.T, 0.0)
-        M = (M * ~self.terminal).reshape(self.n_states * self.n_actions, self.n_states)
+        M = self.T
+        if not self.valid_actions.all():
+            M = np.where(self.valid_actions[:, :, None], M, 0.0)
+        if self.terminal.any():
+            M = M * ~self.terminal
+        M = M.reshape(self.n_states * self.n_actions, self.n_states)
         if self.n_states >= _SPARSE_MIN_STATES and np.count_nonzero(M) <= _SPARSE_DENSITY * M.size:
             return sp.csr_matrix(M)
         return M
