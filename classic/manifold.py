@@ -105,6 +105,7 @@ class _Gradient:
         self.p = p
         self.rows = np.repeat(np.arange(p.shape[0]), np.diff(p.indptr))
         self.cols = p.indices
+        self.p_data = p.data.astype(dtype)
         self.weighted = p.astype(dtype).copy()  # data replaced by p_ij w_ij each call
 
     def __call__(self, y: np.ndarray, exaggeration: float) -> tuple[np.ndarray, float]:
@@ -114,9 +115,15 @@ class _Gradient:
 
     def _attraction(self, y: np.ndarray) -> np.ndarray:
         """sum_j p_ij w_ij (y_i - y_j) over the sparse P, with w_ij = 1 / (1 + |y_i - y_j|^2)."""
-        diff = y[self.rows] - y[self.cols]
-        w = 1.0 / (1.0 + np.einsum("ij,ij->i", diff, diff))
-        self.weighted.data = self.p.data * w
+        s = np.ones(self.rows.shape[0], dtype=y.dtype)
+        for column in y.T:  # per coordinate: contiguous gathers
+            column = np.ascontiguousarray(column)
+            d = column[self.rows]
+            d -= column[self.cols]
+            d *= d
+            s += d
+        np.divide(self.p_data, s, out=s)  # p_ij w_ij
+        self.weighted.data = s
         return y * self.weighted.sum(axis=1)[:, None] - self.weighted @ y
 
     @staticmethod
@@ -186,7 +193,7 @@ class TSNE(Estimator):
         perplexity: float = 30.0,
         early_exaggeration: float = 12.0,
         learning_rate: float | Literal["auto"] = "auto",
-        max_iter: int = 1000,
+        max_iter: int = 500,
         early_exaggeration_iter: int = 250,
         n_neighbors: int | Literal["auto"] = "auto",
         init: Literal["pca", "random"] = "pca",
