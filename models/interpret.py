@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 import torch
 from torch import Tensor, nn
@@ -74,14 +75,20 @@ def _input_gradient(loss: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
 
 def _squared_loss_to(model: nn.Module, target: Tensor) -> Callable[[Tensor], Tensor]:
     """L(x) = sum over samples of |F(x) - y*|^2 with F the softmax output (eq. 6.2)."""
-    n_classes: int | None = None
 
     def loss(x: Tensor) -> Tensor:
-        nonlocal n_classes
         probabilities = torch.softmax(model(x), dim=-1)
-        n_classes = probabilities.shape[-1]
-        y = nn.functional.one_hot(target, n_classes).to(probabilities.dtype)
+        y = nn.functional.one_hot(target, probabilities.shape[-1]).to(probabilities.dtype)
         return ((probabilities - y) ** 2).sum()
+
+    return loss
+
+
+def _cross_entropy_to(model: nn.Module, target: Tensor) -> Callable[[Tensor], Tensor]:
+    """L(x) = -sum over samples of log F_target(x) (eq. 4.14 with the target as label)."""
+
+    def loss(x: Tensor) -> Tensor:
+        return nn.functional.cross_entropy(model(x), target, reduction="sum")
 
     return loss
 
@@ -197,6 +204,7 @@ def dream(
     learning_rate: float = 0.1,
     l2: float = 0.0,
     value_range: ValueRange = (0.0, 1.0),
+    loss: Literal["squared", "cross_entropy"] = "squared",
 ) -> DreamResult:
     """Dreaming (§6.2): gradient descent on the input towards a chosen class.
 
@@ -204,6 +212,10 @@ def dream(
     parameters, where F is the softmax output, y* the one-hot target, and the optional L2 term
     keeps x near the start x_0 (a regularizer against extreme inputs). After every step x is
     clipped to ``value_range``. Start from random noise (the notes' Fig. 32) or from data.
+
+    The squared loss of eq. 6.2 saturates: where the softmax gives the target a probability
+    near 0 its gradient vanishes and the input hardly moves. ``loss="cross_entropy"`` uses
+    -log F_target(x) instead, whose gradient does not vanish there (same minimizer).
 
     Args:
         model: classifier returning scores.
@@ -213,9 +225,12 @@ def dream(
         learning_rate: eta of eq. 6.3 (> 0).
         l2: weight of the regularizer (>= 0).
         value_range: valid input range.
+        loss: "squared" (eq. 6.2) or "cross_entropy".
     """
     if not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
+    if loss not in ("squared", "cross_entropy"):
+        raise ValueError(f"loss must be 'squared' or 'cross_entropy', got {loss!r}")
     if not learning_rate > 0.0 or not l2 >= 0.0:
         raise ValueError(f"learning_rate must be > 0 and l2 >= 0, got {learning_rate}, {l2}")
     low, high = _check_range(value_range)
@@ -223,15 +238,16 @@ def dream(
     x0 = start.detach().clamp(low, high)
     x, losses = x0.clone(), []
     with _frozen(model):
-        squared = _squared_loss_to(model, labels)
+        make = _squared_loss_to if loss == "squared" else _cross_entropy_to
+        distance = make(model, labels)
 
-        def loss(z: Tensor) -> Tensor:
-            return squared(z) + 0.5 * l2 * ((z - x0) ** 2).sum()
+        def objective(z: Tensor) -> Tensor:
+            return distance(z) + 0.5 * l2 * ((z - x0) ** 2).sum()
 
         for _ in range(steps):
-            x = (x - learning_rate * _input_gradient(loss, x)).clamp(low, high)
+            x = (x - learning_rate * _input_gradient(objective, x)).clamp(low, high)
             with torch.no_grad():
-                losses.append(loss(x).item() / len(x))
+                losses.append(objective(x).item() / len(x))
         with torch.no_grad():
             probabilities = torch.softmax(model(x), dim=-1)
     confidence = probabilities.gather(1, labels[:, None])[:, 0]

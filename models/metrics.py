@@ -76,9 +76,13 @@ def accuracy(y_true: Any, y_pred: Any) -> float:
     return float(np.mean(true == pred))
 
 
-def _counts(y_true: Any, y_pred: Any) -> dict[str, np.ndarray]:
-    """One-vs-rest true/false positives/negatives of every class."""
-    matrix = confusion_matrix(y_true, y_pred)
+def _counts(y_true: Any, y_pred: Any, positive_label: int) -> dict[str, np.ndarray]:
+    """One-vs-rest true/false positives/negatives of every class (and of ``positive_label``)."""
+    true, pred = _pair(y_true, y_pred)
+    if positive_label < 0:
+        raise ValueError(f"positive_label must be >= 0, got {positive_label}")
+    size = max(int(true.max()), int(pred.max()), positive_label) + 1
+    matrix = confusion_matrix(true, pred, n_classes=size)
     tp = np.diag(matrix)
     fp = matrix.sum(axis=0) - tp
     fn = matrix.sum(axis=1) - tp
@@ -96,8 +100,6 @@ def _ratio(
     if average == "macro":
         return float(values.mean())
     if average == "binary":
-        if positive_label >= len(values):
-            return 0.0
         return float(values[positive_label])
     raise ValueError(f"average must be 'binary', 'macro' or None, got {average!r}")
 
@@ -106,7 +108,7 @@ def precision(
     y_true: Any, y_pred: Any, *, average: Average = "binary", positive_label: int = 1
 ) -> float | np.ndarray:
     """True positives / (true positives + false positives) (eq. 4.20)."""
-    c = _counts(y_true, y_pred)
+    c = _counts(y_true, y_pred, positive_label if average == "binary" else 0)
     return _ratio(c["tp"], c["tp"] + c["fp"], average, positive_label)
 
 
@@ -114,7 +116,7 @@ def recall(
     y_true: Any, y_pred: Any, *, average: Average = "binary", positive_label: int = 1
 ) -> float | np.ndarray:
     """True positives / (true positives + false negatives) (eq. 4.21; the sensitivity)."""
-    c = _counts(y_true, y_pred)
+    c = _counts(y_true, y_pred, positive_label if average == "binary" else 0)
     return _ratio(c["tp"], c["tp"] + c["fn"], average, positive_label)
 
 
@@ -122,5 +124,5 @@ def specificity(
     y_true: Any, y_pred: Any, *, average: Average = "binary", positive_label: int = 1
 ) -> float | np.ndarray:
     """True negatives / (true negatives + false positives) (eq. 4.22)."""
-    c = _counts(y_true, y_pred)
+    c = _counts(y_true, y_pred, positive_label if average == "binary" else 0)
     return _ratio(c["tn"], c["tn"] + c["fp"], average, positive_label)
