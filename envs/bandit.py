@@ -14,6 +14,11 @@ from numpy.typing import NDArray
 
 from labcoat.envs._bandit import BanditProblem, check_positive_int, optimal_action
 
+VectorStep = tuple[
+    NDArray[np.int64], NDArray[np.float64], NDArray[np.bool_], NDArray[np.bool_], dict[str, Any]
+]
+"""Observations, rewards, terminations, truncations and infos of a vector step."""
+
 
 class BanditEnv(gym.Env[np.int64, np.int64]):
     """The k-armed bandit testbed: pull one of k arms, receive a noisy reward.
@@ -181,15 +186,7 @@ class BanditVectorEnv(VectorEnv[NDArray[np.int64], NDArray[np.int64], NDArray[An
         self._start()
         return self._observation(), self._info(np.zeros(self.num_envs))
 
-    def step(
-        self, actions: NDArray[np.integer[Any]]
-    ) -> tuple[
-        NDArray[np.int64],
-        NDArray[np.float64],
-        NDArray[np.bool_],
-        NDArray[np.bool_],
-        dict[str, Any],
-    ]:
+    def step(self, actions: NDArray[np.integer[Any]]) -> VectorStep:
         """Pull one arm in every run (or autoreset the step after a truncation)."""
         if self.q_star is None:
             raise RuntimeError("call reset() before step()")
@@ -208,13 +205,7 @@ class BanditVectorEnv(VectorEnv[NDArray[np.int64], NDArray[np.int64], NDArray[An
 
     def _autoreset(
         self,
-    ) -> tuple[
-        NDArray[np.int64],
-        NDArray[np.float64],
-        NDArray[np.bool_],
-        NDArray[np.bool_],
-        dict[str, Any],
-    ]:
+    ) -> VectorStep:
         self._start()
         zeros = np.zeros(self.num_envs)
         done = np.zeros(self.num_envs, dtype=np.bool_)
