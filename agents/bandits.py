@@ -25,6 +25,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import rel_entr
 
+import labcoat.envs  # noqa: F401  (registers labcoat/Bandit-v0 for run_testbed)
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
@@ -619,8 +621,6 @@ def run_testbed(
     Returns:
         The per-step curves averaged over runs.
     """
-    import labcoat.envs  # noqa: F401  (registers labcoat/Bandit-v0)
-
     env = gym.make_vec(
         "labcoat/Bandit-v0",
         num_envs=_check_count("n_runs", n_runs, 1),
