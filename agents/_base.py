@@ -36,6 +36,10 @@ class LinearSchedule:
     value(t) = start + (end - start) min(t / duration, 1); the usual epsilon schedule.
     """
 
+    start: float
+    end: float
+    duration: int
+
     def __init__(self, start: float, end: float, duration: int) -> None:
         self.start, self.end = float(start), float(end)
         if not (isinstance(duration, numbers.Integral) and duration >= 1):
@@ -139,6 +143,9 @@ class Agent(abc.ABC):
     """
 
     discrete_observations: ClassVar[bool] = True
+    _obs: Any
+    _episode_return: float
+    _episode_length: int
     _array_names: ClassVar[tuple[str, ...]] = ()
     """Arrays written by ``save`` (attribute names)."""
     _hyperparameter_names: ClassVar[tuple[str, ...]] = ("gamma", "seed")
@@ -157,7 +164,7 @@ class Agent(abc.ABC):
         self.num_timesteps = 0
         self.episode_returns: list[float] = []
         self.episode_lengths: list[int] = []
-        self._obs: Any = None
+        self._obs = None
         self._info: dict[str, Any] = {}
         self._episode_return = 0.0
         self._episode_length = 0
@@ -202,7 +209,9 @@ class Agent(abc.ABC):
 
     def _reset(self) -> None:
         """Start a new episode (the first reset is seeded)."""
-        self._obs, self._info = self.env.reset(seed=self._env_seed)
+        observation, info = self.env.reset(seed=self._env_seed)
+        self._obs = observation
+        self._info = info
         self._env_seed = None
         self._episode_return = 0.0
         self._episode_length = 0
@@ -309,7 +318,7 @@ class Agent(abc.ABC):
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as handle:
-                np.savez(handle, **arrays)
+                np.savez(handle, **arrays)  # type: ignore[arg-type]
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

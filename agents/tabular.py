@@ -252,8 +252,9 @@ class _Control(_Tabular):
         power = step_size_power(alpha)
         method = self._method
         s_start, a_start = self._state_start, self._action_start
-        s, a = int(self._obs) - s_start, self._action
-        ret, t0 = self._episode_return, self.num_timesteps
+        s, a = int(self._obs) - s_start, self._action  # type: ignore[has-type]
+        ret: float = self._episode_return  # type: ignore[has-type]
+        t0 = self.num_timesteps
         ended, i = False, 0
         while i < max_steps:
             obs, r, terminated, truncated, info = step(a + a_start)
@@ -293,8 +294,11 @@ class _Control(_Tabular):
             if a2 < 0:
                 a2 = _epsilon_greedy(row2, acts2, epsilon, draw)
             s, a = s2, a2
-        self._obs, self._info, self._action = obs, info, a
-        self._episode_return, self._episode_length = ret, self._episode_length + i
+        self._obs = obs
+        self._info = info
+        self._action = a
+        self._episode_return = ret
+        self._episode_length += i
         return i, ended
 
     def predict(self, observation: Any, deterministic: bool = True, **_: Any) -> tuple[Any, None]:
@@ -431,7 +435,9 @@ class TD0(_Prediction):
         step, act, v, counts = self.env.step, self._act, self._v, self._counts
         gamma, alpha, s_start = self.gamma, self.learning_rate, self._state_start
         power = step_size_power(alpha)
-        obs, ret, t0 = self._obs, self._episode_return, self.num_timesteps
+        obs: Any = self._obs  # type: ignore[has-type]
+        ret: float = self._episode_return  # type: ignore[has-type]
+        t0 = self.num_timesteps
         s = int(obs) - s_start
         ended, i = False, 0
         while i < max_steps:
@@ -451,7 +457,8 @@ class TD0(_Prediction):
                 break
             s = s2
         self._obs = obs
-        self._episode_return, self._episode_length = ret, self._episode_length + i
+        self._episode_return = ret
+        self._episode_length += i
         return i, ended
 
 
@@ -498,7 +505,8 @@ class MonteCarlo(_Prediction):
     def _run(self, max_steps: int) -> tuple[int, bool]:
         step, act, s_start = self.env.step, self._act, self._state_start
         states, rewards = self._states, self._rewards
-        obs, ret = self._obs, self._episode_return
+        obs: Any = self._obs  # type: ignore[has-type]
+        ret: float = self._episode_return  # type: ignore[has-type]
         terminated = truncated = False
         i = 0
         while i < max_steps:
@@ -510,7 +518,8 @@ class MonteCarlo(_Prediction):
             if terminated or truncated:
                 break
         self._obs = obs
-        self._episode_return, self._episode_length = ret, self._episode_length + i
+        self._episode_return = ret
+        self._episode_length += i
         if terminated or truncated:
             tail = 0.0 if terminated else self._v[int(obs) - s_start]
             self._update_from_episode(tail)

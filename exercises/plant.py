@@ -91,7 +91,7 @@ class Config:
             raise ValueError(f"snapshots must be at most steps={self.steps}, got {self.snapshots}")
 
 
-def env_kwargs(config: Config) -> dict[str, float]:
+def env_kwargs(config: Config) -> dict[str, Any]:
     """The environment's constructor arguments taken from the config (validated by the env)."""
     kwargs = {name: getattr(config, name) for name in ENV_FIELDS}
     PlantWateringEnv(**kwargs)
