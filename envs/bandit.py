@@ -20,7 +20,7 @@ VectorStep = tuple[
 """Observations, rewards, terminations, truncations and infos of a vector step."""
 
 
-class BanditEnv(gym.Env[np.int64, np.int64]):
+class BanditEnv(gym.Env):
     """The k-armed bandit testbed: pull one of k arms, receive a noisy reward.
 
     ## Description
@@ -110,16 +110,14 @@ class BanditEnv(gym.Env[np.int64, np.int64]):
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[np.int64, dict[str, Any]]:
+    ) -> tuple[int, dict[str, Any]]:
         """Draw new true values q* (unless fixed) and start a new episode of ``n_steps`` pulls."""
         super().reset(seed=seed)
         self.q_star = self._problem.draw_q_star(self.np_random, ())
         self._t = 0
-        return np.int64(0), {"optimal_action": int(optimal_action(self.q_star))}
+        return 0, {"optimal_action": int(optimal_action(self.q_star))}
 
-    def step(
-        self, action: int | np.integer[Any]
-    ) -> tuple[np.int64, float, bool, bool, dict[str, Any]]:
+    def step(self, action: int | np.integer[Any]) -> tuple[int, float, bool, bool, dict[str, Any]]:
         """Pull arm ``action``: reward, regret max q* − q*(a), then the drift of q* if any."""
         if self.q_star is None:
             raise RuntimeError("call reset() before step()")
@@ -131,7 +129,7 @@ class BanditEnv(gym.Env[np.int64, np.int64]):
         info = {"optimal_action": best, "regret": float(q[best] - q[action])}
         self.q_star = self._problem.drift(self.np_random, q)
         self._t += 1
-        return np.int64(0), reward, False, self._t >= self.n_steps, info
+        return 0, reward, False, self._t >= self.n_steps, info
 
 
 class BanditVectorEnv(VectorEnv[NDArray[np.int64], NDArray[np.int64], NDArray[Any]]):

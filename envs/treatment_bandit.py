@@ -19,7 +19,7 @@ from labcoat.envs._bandit import (
 )
 
 
-class TreatmentBanditEnv(gym.Env[np.int64, np.int64]):
+class TreatmentBanditEnv(gym.Env):
     """A doctor chooses one of n treatments for each patient; the patient recovers or not.
 
     ## Description
@@ -109,7 +109,7 @@ class TreatmentBanditEnv(gym.Env[np.int64, np.int64]):
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[np.int64, dict[str, Any]]:
+    ) -> tuple[int, dict[str, Any]]:
         """Set the recovery probabilities (fixed, or drawn from the Beta prior); patient 0."""
         super().reset(seed=seed)
         if self._fixed is not None:
@@ -119,11 +119,9 @@ class TreatmentBanditEnv(gym.Env[np.int64, np.int64]):
                 self.prior_alpha, self.prior_beta, size=self.n_treatments
             )
         self._patient = 0
-        return np.int64(0), {"optimal_action": int(optimal_action(self.recovery_probabilities))}
+        return 0, {"optimal_action": int(optimal_action(self.recovery_probabilities))}
 
-    def step(
-        self, action: int | np.integer[Any]
-    ) -> tuple[np.int64, float, bool, bool, dict[str, Any]]:
+    def step(self, action: int | np.integer[Any]) -> tuple[int, float, bool, bool, dict[str, Any]]:
         """Treat one patient with treatment ``action``: reward 1.0 on recovery, else 0.0."""
         q = self.recovery_probabilities
         if q is None:
@@ -136,4 +134,4 @@ class TreatmentBanditEnv(gym.Env[np.int64, np.int64]):
         reward = float(pull_bernoulli(self.np_random, q[action]))
         self._patient += 1
         info = {"optimal_action": best, "regret": float(q[best] - q[action])}
-        return np.int64(0), reward, False, self._patient >= self.n_patients, info
+        return 0, reward, False, self._patient >= self.n_patients, info
