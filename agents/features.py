@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from gymnasium import spaces
 
 __all__ = [
+    "BinaryFeatures",
     "Features",
     "Fourier",
     "OneHot",
@@ -28,7 +29,8 @@ __all__ = [
 ]
 
 _MAX_DENSE_FEATURES = 10_000_000
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing multiplier (2^64 / golden ratio)
+_GOLDEN = 0x9E3779B97F4A7C15  # Fibonacci hashing multiplier (2^64 / golden ratio)
+_MASK64 = (1 << 64) - 1
 
 
 @runtime_checkable
@@ -39,6 +41,19 @@ class Features(Protocol):
 
     def __call__(self, observation: np.ndarray | int | float) -> np.ndarray:
         """Return x(s) (shape ``(n_features,)``) or a batch of them (``(batch, n_features)``)."""
+        ...
+
+
+@runtime_checkable
+class BinaryFeatures(Features, Protocol):
+    """A feature map whose features are 0 or 1, listed by the indices of the ones.
+
+    Linear agents use ``active_features`` for a sparse update: v̂(s) = Σ_{i active} w_i and
+    w_i ← w_i + α δ for the active i (the gradient x(s) is 1 there, 0 elsewhere).
+    """
+
+    def active_features(self, observation: Any) -> list[int]:
+        """Indices i with x_i(s) = 1 for one observation (a list of Python ints)."""
         ...
 
 
@@ -82,6 +97,16 @@ def _state_index(space: spaces.Discrete, obs: np.ndarray) -> np.ndarray:
     if np.any(index < 0) or np.any(index >= space.n):
         raise ValueError(
             f"observation must lie in [{space.start}, {space.start + space.n - 1}], got {obs}"
+        )
+    return index
+
+
+def _single_state(space: spaces.Discrete, observation: Any) -> int:
+    index = int(observation) - int(space.start)
+    if not 0 <= index < space.n:
+        raise ValueError(
+            f"observation must lie in [{space.start}, {space.start + space.n - 1}], "
+            f"got {observation}"
         )
     return index
 
@@ -142,6 +167,10 @@ class OneHot(_FeatureMap):
         x[np.arange(len(obs)), _state_index(self._states, obs)] = 1.0
         return x
 
+    def active_features(self, observation: Any) -> list[int]:
+        """The one active feature: [s − start]."""
+        return [_single_state(self._states, observation)]
+
 
 class StateAggregation(_FeatureMap):
     """State aggregation (Sutton & Barto §9.3): one indicator feature per group of states.
@@ -187,6 +216,7 @@ class StateAggregation(_FeatureMap):
         for g, block in enumerate(np.array_split(np.arange(first, last + 1) - lo, n_groups)):
             group[block] = g
         self.group = group
+        self._group_list = group.tolist()
         """Group index of every state (index ``s − start``); −1 outside ``[first, last]``."""
 
     def _batch(self, obs: np.ndarray) -> np.ndarray:
@@ -195,6 +225,11 @@ class StateAggregation(_FeatureMap):
         inside = g >= 0
         x[np.flatnonzero(inside), g[inside]] = 1.0
         return x
+
+    def active_features(self, observation: Any) -> list[int]:
+        """[group of s], or [] outside ``[first, last]``."""
+        g = self._group_list[_single_state(self._states, observation)]
+        return [g] if g >= 0 else []
 
 
 class Polynomial(_FeatureMap):
@@ -286,7 +321,8 @@ class TileCoding(_FeatureMap):
     space, and exactly T features are 1 for each observation.
 
     Without hashing, tile (t, c) has index t ∏_j (tiles_j + 1) + ravel(c). With ``hash_size``
-    the index is a deterministic hash of (t, c) modulo ``hash_size`` (collisions share weights).
+    the index is a deterministic hash of (t, c) modulo ``hash_size``: colliding tiles share a
+    weight and x_i counts the active tiles hashed to feature i.
 
     Args:
         observation_space: a 1-D ``Box`` or a ``Discrete`` space (treated as one dimension).
@@ -337,6 +373,12 @@ class TileCoding(_FeatureMap):
                 raise ValueError(f"hash_size must be an integer >= 1, got {hash_size!r}")
             self.n_features = hash_size
         self.hash_size = hash_size
+        self._low_list = self.low.tolist()
+        self._width_list = (self.high - self.low).tolist()
+        self._tile_list = self.tiles_per_dim.tolist()
+        self._grid_list = self.grid.tolist()
+        self._offset_columns = self.offsets.T.tolist()
+        self._tiling_base = [t * self.tiles_per_tiling for t in range(self.n_tilings)]
 
     def active_tiles(self, observation: np.ndarray | float) -> np.ndarray:
         """Indices of the T active tiles: shape ``(T,)``, or ``(batch, T)`` for a batch."""
@@ -344,7 +386,6 @@ class TileCoding(_FeatureMap):
         single = obs.ndim == len(self.observation_space.shape or ())
         u = _unit_cube(obs[None] if single else obs, self.low, self.high) * self.tiles_per_dim
         coords = np.floor(u[:, None, :] + self.offsets[None]).astype(np.int64)  # (batch, T, k)
-        coords = np.minimum(coords, self.tiles_per_dim)
         index = np.zeros(coords.shape[:2], dtype=np.uint64)
         for j, size in enumerate(self.grid):  # Horner's scheme: ravel (wraps only when hashed)
             index = index * np.uint64(size) + coords[..., j].astype(np.uint64)
@@ -352,12 +393,42 @@ class TileCoding(_FeatureMap):
         if self.hash_size is None:
             index = index + tiling * np.uint64(self.tiles_per_tiling)
         else:
-            index = ((index * np.uint64(self.n_tilings) + tiling) * _GOLDEN) >> np.uint64(16)
+            index = (
+                (index * np.uint64(self.n_tilings) + tiling) * np.uint64(_GOLDEN)
+            ) >> np.uint64(16)
             index = index % np.uint64(self.hash_size)
         out = index.astype(np.int64)
         return out[0] if single else out
 
+    def active_features(self, observation: Any) -> list[int]:
+        """The T active tiles of one observation (as :meth:`active_tiles`, in pure Python)."""
+        values = np.asarray(observation, dtype=float).ravel().tolist()
+        if len(values) != len(self._low_list):
+            raise ValueError(f"observation must have {len(self._low_list)} entries, got {values}")
+        index: list[int] = [0] * self.n_tilings
+        for s, lo, width, n, size, offsets in zip(
+            values,
+            self._low_list,
+            self._width_list,
+            self._tile_list,
+            self._grid_list,
+            self._offset_columns,
+            strict=True,
+        ):
+            u = min(max((s - lo) / width, 0.0), 1.0) * n
+            coords = [int(u + o) for o in offsets]  # floor, as u + o >= 0; <= n as o < 1
+            index = [i * size + c for i, c in zip(index, coords, strict=True)]
+        if self.hash_size is None:
+            return [i + base for i, base in zip(index, self._tiling_base, strict=True)]
+        # the numpy version wraps modulo 2^64 at each step: the same residues
+        n_tilings, hash_size = self.n_tilings, self.hash_size
+        return [
+            ((((i * n_tilings + t) & _MASK64) * _GOLDEN & _MASK64) >> 16) % hash_size
+            for t, i in enumerate(index)
+        ]
+
     def _batch(self, obs: np.ndarray) -> np.ndarray:
         x = np.zeros((len(obs), self.n_features))
-        np.put_along_axis(x, self.active_tiles(obs), 1.0, axis=1)
+        rows = np.repeat(np.arange(len(obs)), self.n_tilings)
+        np.add.at(x, (rows, self.active_tiles(obs).ravel()), 1.0)  # hashed collisions add up
         return x

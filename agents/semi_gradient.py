@@ -1,0 +1,560 @@
+"""Semi-gradient TD prediction and semi-gradient Sarsa control with function approximation.
+
+§7.5 of the notes: a parametrized value v̂(s; θ) replaces the table, and the TD(0) update
+becomes eq. 7.25,
+
+    θ ← θ + α [R + γ v̂(S'; θ) − v̂(S; θ)] ∇_θ v̂(S; θ),
+
+where only the old estimate v̂(S; θ) is differentiated (the target is held fixed: a
+*semi*-gradient). Episodic semi-gradient Sarsa (Sutton & Barto §10.1, eq. 10.1) applies the
+same update to action values q̂(s, a; θ) with the Sarsa target R + γ q̂(S', A'; θ).
+
+Two kinds of approximator share one loop:
+
+- linear, v̂(s; w) = wᵀ x(s) on a feature map x (labcoat.agents.features), where
+  ∇v̂ = x(s); q̂(s, a; w) = w_aᵀ x(s) keeps one weight vector per action;
+- any ``torch.nn.Module`` mapping a float tensor (features, or the raw observation) of shape
+  ``(batch, n_inputs)`` to values ``(batch, 1)`` (prediction) or one q-value per action
+  ``(batch, n_actions)`` (control); ∇θ comes from torch.autograd.
+
+The pure update functions below state the mathematics on arrays (rlax style: ``x_tm1`` =
+x(S_t), ``r_t`` = R_{t+1}, ``discount_t = gamma (1 − terminated)``: a time-limit truncation
+bootstraps, only termination zeroes the target); the classes run the loop of
+labcoat.agents._base and apply the same formulas in place.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import gymnasium as gym
+import numpy as np
+
+from labcoat.agents._base import INF, Agent, check_number, check_schedule
+from labcoat.agents.features import BinaryFeatures, Features, OneHot
+from labcoat.agents.policies import PolicyLike, action_function
+from labcoat.agents.tabular import _epsilon_greedy, td0_target
+
+if TYPE_CHECKING:
+    import torch
+
+__all__ = [
+    "SemiGradientSarsa",
+    "SemiGradientTD",
+    "linear_sarsa_update",
+    "linear_td_update",
+    "semi_gradient_step",
+    "td_error",
+]
+
+
+# ---------------------------------------------------------------------- pure update functions
+
+
+def td_error(v_tm1: Any, r_t: Any, discount_t: Any, v_t: Any) -> np.ndarray:
+    """The TD error δ = R_{t+1} + γ v̂(S_{t+1}) − v̂(S_t) of eq. 7.25 (discount_t = 0 at the end)."""
+    return td0_target(v_t, r_t, discount_t) - np.asarray(v_tm1)
+
+
+def linear_td_update(
+    w: np.ndarray, x_tm1: np.ndarray, r_t: float, discount_t: float, x_t: np.ndarray, alpha: float
+) -> np.ndarray:
+    """Linear semi-gradient TD(0), eq. 7.25 with v̂(s; w) = wᵀx(s) and ∇v̂(s; w) = x(s).
+
+    w ← w + α [r_t + discount_t wᵀx_t − wᵀx_{t−1}] x_{t−1}  (Sutton & Barto eq. 9.7/9.13).
+
+    Args:
+        w: weights, shape (n_features,).
+        x_tm1: features x(S_t) of the updated state.
+        r_t: reward R_{t+1}.
+        discount_t: γ (1 − terminated).
+        x_t: features x(S_{t+1}) of the next state (ignored when discount_t = 0).
+        alpha: step size α > 0.
+
+    Returns:
+        The new weights (a new array).
+    """
+    w = np.asarray(w, dtype=float)
+    delta = td_error(w @ x_tm1, r_t, discount_t, w @ x_t)
+    return w + alpha * delta * np.asarray(x_tm1, dtype=float)
+
+
+def linear_sarsa_update(
+    w: np.ndarray,
+    x_tm1: np.ndarray,
+    a_tm1: int,
+    r_t: float,
+    discount_t: float,
+    x_t: np.ndarray,
+    a_t: int,
+    alpha: float,
+) -> np.ndarray:
+    """Linear episodic semi-gradient Sarsa (Sutton & Barto eq. 10.1), q̂(s, a; w) = w_aᵀx(s).
+
+    w_{a_{t−1}} ← w_{a_{t−1}} + α [r_t + discount_t w_{a_t}ᵀx_t − w_{a_{t−1}}ᵀx_{t−1}] x_{t−1};
+    the other rows are unchanged (∇ of q̂(s, a) with respect to w_b is x(s) for b = a, else 0).
+
+    Args:
+        w: weights, shape (n_actions, n_features).
+        x_tm1: features x(S_t).
+        a_tm1: the action A_t taken in S_t.
+        r_t: reward R_{t+1}.
+        discount_t: γ (1 − terminated).
+        x_t: features x(S_{t+1}).
+        a_t: the next action A_{t+1} (ignored when discount_t = 0).
+        alpha: step size α > 0.
+
+    Returns:
+        The new weights (a new array).
+    """
+    w = np.array(w, dtype=float)
+    delta = td_error(w[a_tm1] @ x_tm1, r_t, discount_t, w[a_t] @ x_t)
+    w[a_tm1] += alpha * delta * np.asarray(x_tm1, dtype=float)
+    return w
+
+
+def semi_gradient_step(
+    parameters: Sequence[torch.Tensor], v_tm1: torch.Tensor, delta: float, alpha: float
+) -> None:
+    """Eq. 7.25 for any differentiable v̂: θ ← θ + α δ ∇_θ v̂(S_t; θ), in place.
+
+    Args:
+        parameters: the parameters θ (leaf tensors with ``requires_grad``).
+        v_tm1: the scalar v̂(S_t; θ) (or q̂(S_t, A_t; θ)) with its autograd graph.
+        delta: the TD error δ, computed without gradient (the target is held fixed).
+        alpha: step size α > 0.
+    """
+    import torch
+
+    grads = torch.autograd.grad(v_tm1, list(parameters))
+    with torch.no_grad():
+        for theta, grad in zip(parameters, grads, strict=True):
+            theta.add_(grad, alpha=alpha * delta)
+
+
+# ---------------------------------------------------------------------- approximators
+
+
+class _Linear:
+    """Dense linear values w x(s), w of shape (n_outputs, n_features); eq. 7.25 with ∇ = x."""
+
+    def __init__(self, n_outputs: int, n_features: int) -> None:
+        self.w = np.zeros((n_outputs, n_features))
+
+    def values(self, x: np.ndarray) -> np.ndarray:
+        return self.w @ x
+
+    def value_and_update(self, x: np.ndarray, output: int, target: float, alpha: float) -> float:
+        row = self.w[output]
+        delta = target - float(row @ x)
+        row += (alpha * delta) * x
+        return delta
+
+    def get_weights(self) -> np.ndarray:
+        return self.w
+
+    def set_weights(self, w: np.ndarray) -> None:
+        self.w[...] = w
+
+
+class _SparseLinear:
+    """Linear values on binary features given as active indices: Σ_{i active} w_i (lists)."""
+
+    def __init__(self, n_outputs: int, n_features: int) -> None:
+        self.w = [[0.0] * n_features for _ in range(n_outputs)]
+        self.shape = (n_outputs, n_features)
+
+    def values(self, active: list[int]) -> list[float]:
+        return [sum([row[i] for i in active]) for row in self.w]
+
+    def value_and_update(
+        self, active: list[int], output: int, target: float, alpha: float
+    ) -> float:
+        row = self.w[output]
+        delta = target - sum([row[i] for i in active])
+        step = alpha * delta
+        for i in active:
+            row[i] += step
+        return delta
+
+    def get_weights(self) -> np.ndarray:
+        return np.array(self.w, dtype=float).reshape(self.shape)
+
+    def set_weights(self, w: np.ndarray) -> None:
+        self.w = np.asarray(w, dtype=float).tolist()
+
+
+class _Network:
+    """A torch module θ: values(x) = net(x); the update is :func:`semi_gradient_step`."""
+
+    def __init__(self, network: Any, n_inputs: int, n_outputs: int) -> None:
+        import torch
+
+        if not isinstance(network, torch.nn.Module):
+            raise TypeError(f"network must be a torch.nn.Module, got {type(network).__name__}")
+        self.torch, self.network = torch, network
+        self.parameters = [p for p in network.parameters() if p.requires_grad]
+        if not self.parameters:
+            raise ValueError("network has no trainable parameters")
+        self.dtype = self.parameters[0].dtype
+        with torch.no_grad():
+            out = network(torch.zeros(1, n_inputs, dtype=self.dtype))
+        if out.numel() != n_outputs:
+            raise ValueError(
+                f"network maps a (1, {n_inputs}) input to shape {tuple(out.shape)}; it must give "
+                f"{n_outputs} value(s) per input, shape (batch, {n_outputs})"
+            )
+        self.n_outputs = n_outputs
+
+    def _forward(self, x: np.ndarray) -> torch.Tensor:
+        inputs = self.torch.as_tensor(x, dtype=self.dtype).reshape(-1, x.shape[-1])
+        return self.network(inputs).reshape(-1, self.n_outputs)
+
+    def values(self, x: np.ndarray) -> np.ndarray:
+        with self.torch.no_grad():
+            out = self._forward(x).double().numpy()
+        return out[0] if x.ndim == 1 else out
+
+    def value_and_update(self, x: np.ndarray, output: int, target: float, alpha: float) -> float:
+        value = self._forward(x)[0, output]
+        delta = target - float(value.detach())
+        semi_gradient_step(self.parameters, value, delta, alpha)
+        return delta
+
+
+# ---------------------------------------------------------------------- the agents
+
+
+class _SemiGradient(Agent):
+    """Shared set-up: the feature map, the approximator, the step size, saving the parameters."""
+
+    discrete_observations = False
+    _array_names = ("_saved_parameters",)
+    _n_outputs: int
+
+    def __init__(
+        self,
+        env: gym.Env | str,
+        *,
+        gamma: float,
+        learning_rate: float,
+        seed: int | None,
+        features: Features | None,
+        network: Any,
+    ) -> None:
+        super().__init__(env, gamma=gamma, seed=seed)
+        self.learning_rate = check_number("learning_rate", learning_rate, 0.0, INF, low_open=True)
+        space = self.env.observation_space
+        self.features, self.network = features, network
+        if features is None and isinstance(space, gym.spaces.Discrete):
+            features = OneHot(space)
+        if features is None and network is None:
+            raise ValueError(
+                f"{type(self).__name__} needs features= (e.g. TileCoding(env.observation_space)) "
+                f"or network= for the observation space {space}"
+            )
+        if features is not None and not isinstance(features, Features):
+            raise TypeError("features must be callable with an n_features attribute")
+        n_outputs = self._output_count()
+        self._dense: Callable[[Any], np.ndarray] = (
+            _flat_observation if features is None else features
+        )
+        n_inputs = int(np.prod(space.shape)) if features is None else int(features.n_features)
+        self._approximator: _Linear | _SparseLinear | _Network
+        if network is not None:
+            self._approximator = _Network(network, n_inputs, n_outputs)
+            self._phi: Callable[[Any], Any] = self._dense
+        elif isinstance(features, BinaryFeatures):  # sparse: only the active weights
+            self._approximator = _SparseLinear(n_outputs, n_inputs)
+            self._phi = features.active_features
+        else:
+            self._approximator = _Linear(n_outputs, n_inputs)
+            self._phi = self._dense
+
+    def _output_count(self) -> int:
+        return 1
+
+    @property
+    def weights(self) -> np.ndarray:
+        """A copy of the linear weights w, shape (n_outputs, n_features)."""
+        if isinstance(self._approximator, _Network):
+            raise AttributeError("a network agent has no linear weights: see .network")
+        return np.array(self._approximator.get_weights())
+
+    @property
+    def _saved_parameters(self) -> np.ndarray:
+        approximator = self._approximator
+        if not isinstance(approximator, _Network):
+            return approximator.get_weights()
+        buffer = io.BytesIO()
+        approximator.torch.save(approximator.network.state_dict(), buffer)
+        return np.frombuffer(buffer.getvalue(), dtype=np.uint8)
+
+    def _set_array(self, name: str, value: np.ndarray) -> None:
+        approximator = self._approximator
+        if isinstance(approximator, _Network):
+            if value.dtype != np.uint8:
+                raise TypeError("the file holds linear weights: load it without network=")
+            buffer = io.BytesIO(value.tobytes())
+            state = approximator.torch.load(buffer, weights_only=True)
+            approximator.network.load_state_dict(state)
+            return
+        shape = approximator.get_weights().shape
+        if value.shape != shape:
+            raise ValueError(
+                f"stored parameters have shape {value.shape}, the features give {shape}: pass "
+                "the same features= (and network=) as when saving"
+            )
+        approximator.set_weights(value)
+
+    def _batch_values(self, observation: Any) -> tuple[np.ndarray, bool]:
+        """Values of one observation (n_outputs,) or a batch (batch, n_outputs); is_batch."""
+        single_ndim = len(self.env.observation_space.shape or ())
+        batch = np.ndim(observation) == single_ndim + 1
+        approximator = self._approximator
+        if not batch:  # the training loop's fast path
+            return np.asarray(approximator.values(self._phi(observation)), dtype=float), False
+        x = np.asarray(self._dense(observation), dtype=float)
+        if isinstance(approximator, _Network):
+            values = np.asarray(approximator.values(x))
+        else:
+            values = x @ approximator.get_weights().T
+        return values.reshape(len(x), -1) if batch else values.reshape(-1), batch
+
+    def _check(self, delta: float, step: int) -> None:
+        if not math.isfinite(delta):
+            raise self._diverged(step, "the TD error (weights)")
+
+
+def _flat_observation(observation: Any) -> np.ndarray:
+    obs = np.asarray(observation, dtype=float)
+    return obs.reshape(-1) if obs.ndim <= 1 else obs.reshape(len(obs), -1)
+
+
+class SemiGradientTD(_SemiGradient):
+    """Semi-gradient TD(0) prediction of v_π for a given policy (eq. 7.25 of the notes).
+
+    θ ← θ + α [R_{t+1} + γ v̂(S_{t+1}; θ) − v̂(S_t; θ)] ∇_θ v̂(S_t; θ) after every step, with
+    v̂(S_{t+1}) = 0 when S_{t+1} is terminal (a truncated episode bootstraps). Linear features
+    give ∇v̂ = x(s) (S&B §9.4, eq. 9.7); the weights then converge to the TD fixed point
+    w_TD = A⁻¹b, A = E[x_t (x_t − γ x_{t+1})ᵀ], b = E[R_{t+1} x_t] (S&B eq. 9.12). With
+    :class:`~labcoat.agents.features.OneHot` features this is tabular TD(0) (eq. 7.21).
+
+    Args:
+        env: a Gymnasium env (or id) with a Discrete action space.
+        policy: the policy to evaluate and follow (anything labcoat.agents.policies accepts);
+            None follows the uniform random policy.
+        gamma: discount factor in [0, 1].
+        learning_rate: step size α > 0.
+        seed: seed of the agent's (and a stochastic policy's) random numbers and of the env.
+        features: a feature map x(s) (labcoat.agents.features); default one-hot for Discrete
+            observations. Input of the network when both are given.
+        network: a ``torch.nn.Module`` (batch, n_inputs) -> (batch, 1) for v̂ instead of the
+            linear wᵀx(s); trained in place. Seed its initial weights for reproducibility.
+
+    Attributes:
+        weights: the linear weights w (n_features,), for linear agents.
+    """
+
+    _hyperparameter_names = ("gamma", "learning_rate", "seed", "policy", "features", "network")
+
+    def __init__(
+        self,
+        env: gym.Env | str,
+        policy: PolicyLike | None = None,
+        *,
+        gamma: float = 1.0,
+        learning_rate: float = 0.01,
+        seed: int | None = None,
+        features: Features | None = None,
+        network: Any = None,
+    ) -> None:
+        super().__init__(
+            env,
+            gamma=gamma,
+            learning_rate=learning_rate,
+            seed=seed,
+            features=features,
+            network=network,
+        )
+        self.policy = policy
+        policy_seed = int(self._rng.integers(2**63))
+        if policy is None:
+            n, start = self.n_actions, self._action_start
+            draw = self._draw
+            self._act = lambda _: start + int(draw() * n)
+        else:
+            self._act = action_function(policy, self.env, seed=policy_seed)
+
+    @property
+    def weights(self) -> np.ndarray:
+        """A copy of the linear weights w, shape (n_features,): v̂(s) = wᵀx(s)."""
+        return super().weights[0]
+
+    def values(self, observation: Any) -> np.ndarray:
+        """v̂(s) for one observation (a 0-d array) or an array (batch,) for a batch."""
+        values, batch = self._batch_values(observation)
+        return values[:, 0] if batch else np.asarray(values[0])
+
+    def _run(self, max_steps: int) -> tuple[int, bool]:
+        step, act, phi, approximator = self.env.step, self._act, self._phi, self._approximator
+        gamma, alpha, t0 = self.gamma, self.learning_rate, self.num_timesteps
+        obs, ret = self._obs, self._episode_return
+        x = phi(obs)
+        ended, i = False, 0
+        while i < max_steps:
+            obs, r, terminated, truncated, _ = step(act(obs))
+            i += 1
+            ret += r
+            x2 = phi(obs)
+            target = r if terminated else r + gamma * float(approximator.values(x2)[0])
+            self._check(approximator.value_and_update(x, 0, target, alpha), t0 + i)
+            if terminated or truncated:
+                ended = True
+                break
+            x = x2
+        self._obs = obs
+        self._episode_return, self._episode_length = ret, self._episode_length + i
+        return i, ended
+
+    def predict(self, observation: Any, deterministic: bool = True, **_: Any) -> tuple[Any, None]:
+        """The action of the evaluated policy (a prediction agent does not choose actions)."""
+        single_ndim = len(self.env.observation_space.shape or ())
+        if np.ndim(observation) == single_ndim:
+            return self._act(observation), None
+        return np.asarray([self._act(o) for o in observation], dtype=np.int64), None
+
+
+class SemiGradientSarsa(_SemiGradient):
+    """Episodic semi-gradient Sarsa (Sutton & Barto §10.1, eq. 10.1; eq. 7.25 for q̂).
+
+    θ ← θ + α [R_{t+1} + γ q̂(S_{t+1}, A_{t+1}; θ) − q̂(S_t, A_t; θ)] ∇_θ q̂(S_t, A_t; θ), with
+    A_{t+1} drawn ε-greedily from q̂(S_{t+1}, ·; θ) before the update; the target is R_{t+1}
+    alone when S_{t+1} is terminal (a truncated episode bootstraps). Exploration is the
+    ε-greedy rule of labcoat.agents.tabular (S&B convention: a uniform action with
+    probability ε, else greedy, ties broken at random).
+
+    Args:
+        env: a Gymnasium env (or id) with a Discrete action space.
+        gamma: discount factor in [0, 1].
+        learning_rate: step size α > 0 (S&B use α = 0.1 / n_tilings with tile coding).
+        epsilon: exploration probability in [0, 1] or a callable time step -> ε.
+        seed: seed of the agent's random numbers and of the env's first reset.
+        features: a feature map x(s) (labcoat.agents.features); default one-hot for Discrete
+            observations. Input of the network when both are given.
+        network: a ``torch.nn.Module`` (batch, n_inputs) -> (batch, n_actions) for q̂ instead
+            of the linear w_aᵀx(s); trained in place. Seed its initial weights for
+            reproducibility (e.g. labcoat.models.mlp.MLP(..., seed=0)).
+
+    Attributes:
+        weights: the linear weights w (n_actions, n_features), for linear agents.
+    """
+
+    _hyperparameter_names = ("gamma", "learning_rate", "epsilon", "seed", "features", "network")
+
+    def __init__(
+        self,
+        env: gym.Env | str,
+        *,
+        gamma: float = 1.0,
+        learning_rate: float = 0.01,
+        epsilon: float | Callable[[int], float] = 0.1,
+        seed: int | None = None,
+        features: Features | None = None,
+        network: Any = None,
+    ) -> None:
+        super().__init__(
+            env,
+            gamma=gamma,
+            learning_rate=learning_rate,
+            seed=seed,
+            features=features,
+            network=network,
+        )
+        self.epsilon = check_schedule("epsilon", epsilon)
+        self._action = 0
+        self._x: Any = None
+
+    def _output_count(self) -> int:
+        return self.n_actions
+
+    def q_values(self, observation: Any) -> np.ndarray:
+        """q̂(s, ·): shape (n_actions,) for one observation, (batch, n_actions) for a batch."""
+        return self._batch_values(observation)[0]
+
+    def _current_epsilon(self, step: int) -> float:
+        epsilon = self.epsilon
+        return epsilon(step) if callable(epsilon) else epsilon
+
+    def _choose(self, q: Any, obs: Any, info: Any, epsilon: float) -> int:
+        """ε-greedy on q̂(s, ·) over the allowed actions (masked ones get −inf)."""
+        state = int(obs) - self._state_start if self.valid_actions is not None else 0
+        allowed = self._allowed_actions(state, info)
+        row = q if isinstance(q, list) else q.tolist()
+        if len(allowed) < self.n_actions:
+            row = [v if a in allowed else -INF for a, v in enumerate(row)]
+        return _epsilon_greedy(row, allowed, epsilon, self._draw)
+
+    def _start_episode(self) -> None:
+        self._x = self._phi(self._obs)
+        q = self._approximator.values(self._x)
+        self._action = self._choose(
+            q, self._obs, self._info, self._current_epsilon(self.num_timesteps)
+        )
+
+    def _run(self, max_steps: int) -> tuple[int, bool]:
+        step, phi, approximator, choose = (
+            self.env.step,
+            self._phi,
+            self._approximator,
+            self._choose,
+        )
+        gamma, alpha, t0, a_start = (
+            self.gamma,
+            self.learning_rate,
+            self.num_timesteps,
+            self._action_start,
+        )
+        x, a, ret = self._x, self._action, self._episode_return
+        obs, info = self._obs, self._info
+        ended, i = False, 0
+        while i < max_steps:
+            obs, r, terminated, truncated, info = step(a + a_start)
+            i += 1
+            ret += r
+            x2 = phi(obs)
+            if terminated:
+                target, a2 = r, -1  # discount_t = 0
+            else:  # eq. 10.1: A_{t+1} chosen before the update
+                q2 = approximator.values(x2)
+                a2 = choose(q2, obs, info, self._current_epsilon(t0 + i))
+                target = r + gamma * float(q2[a2])
+            self._check(approximator.value_and_update(x, a, target, alpha), t0 + i)
+            if terminated or truncated:
+                ended = True
+                break
+            x, a = x2, a2
+        self._obs, self._info, self._x, self._action = obs, info, x, a
+        self._episode_return, self._episode_length = ret, self._episode_length + i
+        return i, ended
+
+    def predict(self, observation: Any, deterministic: bool = True, **_: Any) -> tuple[Any, None]:
+        """The greedy action argmax_a q̂(s, a) (deterministic) or an ε-greedy sample.
+
+        Accepts one observation (returns an int) or a batch (returns an int array), as
+        Stable-Baselines3's ``predict``; deterministic ties go to the lowest action.
+        """
+        q, batch = self._batch_values(observation)
+        epsilon = 0.0 if deterministic else self._current_epsilon(self.num_timesteps)
+        rows = q if batch else q[None]
+        actions = [
+            int(np.argmax(row))
+            if deterministic
+            else _epsilon_greedy(row.tolist(), tuple(range(self.n_actions)), epsilon, self._draw)
+            for row in rows
+        ]
+        actions = [a + self._action_start for a in actions]
+        return (np.asarray(actions, dtype=np.int64) if batch else actions[0]), None
