@@ -359,7 +359,7 @@ def _train_epoch(
 ) -> float:
     """One pass of mini-batch gradient descent; one host sync for the epoch's mean loss."""
     parameters = [p for p in model.parameters() if p.requires_grad]
-    total, count = None, 0
+    total, count = torch.zeros((), dtype=torch.float64), 0
     for batch, size in batches:
         optimizer.zero_grad(set_to_none=True)
         value = _batch_loss(model, batch, loss)
@@ -367,10 +367,9 @@ def _train_epoch(
         if max_grad_norm is not None:
             nn.utils.clip_grad_norm_(parameters, max_grad_norm)
         optimizer.step()
-        weighted = value.detach() * size
-        total = weighted if total is None else total + weighted
+        total.add_(value.detach(), alpha=size)
         count += size
-    return float(total) / count  # type: ignore[arg-type]
+    return float(total) / count
 
 
 def fit(
