@@ -104,7 +104,7 @@ def _figures(config: Config, runs: dict[str, dict]) -> dict[str, Figure]:
         min(config.means) - 4 * config.std - 1, max(config.means) + 4 * config.std + 1, 400
     )
     density = gaussian_mixture_density(grid, config.means, config.std)
-    hist = Figure(figsize=(12, 3.2 * len(runs)))
+    hist = Figure(figsize=(12, 3.2 * len(runs)), layout="constrained")
     rows = hist.subplots(len(runs), 4, squeeze=False)
     for axes, (kind, result) in zip(rows, runs.items(), strict=True):
         for ax, (step, x) in zip(axes, sorted(result["snapshots"].items()), strict=True):
