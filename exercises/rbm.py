@@ -30,7 +30,7 @@ class Config:
     """Image side n of the bars-and-stripes patterns (2..5)."""
     n_hidden: int = 12
     """Hidden units n_h (1..20; the exact log Z enumerates min(n_v, n_h) units)."""
-    epochs: int = 2000
+    epochs: int = 1000
     """Passes over the 2^(n+1) - 2 patterns (≥ 1)."""
     batch_size: int = 10
     """Patterns per CD update (≥ 1)."""
