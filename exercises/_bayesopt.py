@@ -182,9 +182,9 @@ def bayesian_optimization(
 ) -> tuple[Array, Array]:
     """Maximize a noisy objective on the unit cube [0, 1]^dimension with GP-EI.
 
-    ``n_initial`` uniform random points, then at each step: fit the GP (hyperparameters by
-    maximum marginal likelihood, warm-started from the previous fit; noise variance at least
-    1e-8), take the incumbent f* = the largest posterior mean at the
+    ``n_initial`` points of a Latin hypercube (`latin_hypercube`), then at each step: fit the
+    GP (hyperparameters by maximum marginal likelihood, warm-started from the previous fit;
+    noise variance at least 1e-8), take the incumbent f* = the largest posterior mean at the
     evaluated points (robust to noise), and evaluate the candidate of largest EI among
     ``n_candidates`` uniform points and as many Gaussian perturbations (sd 0.05) of the
     incumbent.
@@ -195,9 +195,10 @@ def bayesian_optimization(
     xs: list[Array] = []
     ys: list[float] = []
     starts = None
+    design = latin_hypercube(min(n_initial, budget), dimension, rng)
     for i in range(budget):
-        if i < n_initial:
-            point = rng.uniform(size=dimension)
+        if i < len(design):
+            point = design[i]
         else:
             gp = fit_gaussian_process(np.array(xs), np.array(ys), max(noise_variance, 1e-8), starts)
             starts = np.append(gp.length_scale, math.sqrt(gp.signal_variance))[None]
@@ -205,6 +206,12 @@ def bayesian_optimization(
         xs.append(point)
         ys.append(float(objective(point)))
     return np.array(xs), np.array(ys)
+
+
+def latin_hypercube(n: int, dimension: int, rng: np.random.Generator) -> Array:
+    """n points in [0, 1]^dimension, exactly one in each of the n slices of every axis."""
+    strata = np.stack([rng.permutation(n) for _ in range(dimension)], axis=1)
+    return (strata + rng.uniform(size=(n, dimension))) / n
 
 
 def _next_point(gp: GaussianProcess, rng: np.random.Generator, n: int, xi: float) -> Array:

@@ -123,3 +123,12 @@ def test_bayesian_optimization_is_deterministic_given_the_generator():
     a = bayesian_optimization(f, 2, 10, np.random.default_rng(1), noise_variance=1e-4)
     b = bayesian_optimization(f, 2, 10, np.random.default_rng(1), noise_variance=1e-4)
     np.testing.assert_array_equal(a[0], b[0])
+
+
+def test_latin_hypercube_puts_one_point_in_every_slice_of_every_axis():
+    from labcoat.exercises._bayesopt import latin_hypercube
+
+    points = latin_hypercube(7, 3, np.random.default_rng(0))
+    assert points.shape == (7, 3) and np.all((points >= 0) & (points < 1))
+    for axis in range(3):
+        assert sorted(np.floor(points[:, axis] * 7).astype(int)) == list(range(7))

@@ -1,0 +1,356 @@
+"""Heater control (seed 000 §7): classical controllers against reinforcement learning.
+
+"Another agent could be trained to reach the target temperature by adjusting the electrical
+current running through a heating element." On ``labcoat/HeaterControl-v0`` (lumped thermal
+model C dT/dt = I^2 R - (T - T_amb)/R_th, Discrete current levels, noisy sensor, a target drawn
+at every reset) four controllers meet on the same evaluation episodes:
+
+- an on/off thermostat with hysteresis h: full current below T* - h, off above T* + h, else
+  unchanged;
+- a PID controller on the heating power, u = Kp e + Ki sum(e) dt + Kd (e_t - e_{t-1})/dt with
+  e = T* - T_measured, clipped to [0, P_max] (conditional integration against wind-up) and
+  sent as the current level of nearest power (ties: the lower level). Tuning: the IMC rule for the
+  first-order plant G(s) = R_th / (tau s + 1), Kp = tau / (R_th lambda), Ki = Kp / tau,
+  Kd = Kp T_d, with (lambda, T_d) picked by a small grid search for the best return on
+  training targets;
+- semi-gradient Sarsa with tile coding (labcoat.agents), trained on random targets;
+- PPO (Stable-Baselines3) on rescaled observations, trained on random targets.
+
+Scores: the RMS tracking error of the true temperature after the rise (from ``settle_time`` on,
+the same window for everyone), the rise time (first time within 1 K of the target) and the
+electrical energy per episode.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from gymnasium.wrappers import RescaleObservation, TimeLimit
+from matplotlib.figure import Figure
+
+from labcoat.agents.features import TileCoding
+from labcoat.agents.semi_gradient import SemiGradientSarsa
+from labcoat.envs.heater import HeaterControlEnv
+from labcoat.exercises._framework import Exercise, Result, Table, track
+
+COLORS = {
+    "thermostat": "#7f7f7f",
+    "PID": "#1f77b4",
+    "semi-gradient Sarsa": "#d62728",
+    "PPO (SB3)": "#2ca02c",
+}
+
+EPISODE_STEPS = 200
+"""Steps per episode (the registration's time limit)."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of the heater-control comparison."""
+
+    seed: int = 0
+    """One seed for the evaluation targets, the sensor noise, the tuning and the agents."""
+    n_episodes: int = 10
+    """Evaluation episodes (targets), the same for every controller."""
+    sensor_noise: float = 0.1
+    """Standard deviation of the temperature sensor in K."""
+    sensor_time_constant: float = 0.0
+    """First-order sensor lag in s (0: none)."""
+    energy_weight: float = 0.1
+    """Reward penalty per step at full power (the env's energy_weight)."""
+    settle_time: float = 300.0
+    """Seconds after which the tracking error is scored (the end of the rise)."""
+    hysteresis: float = 0.5
+    """Half-width h of the thermostat's dead band in K."""
+    tuning_episodes: int = 4
+    """Training targets on which the PID's (lambda, T_d) grid is scored."""
+    sarsa_timesteps: int = 60_000
+    """Semi-gradient Sarsa training steps (0 leaves Sarsa out)."""
+    ppo_timesteps: int = 60_000
+    """PPO training steps (0 leaves PPO out)."""
+
+    def __post_init__(self) -> None:
+        for name, low in (
+            ("seed", 0),
+            ("n_episodes", 1),
+            ("tuning_episodes", 1),
+            ("sarsa_timesteps", 0),
+            ("ppo_timesteps", 0),
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+        for name in ("sensor_noise", "sensor_time_constant", "energy_weight", "hysteresis"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        if not 0 <= self.settle_time < EPISODE_STEPS * 5.0:
+            raise ValueError(f"settle_time must be in [0, 1000) s, got {self.settle_time!r}")
+
+
+def make_env(config: Config) -> HeaterControlEnv:
+    """The Discrete heater of the registration with the config's sensor and reward settings."""
+    return HeaterControlEnv(
+        sensor_noise=config.sensor_noise,
+        sensor_time_constant=config.sensor_time_constant,
+        energy_weight=config.energy_weight,
+    )
+
+
+class Thermostat:
+    """On/off control with hysteresis: full current below T* - h, off above T* + h."""
+
+    def __init__(self, env: HeaterControlEnv, hysteresis: float) -> None:
+        self.on_action, self.hysteresis = len(env.currents) - 1, hysteresis
+        self.reset()
+
+    def reset(self) -> None:
+        """Start switched off."""
+        self.on = False
+
+    def __call__(self, observation: np.ndarray) -> int:
+        """The action for the measured temperature and target in ``observation``."""
+        measured, target = float(observation[0]), float(observation[1])
+        if measured < target - self.hysteresis:
+            self.on = True
+        elif measured > target + self.hysteresis:
+            self.on = False
+        return self.on_action if self.on else 0
+
+
+class PID:
+    """Discrete-time PID on the heating power with conditional integration (anti-wind-up).
+
+    u_t = Kp e_t + Ki I_t + Kd (e_t - e_{t-1}) / dt, e = T* - T_measured; P = clip(u, 0, P_max);
+    I_{t+1} = I_t + e_t dt unless the output is saturated and e_t would push it further.
+    """
+
+    def __init__(
+        self,
+        env: HeaterControlEnv,
+        proportional: float,
+        integral: float,
+        derivative: float,
+    ) -> None:
+        self.env, self.kp, self.ki, self.kd = env, proportional, integral, derivative
+        self.powers = [float(i) ** 2 * env.resistance for i in env.currents]
+        """Power I^2 R of each Discrete action."""
+        self.reset()
+
+    @classmethod
+    def imc(cls, env: HeaterControlEnv, closed_loop_time: float, derivative_time: float) -> PID:
+        """IMC rule for G(s) = R_th/(tau s + 1): Kp = tau/(R_th lambda), Ki = Kp/tau, Kd = Kp Td."""
+        tau = env.thermal_resistance * env.heat_capacity
+        kp = tau / (env.thermal_resistance * closed_loop_time)
+        return cls(env, kp, kp / tau, kp * derivative_time)
+
+    def reset(self) -> None:
+        """Clear the integral and the previous error."""
+        self.integral, self.previous = 0.0, math.nan
+
+    def __call__(self, observation: np.ndarray) -> int:
+        """The action for the measured temperature and target in ``observation``."""
+        dt = self.env.time_step
+        e = float(observation[1]) - float(observation[0])
+        slope = 0.0 if math.isnan(self.previous) else (e - self.previous) / dt
+        u = self.kp * e + self.ki * self.integral + self.kd * slope
+        power = min(max(u, 0.0), self.env.max_power)
+        if power == u or (u > power) != (e > 0):
+            self.integral += e * dt
+        self.previous = e
+        return min(range(len(self.powers)), key=lambda a: abs(self.powers[a] - power))
+
+
+@dataclass
+class Episode:
+    """One evaluation episode: true temperatures (T_0..T_200), target, powers, return."""
+
+    temperature: np.ndarray
+    target: float
+    power: np.ndarray
+    episode_return: float
+
+
+def run_episode(act: Callable[[np.ndarray], Any], env: Any, seed: int) -> Episode:
+    """Run one 200-step episode and record the true temperature and the power."""
+    observation, info = env.reset(seed=seed)
+    temperature, power, total = [info["temperature"]], [], 0.0
+    for _ in range(EPISODE_STEPS):
+        observation, reward, _, _, info = env.step(act(observation))
+        temperature.append(info["temperature"])
+        power.append(info["power"])
+        total += float(reward)
+    return Episode(np.array(temperature), float(info["target"]), np.array(power), total)
+
+
+def scores(episode: Episode, time_step: float, settle_time: float) -> dict[str, float]:
+    """RMS error from ``settle_time`` on (K), rise time (s, inf if never), energy (kJ)."""
+    error = episode.temperature - episode.target
+    start = int(round(settle_time / time_step))
+    close = np.flatnonzero(np.abs(error) <= 1.0)
+    return {
+        "rms_error": float(np.sqrt(np.mean(error[start:] ** 2))),
+        "rise_time": float(close[0] * time_step) if close.size else math.inf,
+        "energy_kj": float(episode.power.sum() * time_step / 1e3),
+        "return": episode.episode_return,
+    }
+
+
+def tune_pid(config: Config, seeds: list[int]) -> tuple[PID, dict[str, float]]:
+    """Grid search over lambda in {10, 20, 40, 80} s and T_d in {0, 2.5, 5} s.
+
+    The score is the mean return on the tuning targets: the agents' objective (tracking error
+    over the whole episode and energy), so the PID is tuned for what the agents learn.
+    """
+    env = make_env(config)
+    best: tuple[float, PID, dict[str, float]] | None = None
+    for closed_loop_time in (10.0, 20.0, 40.0, 80.0):
+        for derivative_time in (0.0, 2.5, 5.0):
+            pid = PID.imc(env, closed_loop_time, derivative_time)
+            returns = []
+            for seed in seeds:
+                pid.reset()
+                returns.append(run_episode(pid, env, seed).episode_return)
+            if best is None or np.mean(returns) > best[0]:
+                choice = {"lambda_s": closed_loop_time, "derivative_time_s": derivative_time}
+                best = (float(np.mean(returns)), pid, choice)
+    assert best is not None
+    return best[1], best[2]
+
+
+def _limited(env: HeaterControlEnv) -> TimeLimit:
+    return TimeLimit(env, max_episode_steps=EPISODE_STEPS)
+
+
+def train_sarsa(config: Config, seed: int) -> Callable[[np.ndarray], Any]:
+    """Semi-gradient Sarsa, linear on tile coding of (measured T, target, error)."""
+    env = _limited(make_env(config))
+    features = TileCoding(env.observation_space, n_tilings=8, tiles_per_dim=(4, 4, 16))
+    agent = SemiGradientSarsa(
+        env, gamma=0.9, learning_rate=0.1 / 8, epsilon=0.05, seed=seed, features=features
+    )
+    agent.learn(total_timesteps=config.sarsa_timesteps)
+    return lambda obs: agent.predict(obs, deterministic=True)[0]
+
+
+def train_ppo(config: Config, seed: int) -> Callable[[np.ndarray], Any]:
+    """PPO (SB3, MLP 64-64) on the Discrete heater with observations rescaled to [-1, 1]."""
+    from stable_baselines3 import PPO
+
+    env = _ppo_env(config)
+    n_steps = max(64, min(1024, config.ppo_timesteps // 4))
+    model = PPO(
+        "MlpPolicy",
+        env,
+        n_steps=n_steps,
+        batch_size=64,
+        gamma=0.95,
+        seed=seed,
+        device="cpu",
+        verbose=0,
+    )
+    model.learn(total_timesteps=config.ppo_timesteps)
+    return lambda obs: int(model.predict(obs, deterministic=True)[0])
+
+
+def _ppo_env(config: Config) -> RescaleObservation:
+    return RescaleObservation(_limited(make_env(config)), np.float32(-1.0), np.float32(1.0))
+
+
+def run(config: Config) -> Result:
+    """Tune the PID, train the agents, evaluate everyone on the same targets."""
+    streams = np.random.SeedSequence(config.seed).spawn(3)
+    eval_seeds = [int(s) for s in streams[0].generate_state(config.n_episodes)]
+    tuning_seeds = [int(s) for s in streams[1].generate_state(config.tuning_episodes)]
+    agent_seeds = [int(s) for s in streams[2].generate_state(2)]
+    env = make_env(config)
+    pid, pid_choice = tune_pid(config, tuning_seeds)
+    thermostat = Thermostat(env, config.hysteresis)
+    controllers: dict[str, tuple[Callable[[np.ndarray], Any], Any, Callable[[], None] | None]] = {
+        "thermostat": (thermostat, env, thermostat.reset),
+        "PID": (pid, env, pid.reset),
+    }
+    if config.sarsa_timesteps:
+        controllers["semi-gradient Sarsa"] = (train_sarsa(config, agent_seeds[0]), env, None)
+    if config.ppo_timesteps:
+        ppo = train_ppo(config, agent_seeds[1])
+        controllers["PPO (SB3)"] = (ppo, _ppo_env(config), None)  # sees rescaled observations
+    episodes: dict[str, list[Episode]] = {name: [] for name in controllers}
+    for seed in track(eval_seeds, "evaluation episodes", total=len(eval_seeds)):
+        for name, (act, controller_env, reset) in controllers.items():
+            if reset is not None:
+                reset()
+            episodes[name].append(run_episode(act, controller_env, seed))
+    return _result(config, env, episodes, pid, pid_choice)
+
+
+def _result(
+    config: Config,
+    env: HeaterControlEnv,
+    episodes: dict[str, list[Episode]],
+    pid: PID,
+    pid_choice: dict[str, float],
+) -> Result:
+    table_rows, metrics, data = [], {}, {}
+    for name, runs in episodes.items():
+        s = [scores(e, env.time_step, config.settle_time) for e in runs]
+        rms = np.array([x["rms_error"] for x in s])
+        summary = {
+            "rms_error": float(rms.mean()),
+            "rms_error_sd": float(rms.std()),
+            "rise_time_s": float(np.median([x["rise_time"] for x in s])),
+            "energy_kj": float(np.mean([x["energy_kj"] for x in s])),
+            "return": float(np.mean([x["return"] for x in s])),
+        }
+        metrics[name] = summary
+        table_rows.append([name, *summary.values()])
+        data[f"{name} temperature"] = runs[0].temperature
+    times = np.arange(EPISODE_STEPS + 1) * env.time_step
+    first = next(iter(episodes.values()))[0]
+    table = Table(
+        title=f"Heater control on {config.n_episodes} targets (RMS error from "
+        f"{config.settle_time:.0f} s on; PID lambda = {pid_choice['lambda_s']:g} s, "
+        f"T_d = {pid_choice['derivative_time_s']:g} s)",
+        columns=["controller", "RMS error (K)", "sd", "rise time (s)", "energy (kJ)", "return"],
+        rows=table_rows,
+    )
+    metrics_out: dict[str, Any] = {
+        "controllers": metrics,
+        "pid": {"kp": pid.kp, "ki": pid.ki, "kd": pid.kd, **pid_choice},
+    }
+    return Result(
+        tables={"summary": table},
+        figures={"trace": _figure(episodes, times, first.target, config.settle_time)},
+        data={"trace": {"time_s": times, "target": np.full(len(times), first.target), **data}},
+        metrics=metrics_out,
+    )
+
+
+def _figure(
+    episodes: dict[str, list[Episode]], times: np.ndarray, target: float, settle_time: float
+) -> Figure:
+    figure = Figure(figsize=(9, 6), layout="constrained")
+    top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(2, 1))
+    for name, runs in episodes.items():
+        color = COLORS.get(name)
+        top.plot(times, runs[0].temperature, color=color, label=name, linewidth=1.2)
+        bottom.step(times[1:], runs[0].power, where="pre", color=color, linewidth=0.9)
+    top.axhline(target, color="black", linestyle="--", label="target")
+    top.axvline(settle_time, color="black", linestyle=":", linewidth=0.8, label="scoring starts")
+    top.set(title="Heater temperature (first evaluation episode)", ylabel="temperature (°C)")
+    bottom.set(title="Heating power", xlabel="time (s)", ylabel="power I²R (W)")
+    top.legend(fontsize="small", loc="lower right")
+    return figure
+
+
+EXERCISE = Exercise(
+    name="heater",
+    summary="Heater control: thermostat and PID vs semi-gradient Sarsa and SB3",
+    config=Config,
+    run=run,
+    quick={"n_episodes": 3, "tuning_episodes": 2, "sarsa_timesteps": 2000, "ppo_timesteps": 256},
+)

@@ -1,0 +1,81 @@
+"""The reaction exercise in quick mode: numbers against references, determinism, config checks."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from labcoat.envs.reaction import HIGH, LOW, ReactionLandscape, find_optimum
+from labcoat.exercises import reaction
+from labcoat.exercises.reaction import EXERCISE, Config, run
+
+QUICK = dataclasses.replace(Config(), **EXERCISE.quick)
+
+
+@pytest.fixture(scope="module")
+def quick_result():
+    return run(QUICK)
+
+
+def test_bayesian_optimization_beats_random_search_on_average(quick_result):
+    final = quick_result.metrics["final_best_yield"]
+    assert set(final) == set(reaction.METHODS)
+    assert final["Bayesian optimization"] > final["random search"] + 0.05
+
+
+def test_best_found_never_exceeds_the_optimum_and_curves_are_monotone(quick_result):
+    metrics = quick_result.metrics
+    assert 0.0 < metrics["best_over_optimum_max"] <= 1.0 + 1e-12
+    curves = quick_result.data["curves"]
+    assert len(curves["experiment"]) == QUICK.budget
+    for method in reaction.METHODS:
+        mean = np.asarray(curves[f"{method} mean"])
+        assert np.all(np.diff(mean) >= -1e-15)
+        assert np.all(mean <= metrics["optimum_yield_mean"] + 1e-12)
+    assert quick_result.tables["summary"].rows[0][0] == "random search"
+
+
+def test_optima_are_the_landscapes_maxima(quick_result):
+    seeds = np.random.SeedSequence(QUICK.seed).spawn(3)[0].generate_state(QUICK.n_landscapes)
+    for seed, optimum in zip(seeds, quick_result.metrics["optimum_yield"], strict=True):
+        landscape = ReactionLandscape.sample(np.random.default_rng(int(seed)))
+        axes = [np.linspace(lo, hi, 41) for lo, hi in zip(LOW, HIGH, strict=True)]
+        dense = landscape.yield_at(*np.meshgrid(*axes, indexing="ij")).max()
+        assert dense - 1e-12 <= optimum == pytest.approx(find_optimum(landscape)[1], abs=1e-12)
+
+
+def test_grid_search_finds_the_best_true_yield_among_the_grid_centres():
+    config = dataclasses.replace(
+        QUICK, n_landscapes=3, budget=8, ppo_timesteps=0, sarsa_timesteps=0
+    )
+    result = run(config)
+    seeds = np.random.SeedSequence(config.seed).spawn(3)[0].generate_state(3)
+    centres = LOW + np.array([0.25, 0.75])[:, None] * (HIGH - LOW)
+    grid = np.stack(np.meshgrid(*centres.T, indexing="ij"), -1).reshape(-1, 3)
+    expected = [
+        ReactionLandscape.sample(np.random.default_rng(int(s))).yield_at(*grid.T).max()
+        for s in seeds
+    ]
+    assert result.metrics["final_best_yield"]["grid search"] == pytest.approx(
+        np.mean(expected), rel=1e-12
+    )
+    assert "PPO (SB3)" not in result.metrics["final_best_yield"]
+
+
+def test_same_seed_same_numbers():
+    config = dataclasses.replace(
+        QUICK, n_landscapes=2, budget=8, bo_candidates=50, ppo_timesteps=64, sarsa_timesteps=100
+    )
+    a, b = run(config), run(config)
+    assert a.metrics == b.metrics
+    c = run(dataclasses.replace(config, seed=1, ppo_timesteps=0, sarsa_timesteps=0))
+    assert c.metrics["optimum_yield"] != a.metrics["optimum_yield"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("n_landscapes", 0), ("budget", 1), ("noise", -1.0), ("step_size", 0.0), ("seed", -1)],
+)
+def test_bad_config_raises_naming_the_field(field, value):
+    with pytest.raises(ValueError, match=field):
+        Config(**{field: value})
