@@ -171,7 +171,8 @@ class TSNE(Estimator):
         perplexity: effective number of neighbours, typically 5-50.
         early_exaggeration: factor on P during the early phase.
         learning_rate: step size, or "auto" = max(m / early_exaggeration, 50).
-        max_iter: total gradient iterations.
+        max_iter: total gradient iterations (scikit-learn uses 1000; with the gains the KL
+            divergence of the 1,797 digits has levelled off by 750).
         early_exaggeration_iter: iterations with exaggeration and low momentum.
         n_neighbors: candidate neighbours per point for P, "auto" = min(m - 1, 3 perplexity).
         init: "pca" (first principal components scaled to standard deviation 1e-4) or
@@ -193,7 +194,7 @@ class TSNE(Estimator):
         perplexity: float = 30.0,
         early_exaggeration: float = 12.0,
         learning_rate: float | Literal["auto"] = "auto",
-        max_iter: int = 500,
+        max_iter: int = 750,
         early_exaggeration_iter: int = 250,
         n_neighbors: int | Literal["auto"] = "auto",
         init: Literal["pca", "random"] = "pca",

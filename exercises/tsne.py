@@ -27,7 +27,7 @@ class Config:
     """Digits embedded (the first n of the 1,797)."""
     perplexity: float = 30.0
     """Effective number of neighbours (eq. 2.22)."""
-    max_iter: int = 500
+    max_iter: int = 750
     """Gradient iterations."""
     early_exaggeration: float = 12.0
     """Factor on P during the first 250 iterations."""
