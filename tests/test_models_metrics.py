@@ -44,7 +44,7 @@ def test_multiclass_metrics_match_sklearn(seed):
     )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 1), st.integers(0, 1)), min_size=1, max_size=40))
 def test_binary_metrics_match_sklearn(pairs):
     y_true = np.array([p[0] for p in pairs])
