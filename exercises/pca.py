@@ -140,7 +140,7 @@ def _ising_figure(
     middle.plot(fine, onsager_magnetization(fine), "k-", label="Onsager m(T), infinite lattice")
     middle.axvline(CRITICAL_TEMPERATURE, color="gray", ls=":", label="T_c")
     middle.set(title="The first component is the magnetization", xlabel="T", ylabel="|m|")
-    middle.legend()
+    middle.legend(loc="upper right")
     image = right.imshow(first.reshape(config.side, config.side), cmap="viridis")
     figure.colorbar(image, ax=right, label="weight")
     right.set(title="PC1 weights on the lattice (uniform)", xlabel="column", ylabel="row")
