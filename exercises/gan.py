@@ -165,5 +165,5 @@ EXERCISE = Exercise(
     summary="Generative adversarial network on a 1-D mixture: saturating vs non-saturating",
     config=Config,
     run=run,
-    quick={"n_steps": 400, "eval_every": 50, "n_eval": 1000, "n_data": 1000, "batch_size": 64},
+    quick={"n_steps": 300, "eval_every": 50, "n_eval": 1000, "n_data": 1000, "batch_size": 64},
 )

@@ -110,8 +110,8 @@ def _figures(
     ax.set(title="Exact log-likelihood of bars-and-stripes", xlabel="epoch", ylabel="mean log P(x)")
     ax.legend()
     sample_fig = Figure(figsize=(10, 2.8 * len(samples)))
-    rows = sample_fig.subfigures(len(samples), 1)
-    for row, (name, images) in zip(np.atleast_1d(rows), samples.items(), strict=True):
+    rows = sample_fig.subfigures(len(samples), 1, squeeze=False)[:, 0]
+    for row, (name, images) in zip(rows, samples.items(), strict=True):
         shown = images[:16]
         axes = row.subplots(1, len(shown))
         for a, image in zip(np.atleast_1d(axes), shown, strict=True):

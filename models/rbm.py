@@ -326,9 +326,9 @@ def train_rbm(
                 if persistent:
                     chains = v_model
                 delta_w, delta_a, delta_b = contrastive_divergence_gradient(rbm, x, v_model)
-                rbm.weight += learning_rate * delta_w
-                rbm.visible_bias += learning_rate * delta_a
-                rbm.hidden_bias += learning_rate * delta_b
+                rbm.weight.add_(learning_rate * delta_w)
+                rbm.visible_bias.add_(learning_rate * delta_a)
+                rbm.hidden_bias.add_(learning_rate * delta_b)
             _record(history, epoch, rbm, x_all, track_log_likelihood, g)
             if callback is not None:
                 callback(epoch, rbm)
