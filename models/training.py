@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeAlias
+from typing import Any, Literal, Protocol, TypeAlias
 
 import numpy as np
 import torch
@@ -129,7 +129,8 @@ class Callback(Protocol):
 class EarlyStopping:
     """Stop when the monitored loss has not improved for ``patience`` epochs.
 
-    An epoch improves on the best value so far if ``value < best - min_delta``. With
+    An epoch improves on the best value so far if ``value < best - min_delta`` (mode "min";
+    ``value > best + min_delta`` in mode "max", e.g. for an accuracy). With
     ``restore_best`` the parameters (and buffers) of the best epoch are loaded back into the
     model at the end of training and ``history.best_epoch`` names it.
 
@@ -138,8 +139,8 @@ class EarlyStopping:
         min_delta: smallest decrease that counts as an improvement (>= 0).
         restore_best: load the best epoch's state at the end of training.
         monitor: the series watched: "val_loss" (default; falls back to "train_loss" when
-            ``fit`` has no validation data) or any key of ``History.metrics`` that should
-            decrease.
+            ``fit`` has no validation data) or any key of ``History.metrics``.
+        mode: "min" if the monitored series should decrease, "max" if it should increase.
     """
 
     def __init__(
@@ -148,11 +149,15 @@ class EarlyStopping:
         min_delta: float = 0.0,
         restore_best: bool = True,
         monitor: str = "val_loss",
+        mode: Literal["min", "max"] = "min",
     ) -> None:
         if not isinstance(patience, int) or patience < 1:
             raise ValueError(f"patience must be an integer >= 1, got {patience!r}")
         if not min_delta >= 0.0:
             raise ValueError(f"min_delta must be >= 0, got {min_delta!r}")
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+        self.sign = 1.0 if mode == "min" else -1.0
         self.patience = patience
         self.min_delta = float(min_delta)
         self.restore_best = restore_best
@@ -171,7 +176,7 @@ class EarlyStopping:
         name = self.monitor
         if name == "val_loss" and not history.val_loss:
             name = "train_loss"
-        value = history.monitored(name)[-1]
+        value = self.sign * history.monitored(name)[-1]
         if value < self.best - self.min_delta:
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best:

@@ -161,6 +161,21 @@ def test_early_stopping_validates_arguments():
         EarlyStopping(patience=0)
     with pytest.raises(ValueError, match="min_delta"):
         EarlyStopping(patience=2, min_delta=-1.0)
+    with pytest.raises(ValueError, match="mode"):
+        EarlyStopping(patience=2, mode="up")
+
+
+def test_early_stopping_on_an_increasing_metric():
+    history = History()
+    stopper = EarlyStopping(patience=2, monitor="val_accuracy", mode="max", restore_best=False)
+    model = _linear()
+    stopper.on_train_begin(model, history)
+    decisions = []
+    for epoch, value in enumerate([0.5, 0.7, 0.6, 0.8, 0.8, 0.79]):
+        history.metrics.setdefault("val_accuracy", []).append(value)
+        decisions.append(stopper.on_epoch_end(epoch, model, history))
+    assert decisions == [True, True, True, True, True, False]
+    assert stopper.best_epoch == 3
 
 
 def test_gradient_clipping_bounds_the_norm():
