@@ -41,18 +41,29 @@ def _flat_index(a: IntArray, k: int) -> IntArray:
 def argmax_random_ties(values: FloatArray, rng: np.random.Generator) -> IntArray:
     """The argmax over the last axis of ``values`` (n_runs, k), ties broken uniformly at random.
 
-    Random draws are made only for the runs with a tie (k uniforms each, the tied arm with the
-    largest one wins).
+    A_i = argmax_a values[i, a]; when several arms share the maximum, each of them with equal
+    probability. Random draws are made only for the runs with a tie (see ``greedy_arms``, which
+    takes the arm-major layout (k, n_runs) that the strategies store).
     """
-    n_runs, k = values.shape
-    a = values.argmax(axis=1)
-    is_best = values == values.take(_flat_index(a, k))[:, None]
-    best = np.flatnonzero(is_best)
-    if best.size > n_runs:  # some row holds more than one maximum
-        rows = best // k  # sorted
-        repeated = rows[1:][rows[1:] == rows[:-1]]
-        tied = repeated[np.concatenate(([True], repeated[1:] != repeated[:-1]))]
-        a[tied] = (rng.random((tied.size, k)) * is_best[tied]).argmax(axis=1)
+    return greedy_arms(np.ascontiguousarray(np.asarray(values, dtype=np.float64).T), rng)
+
+
+def greedy_arms(values_by_arm: FloatArray, rng: np.random.Generator) -> IntArray:
+    """argmax_a values[a, i] for every run i of an arm-major array (k, n_runs), random ties.
+
+    The maximum over arms is a reduction along the long contiguous runs axis (fast); when every
+    run has a single maximizing arm, its index is recovered as sum_a a [values[a, i] = max]
+    (one matrix-vector product). Otherwise the runs with a tie draw k uniforms each and the
+    tied arm with the largest one wins (uniform over the tied arms).
+    """
+    k, n_runs = values_by_arm.shape
+    is_best = values_by_arm == values_by_arm.max(axis=0)
+    if np.count_nonzero(is_best) == n_runs:  # exactly one maximum per run (no ties, no NaN)
+        return (np.arange(k, dtype=np.float64) @ is_best).astype(np.int64)
+    a = is_best.argmax(axis=0)
+    tied = np.flatnonzero(np.count_nonzero(is_best, axis=0) > 1)
+    if tied.size:
+        a[tied] = (rng.random((k, tied.size)) * is_best[:, tied]).argmax(axis=0)
     return a
 
 
@@ -75,9 +86,18 @@ def action_value_update(
     Returns:
         Q_{n+1}, shape (n_runs,) (a new array).
     """
-    alpha = 1.0 / n_a if step_size is None else np.full(q_a.shape, step_size)
-    with np.errstate(invalid="ignore"):  # Q_n = ±inf and α = 1
-        return np.where(alpha == 1.0, r, q_a + alpha * (r - q_a))
+    if step_size is not None and step_size == 1.0:
+        return np.array(r, dtype=np.float64)
+    alpha = step_size if step_size is not None else 1.0 / n_a
+    with np.errstate(invalid="ignore"):  # Q_n = +inf and α = 1: fixed below
+        new = np.subtract(r, q_a, dtype=np.float64)  # in place from here: Q_n + α (R_n − Q_n)
+        new *= alpha
+        new += q_a
+    if step_size is None:
+        first = n_a == 1
+        if first.any():
+            np.copyto(new, r, where=first)
+    return new
 
 
 def ucb_scores(q: FloatArray, n: IntArray, t: int, c: float) -> FloatArray:
@@ -286,17 +306,29 @@ class BanditStrategy(ABC):
     def _zeros(self) -> FloatArray:
         return np.zeros((self.n_runs, self.n_arms))
 
-    def _counts(self) -> IntArray:
-        return np.zeros((self.n_runs, self.n_arms), dtype=np.int64)
+    def _start_values(self, initial_value: float) -> None:
+        """Q_1(a) = ``initial_value`` and N(a) = 0, stored arm-major (k, n_runs).
 
-    def _learn_values(
-        self, q: FloatArray, n: IntArray, a: IntArray, r: FloatArray, step_size: float | None
-    ) -> None:
+        The arm-major layout makes the reductions over arms of every step (max, argmax) run
+        along the long contiguous runs axis; ``q`` and ``n`` are its (n_runs, k) views.
+        """
+        self._q_by_arm = np.full((self.n_arms, self.n_runs), float(initial_value))
+        self._n_by_arm = np.zeros((self.n_arms, self.n_runs), dtype=np.int64)
+        self._run_index = np.arange(self.n_runs)
+
+    def _learn_values(self, a: IntArray, r: FloatArray, step_size: float | None) -> None:
         """N(a) += 1 and Q(a) by ``action_value_update``, in place on the pulled entries."""
-        index = _flat_index(a, self.n_arms)
-        n_a = n.take(index) + 1
-        np.put(n, index, n_a)
-        np.put(q, index, action_value_update(q.take(index), n_a, r, step_size))
+        index = a * self.n_runs + self._run_index  # flat positions of (a_i, i), arm-major
+        n_a = self._n_by_arm.take(index)
+        n_a += 1
+        self._n_by_arm.reshape(-1)[index] = n_a  # flat views: faster than np.put
+        q_a = self._q_by_arm.take(index)
+        self._q_by_arm.reshape(-1)[index] = action_value_update(q_a, n_a, r, step_size)
+
+    def _update_unchecked(self, a: IntArray, r: FloatArray) -> None:
+        """``update_batch`` without the argument checks (actions from ``select_actions``)."""
+        self.t += 1
+        self._learn(a, r)
 
     @abstractmethod
     def _initialize(self) -> None:
@@ -317,6 +349,25 @@ class BanditStrategy(ABC):
 
     def _hyperparameters(self) -> tuple[str, ...]:
         return ()
+
+
+def _arm_major(name: str, dtype: type, doc: str) -> Any:
+    """A (n_runs, k) property over the arm-major array ``name`` (k, n_runs) (a view)."""
+
+    def get(self: Any) -> NDArray[Any]:
+        return getattr(self, name).T
+
+    def set_(self: Any, value: ArrayLike) -> None:
+        array: NDArray[Any] = np.asarray(value, dtype=dtype)
+        if array.shape != (self.n_runs, self.n_arms):
+            raise ValueError(f"shape must be ({self.n_runs}, {self.n_arms}), got {array.shape}")
+        setattr(self, name, np.ascontiguousarray(array.T))
+
+    return property(get, set_, doc=doc)
+
+
+_Q_DOC = "The action-value estimates Q_t(a), shape (n_runs, k)."
+_N_DOC = "The pull counts N_t(a), shape (n_runs, k)."
 
 
 class EpsilonGreedy(BanditStrategy):
@@ -349,20 +400,34 @@ class EpsilonGreedy(BanditStrategy):
         )
         self.initial_value = _check_initial_value(initial_value, self.step_size)
 
+    q = _arm_major("_q_by_arm", np.float64, _Q_DOC)
+    n = _arm_major("_n_by_arm", np.int64, _N_DOC)
+
     def _hyperparameters(self) -> tuple[str, ...]:
         return ("epsilon", "step_size", "initial_value")
 
     def _initialize(self) -> None:
-        self.q = np.full((self.n_runs, self.n_arms), self.initial_value)
-        self.n = self._counts()
+        self._start_values(self.initial_value)
 
     def _select(self) -> IntArray:
-        greedy = argmax_random_ties(self.q, self.rng)
-        explore = self.rng.random(self.n_runs) < self.epsilon
-        return np.where(explore, self.rng.integers(self.n_arms, size=self.n_runs), greedy)
+        """Greedy arms, then one uniform u per run: explore if u < ε, with arm ⌊k u / ε⌋.
+
+        Given u < ε, u / ε is uniform on [0, 1), so the explored arm is uniform over all k
+        arms; only the exploring runs (a fraction ε) are touched.
+        """
+        epsilon, k = self.epsilon, self.n_arms
+        if epsilon == 1.0:
+            return self.rng.integers(k, size=self.n_runs)
+        greedy = greedy_arms(self._q_by_arm, self.rng)
+        if epsilon == 0.0:
+            return greedy
+        u = self.rng.random(self.n_runs)
+        explore = np.flatnonzero(u < epsilon)
+        greedy[explore] = np.minimum(u[explore] * (k / epsilon), k - 1).astype(np.int64)
+        return greedy
 
     def _learn(self, a: IntArray, r: FloatArray) -> None:
-        self._learn_values(self.q, self.n, a, r, self.step_size)
+        self._learn_values(a, r, self.step_size)
 
 
 def _check_initial_value(value: Any, step_size: float | None) -> float:
@@ -398,18 +463,21 @@ class UCB(BanditStrategy):
             else _check_number("step_size", step_size, low=0.0, low_inclusive=False, high=1.0)
         )
 
+    q = _arm_major("_q_by_arm", np.float64, _Q_DOC)
+    n = _arm_major("_n_by_arm", np.int64, _N_DOC)
+
     def _hyperparameters(self) -> tuple[str, ...]:
         return ("c", "step_size")
 
     def _initialize(self) -> None:
-        self.q = self._zeros()
-        self.n = self._counts()
+        self._start_values(0.0)
 
     def _select(self) -> IntArray:
-        return argmax_random_ties(ucb_scores(self.q, self.n, self.t + 1, self.c), self.rng)
+        scores = ucb_scores(self._q_by_arm, self._n_by_arm, self.t + 1, self.c)
+        return greedy_arms(scores, self.rng)
 
     def _learn(self, a: IntArray, r: FloatArray) -> None:
-        self._learn_values(self.q, self.n, a, r, self.step_size)
+        self._learn_values(a, r, self.step_size)
 
 
 class GradientBandit(BanditStrategy):
@@ -493,6 +561,9 @@ class ThompsonSampling(BanditStrategy):
         self.prior_std = _check_number("prior_std", prior_std, low=0.0, low_inclusive=False)
         self.noise_std = _check_number("noise_std", noise_std, low=0.0, low_inclusive=False)
 
+    q = _arm_major("_q_by_arm", np.float64, "Sample means of the rewards (Gaussian), (n_runs, k).")
+    n = _arm_major("_n_by_arm", np.int64, _N_DOC)
+
     def _hyperparameters(self) -> tuple[str, ...]:
         if self.likelihood == "bernoulli":
             return ("likelihood", "prior_alpha", "prior_beta")
@@ -501,17 +572,17 @@ class ThompsonSampling(BanditStrategy):
     def _initialize(self) -> None:
         self.alpha = np.full((self.n_runs, self.n_arms), self.prior_alpha)
         self.beta = np.full((self.n_runs, self.n_arms), self.prior_beta)
-        self.q = self._zeros()
-        self.n = self._counts()
+        self._start_values(0.0)
 
     def _select(self) -> IntArray:
         if self.likelihood == "bernoulli":
             theta = self.rng.beta(self.alpha, self.beta)
         else:
             mean, std = gaussian_posterior(
-                self.q, self.n, self.prior_mean, self.prior_std, self.noise_std
+                self._q_by_arm, self._n_by_arm, self.prior_mean, self.prior_std, self.noise_std
             )
             theta = mean + std * self.rng.standard_normal(mean.shape)
+            return greedy_arms(theta, self.rng)
         return argmax_random_ties(theta, self.rng)
 
     def _learn(self, a: IntArray, r: FloatArray) -> None:
@@ -525,7 +596,7 @@ class ThompsonSampling(BanditStrategy):
             np.put(self.alpha, index, alpha_a)
             np.put(self.beta, index, beta_a)
         else:
-            self._learn_values(self.q, self.n, a, r, None)
+            self._learn_values(a, r, None)
 
 
 # ---------------------------------------------------------------- running a strategy
@@ -566,9 +637,10 @@ class _Recorder:
         self.runs = np.zeros((n_steps, n_runs)) if record_runs else None
 
     def add(self, t: int, reward: FloatArray, regret: FloatArray) -> None:
-        self.reward[t] = reward.mean()
-        self.optimal[t] = np.count_nonzero(regret == 0.0) / regret.size
-        self.regret[t] = regret.mean()
+        n_runs = regret.size  # sums / n_runs: the same numbers as .mean(), less overhead
+        self.reward[t] = np.add.reduce(reward) / n_runs
+        self.optimal[t] = np.count_nonzero(regret == 0.0) / n_runs
+        self.regret[t] = np.add.reduce(regret) / n_runs
         self.total += regret
         if self.runs is not None:
             self.runs[t] = self.total
@@ -633,11 +705,17 @@ def run_testbed(
     env.reset(seed=env_seed)
     strategy.reset(n_arms=k, n_runs=n_runs, seed=agent_seed)
     recorder = _Recorder(n_steps, n_runs, record_runs)
+    select, step, learn, add = (
+        strategy.select_actions,
+        env.step,
+        strategy._update_unchecked,
+        recorder.add,
+    )
     for t in range(n_steps):
-        a = strategy.select_actions()
-        _, reward, _, _, info = env.step(a)
-        strategy.update_batch(a, reward)
-        recorder.add(t, reward, info["regret"])
+        a = select()
+        _, reward, _, _, info = step(a)  # the env checks the actions
+        learn(a, reward)
+        add(t, reward, info["regret"])
     env.close()
     return recorder.result()
 

@@ -57,7 +57,11 @@ def pull_gaussian(
     rng: np.random.Generator, q_a: NDArray[np.float64], reward_std: float
 ) -> NDArray[np.float64]:
     """R ~ N(q*(a), reward_std^2)."""
-    return q_a + reward_std * rng.standard_normal(q_a.shape)
+    reward = rng.standard_normal(np.shape(q_a))
+    if reward_std != 1.0:  # x * 1.0 == x: skipping it changes no number
+        reward *= reward_std
+    reward += q_a
+    return reward
 
 
 def pull_bernoulli(rng: np.random.Generator, q_a: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -132,6 +132,12 @@ class BanditEnv(gym.Env):
         return 0, reward, False, self._t >= self.n_steps, info
 
 
+def _read_only(array: NDArray[Any]) -> NDArray[Any]:
+    """``array``, made read-only so that it can be returned by every step without a copy."""
+    array.flags.writeable = False
+    return array
+
+
 class BanditVectorEnv(VectorEnv[NDArray[np.int64], NDArray[np.int64], NDArray[Any]]):
     """``num_envs`` independent k-armed testbeds stepped together with numpy (no Python loop).
 
@@ -141,7 +147,9 @@ class BanditVectorEnv(VectorEnv[NDArray[np.int64], NDArray[np.int64], NDArray[An
     Observations are zeros of shape ``(num_envs,)``; rewards float64, terminations all False,
     truncations all True after ``n_steps`` pulls. ``info`` is a dict of arrays
     ``optimal_action`` (int64) and ``regret`` (float64) with the masks ``_optimal_action`` and
-    ``_regret`` (all True), as Gymnasium's vector envs return them.
+    ``_regret`` (all True), as Gymnasium's vector envs return them. The observations, the
+    termination and truncation flags, ``optimal_action`` and the masks are read-only arrays
+    shared between steps (nothing is copied per step); rewards and regrets are new arrays.
 
     Autoreset follows Gymnasium's ``NEXT_STEP`` mode: the step after a truncation ignores the
     actions, draws new q* for every run and returns reward 0, regret 0 and no termination.
@@ -174,6 +182,9 @@ class BanditVectorEnv(VectorEnv[NDArray[np.int64], NDArray[np.int64], NDArray[An
         self.q_star: NDArray[np.float64] | None = None
         """The true action values q*(a) of every run, shape (num_envs, k), drawn at reset."""
         self._offsets = np.arange(self.num_envs) * self.k
+        self._all_true = _read_only(np.ones(self.num_envs, dtype=np.bool_))
+        self._all_false = _read_only(np.zeros(self.num_envs, dtype=np.bool_))
+        self._zeros = _read_only(np.zeros(self.num_envs, dtype=np.int64))
         self._t = 0
 
     def reset(
@@ -198,16 +209,21 @@ class BanditVectorEnv(VectorEnv[NDArray[np.int64], NDArray[np.int64], NDArray[An
             self.q_star = self._problem.drift(self.np_random, self.q_star)
             self._set_optimal()
         self._t += 1
-        truncated = np.full(self.num_envs, self._t >= self.n_steps)
-        return self._observation(), reward, np.zeros_like(truncated), truncated, info
+        truncated = self._all_true if self._t >= self.n_steps else self._all_false
+        return self._observation(), reward, self._all_false, truncated, info
 
     def _autoreset(
         self,
     ) -> VectorStep:
         self._start()
         zeros = np.zeros(self.num_envs)
-        done = np.zeros(self.num_envs, dtype=np.bool_)
-        return self._observation(), zeros, done, done.copy(), self._info(zeros.copy())
+        return (
+            self._observation(),
+            zeros,
+            self._all_false,
+            self._all_false,
+            self._info(zeros.copy()),
+        )
 
     def _start(self) -> None:
         self.q_star = self._problem.draw_q_star(self.np_random, (self.num_envs,))
@@ -216,7 +232,7 @@ class BanditVectorEnv(VectorEnv[NDArray[np.int64], NDArray[np.int64], NDArray[An
 
     def _set_optimal(self) -> None:
         assert self.q_star is not None
-        self._best = optimal_action(self.q_star)
+        self._best = _read_only(optimal_action(self.q_star))  # shared until q* changes
         self._q_max = self.q_star.ravel().take(self._best + self._offsets)
 
     def _check_actions(self, actions: NDArray[np.integer[Any]]) -> NDArray[np.int64]:
@@ -231,13 +247,13 @@ class BanditVectorEnv(VectorEnv[NDArray[np.int64], NDArray[np.int64], NDArray[An
         return a.astype(np.int64, copy=False)
 
     def _observation(self) -> NDArray[np.int64]:
-        return np.zeros(self.num_envs, dtype=np.int64)
+        return self._zeros
 
     def _info(self, regret: NDArray[np.float64]) -> dict[str, Any]:
-        mask = np.ones(self.num_envs, dtype=np.bool_)
+        """The info arrays; ``optimal_action`` and the masks are read-only (not copied)."""
         return {
-            "optimal_action": self._best.copy(),
+            "optimal_action": self._best,
             "regret": regret,
-            "_optimal_action": mask,
-            "_regret": mask.copy(),
+            "_optimal_action": self._all_true,
+            "_regret": self._all_true,
         }

@@ -19,6 +19,7 @@ from labcoat.agents.bandits import (
     beta_posterior_update,
     gaussian_posterior,
     gradient_bandit_update,
+    greedy_arms,
     lai_robbins_constant,
     run_episode,
     run_testbed,
@@ -210,6 +211,34 @@ def test_argmax_breaks_ties_uniformly():
     counts = np.bincount(a[1::2], minlength=5)
     assert counts[0] == counts[3] == 0
     assert stats.chisquare(counts[[1, 2, 4]]).pvalue > 1e-4
+
+
+def test_greedy_arms_is_argmax_over_the_arm_axis():
+    rng = np.random.default_rng(4)
+    values = rng.standard_normal((7, 5000))  # arm-major (k, n_runs), no ties
+    np.testing.assert_array_equal(greedy_arms(values, rng), np.argmax(values, axis=0))
+    values[:, :10] = np.inf  # +inf ties (untried arms with Q_1 = inf) are ties too
+    values[3, 10] = np.inf
+    a = greedy_arms(values, rng)
+    assert a[10] == 3 and len(set(a[:10].tolist())) > 1
+
+
+def test_epsilon_greedy_explored_arms_are_uniform_over_all_arms():
+    agent = EpsilonGreedy(epsilon=0.5).reset(n_arms=4, n_runs=80_000, seed=9)
+    agent.q = np.tile([0.0, 1.0, 0.0, 0.0], (80_000, 1))
+    counts = np.bincount(agent.select_actions(), minlength=4)
+    expected = 80_000 * np.array([0.125, 0.625, 0.125, 0.125])  # ε/k each, 1 − ε + ε/k greedy
+    assert stats.chisquare(counts, expected).pvalue > 1e-4
+    with pytest.raises(ValueError, match="shape"):
+        agent.q = np.zeros((3, 4))
+
+
+def test_epsilon_greedy_and_ucb_same_seed_same_curves():
+    for strategy in (EpsilonGreedy(0.1), EpsilonGreedy(0.0), UCB(1.0)):
+        runs = [run_testbed(strategy, n_runs=300, n_steps=200, seed=s) for s in (3, 3, 4)]
+        np.testing.assert_array_equal(runs[0].average_reward, runs[1].average_reward)
+        np.testing.assert_array_equal(runs[0].total_regret, runs[1].total_regret)
+        assert not np.array_equal(runs[0].average_reward, runs[2].average_reward)
 
 
 def test_epsilon_greedy_explores_with_probability_epsilon():

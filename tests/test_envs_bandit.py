@@ -149,6 +149,21 @@ def test_vector_env_truncates_together_then_autoresets_next_step():
     np.testing.assert_array_equal(info["optimal_action"], env.q_star.argmax(axis=1))
 
 
+def test_vector_env_shared_info_arrays_are_read_only_and_keep_their_values():
+    env = BanditVectorEnv(num_envs=4, n_steps=1)
+    env.reset(seed=3)
+    _, _, terminated, truncated, info = env.step(np.zeros(4, dtype=np.int64))
+    best = info["optimal_action"]
+    kept = best.copy()
+    for array in (best, info["_regret"], terminated, truncated):
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 1
+    env.step(np.zeros(4, dtype=np.int64))  # autoreset: new q*, new optimal actions
+    np.testing.assert_array_equal(best, kept)
+    info = env.step(np.zeros(4, dtype=np.int64))[4]
+    np.testing.assert_array_equal(info["optimal_action"], env.q_star.argmax(axis=1))
+
+
 def test_vector_env_rejects_bad_actions():
     env = BanditVectorEnv(num_envs=2)
     env.reset(seed=0)
