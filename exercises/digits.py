@@ -81,41 +81,47 @@ class _Trained:
     data: SplitData
 
 
-def train_dense(config: Config) -> _Trained:
-    """The notes' Example 1 on flattened 8 x 8 digits: 64 -> hidden (sigmoid) -> 10."""
-    data = digits_data(8, config.test_fraction, config.seed, layout="flat")
-    model = MLP((64, config.hidden_size, 10), activation="sigmoid", seed=config.seed)
+def _train(model: nn.Module, data: SplitData, config: Config, **settings: Any) -> _Trained:
+    """Cross-entropy training (eq. 4.14) with test accuracy recorded after every epoch."""
     history = fit(
         model,
         data.train,
         loss=F.cross_entropy,
+        seed=config.seed,
+        validation_data=data.test,
+        metrics={"accuracy": accuracy},
+        **settings,
+    )
+    return _Trained(model, history, data)
+
+
+def train_dense(config: Config) -> _Trained:
+    """The notes' Example 1 on flattened 8 x 8 digits: 64 -> hidden (sigmoid) -> 10, SGD."""
+    data = digits_data(8, config.test_fraction, config.seed, layout="flat")
+    model = MLP((64, config.hidden_size, 10), activation="sigmoid", seed=config.seed)
+    return _train(
+        model,
+        data,
+        config,
         optimizer=torch.optim.SGD,
         learning_rate=config.dense_learning_rate,
         epochs=config.dense_epochs,
         batch_size=config.dense_batch_size,
-        seed=config.seed,
-        validation_data=data.test,
-        metrics={"accuracy": accuracy},
     )
-    return _Trained(model, history, data)
 
 
 def train_cnn(config: Config) -> _Trained:
-    """The notes' Example 3 (advanced MNIST) on the upsampled digits."""
+    """The notes' Example 3 (advanced MNIST) on the upsampled digits, Adam."""
     data = digits_data(config.image_size, config.test_fraction, config.seed)
     model = CNN.advanced_mnist(image_size=config.image_size, seed=config.seed)
-    history = fit(
+    return _train(
         model,
-        data.train,
-        loss=F.cross_entropy,
+        data,
+        config,
         learning_rate=config.cnn_learning_rate,
         epochs=config.cnn_epochs,
         batch_size=config.cnn_batch_size,
-        seed=config.seed,
-        validation_data=data.test,
-        metrics={"accuracy": accuracy},
     )
-    return _Trained(model, history, data)
 
 
 def _evaluation(trained: _Trained) -> dict[str, Any]:
