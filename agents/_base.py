@@ -156,6 +156,8 @@ class Agent(abc.ABC):
         self.gamma = check_number("gamma", gamma, 0.0, 1.0)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
             raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
+        if seed is not None and seed < 0:
+            raise ValueError(f"seed must be an integer >= 0 or None, got {seed!r}")
         self.seed = seed
         agent_seed, env_seed = np.random.SeedSequence(seed).spawn(2)
         self._rng = np.random.default_rng(agent_seed)
@@ -174,7 +176,8 @@ class Agent(abc.ABC):
 
     def _check_spaces(self) -> None:
         unwrapped = self.env.unwrapped
-        action_space, observation_space = unwrapped.action_space, unwrapped.observation_space
+        # The spaces of the env the agent steps: a wrapper may change them (e.g. discretize).
+        action_space, observation_space = self.env.action_space, self.env.observation_space
         name = type(self).__name__
         if not isinstance(action_space, gym.spaces.Discrete):
             raise TypeError(f"{name} needs a Discrete action space, the env has {action_space}")

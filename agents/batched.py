@@ -129,6 +129,19 @@ def batched_control(
     alpha = check_learning_rate(learning_rate)
     power = step_size_power(alpha)
     epsilon = check_number("epsilon", epsilon, 0.0, 1.0)
+    initial_q = check_number("initial_q", initial_q, -1e300, 1e300)
+    if max_episode_steps is not None and (
+        isinstance(max_episode_steps, bool)
+        or not isinstance(max_episode_steps, int | np.integer)
+        or max_episode_steps < 1
+    ):
+        raise ValueError(
+            f"max_episode_steps must be an integer >= 1 or None, got {max_episode_steps!r}"
+        )
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0
+    ):
+        raise ValueError(f"seed must be an integer >= 0 or None, got {seed!r}")
     if start_state is not None:
         start: np.ndarray | int = int(start_state)
         if not 0 <= start < model.n_states:
@@ -144,7 +157,7 @@ def batched_control(
     cumulative, last = outcomes.cumulative, outcomes.prob.shape[2] - 1
     rng = np.random.default_rng(seed)
 
-    q = np.full((n_runs, model.n_states, model.n_actions), float(initial_q))
+    q = np.full((n_runs, model.n_states, model.n_actions), initial_q)
     q[:, ~model.valid_actions] = -np.inf
     counts = np.zeros(q.shape, dtype=np.int64)
     returns = np.zeros((n_runs, n_episodes))
@@ -154,7 +167,9 @@ def batched_control(
     s = _sample_start(start, n_runs, rng)
     a = _epsilon_greedy(q[np.arange(n_runs), s], epsilon, rng)
     idx = np.arange(n_runs)
+    step = 0  # steps taken by the runs still learning (the longest run's count)
     while idx.size:
+        step += 1
         si, ai = s[idx], a[idx]
         u = rng.random(idx.size)
         k = np.minimum((u[:, None] >= cumulative[si, ai]).sum(axis=1), last)
@@ -176,7 +191,8 @@ def batched_control(
         q[idx, si, ai] = td_update(q[idx, si, ai], target, step_size)
         if not np.isfinite(q[idx, si, ai]).all():
             raise FloatingPointError(
-                f"batched {method} diverged (non-finite q) at step {length.max()}"
+                f"batched {method} diverged: q became non-finite at time step {step} "
+                "(lower learning_rate or gamma, or scale the rewards)"
             )
         ret[idx] += r
         length[idx] += 1

@@ -60,7 +60,7 @@ class RandomPolicy:
     """
 
     def __init__(self, env: gym.Env, *, seed: int | None = None) -> None:
-        space = env.unwrapped.action_space
+        space = env.action_space
         if not isinstance(space, gym.spaces.Discrete):
             raise TypeError(f"RandomPolicy needs a Discrete action space, got {space}")
         self.n_actions, self._start = int(space.n), int(space.start)
@@ -180,7 +180,7 @@ def action_function(
 def _n_states(env: gym.Env | None) -> int | None:
     if env is None:
         return None
-    space = env.unwrapped.observation_space
+    space = env.observation_space
     return int(space.n) if isinstance(space, gym.spaces.Discrete) else None
 
 

@@ -294,8 +294,78 @@ def test_bad_arguments_are_named():
         )  # fmt: skip
 
 
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")
+def test_batched_divergence_names_the_step():
+    plant = TabularModel.from_env(gym.make("labcoat/PlantWatering-v0"))
+    huge = TabularModel(T=plant.T, R=plant.R * 1e308, terminal=plant.terminal,
+                        valid_actions=plant.valid_actions)  # fmt: skip
+    with pytest.raises(FloatingPointError, match=r"non-finite at time step \d+ "):
+        batched_q_learning(huge, n_runs=3, n_episodes=1, gamma=1.0, learning_rate=1.0,
+                           start_state=0, max_episode_steps=100, seed=0)  # fmt: skip
+
+
 def test_divergence_names_the_step():
     env = gym.wrappers.TransformReward(gym.make("CliffWalking-v1"), lambda r: r * 1e307)
     agent = QLearning(env, gamma=1.0, learning_rate=1.0, epsilon=0.0, seed=0)
     with pytest.raises(FloatingPointError, match=r"q\[\d+, \d+\] became non-finite at time step"):
         agent.learn(total_timesteps=10_000)
+
+
+def test_bad_seeds_and_batched_arguments_are_named():
+    plant = TabularModel.from_env(gym.make("labcoat/PlantWatering-v0"))
+    with pytest.raises(ValueError, match="seed"):
+        QLearning("FrozenLake-v1", gamma=0.9, seed=-1)
+    kwargs = dict(n_runs=2, n_episodes=2, gamma=0.9, start_state=0)
+    for bad in ({"seed": -1}, {"max_episode_steps": 0}, {"initial_q": float("nan")}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            batched_q_learning(plant, **kwargs, **bad)
+
+
+class _Discretized(gym.ObservationWrapper):
+    """CartPole's Box observation as a Discrete one: the sign of the pole angle."""
+
+    def __init__(self, env):
+        super().__init__(env)
+        self.observation_space = gym.spaces.Discrete(2)
+
+    def observation(self, observation):
+        return int(observation[2] > 0)
+
+
+def test_spaces_are_those_of_the_wrapped_env_the_agent_steps():
+    agent = QLearning(_Discretized(gym.make("CartPole-v1")), gamma=0.9, seed=0)
+    agent.learn(total_timesteps=300)
+    assert agent.q.shape == (2, 2) and agent.visit_counts.sum() == 300
+    onehot = gym.wrappers.TransformObservation(
+        gym.make("FrozenLake-v1"),
+        lambda s: np.eye(16, dtype=np.float32)[s],
+        gym.spaces.Box(0.0, 1.0, (16,), np.float32),
+    )
+    with pytest.raises(TypeError, match="Discrete observation space"):
+        Sarsa(onehot, gamma=0.9)
+
+
+def test_time_limit_truncation_bootstraps():
+    """With a two-step time limit every visit of the low state (only reachable at the second
+    step) ends in a truncation, never a termination: the targets must still bootstrap, so
+    Q-learning (online and batched) reaches q* (eq. 7.15) and TD(0) v_pi (eq. 7.7). Zeroing
+    the target at truncation would leave r(low, a) instead (0.85 off for text here)."""
+    gamma = 0.5
+    env = gym.make("labcoat/PlantWatering-v0", max_episode_steps=2)
+    model = TabularModel.from_env(env)
+    optimal = policy_iteration(model, gamma)
+    valid = model.valid_actions
+    assert np.abs(optimal.q - model.R)[1].max() > 0.8
+    agent = QLearning(env, gamma=gamma, learning_rate="1/n", epsilon=1.0, seed=3)
+    agent.learn(total_timesteps=20_000)
+    assert set(agent.episode_lengths) == {2}
+    assert _max_error(agent.q, optimal.q, valid) < 0.25
+    batched = batched_q_learning(
+        model, n_runs=32, n_episodes=600, gamma=gamma, learning_rate="1/n", epsilon=1.0,
+        start_state=0, max_episode_steps=2, seed=3,
+    )  # fmt: skip
+    assert np.all(batched.episode_lengths == 2)
+    assert _max_error(batched.q.mean(axis=0), optimal.q, valid) < 0.35  # sample bias of 1/n
+    policy = np.array([1, 2])  # lamp off in high, text in low
+    td = TD0(env, policy, gamma=gamma, learning_rate="1/n", seed=4).learn(total_timesteps=5_000)
+    np.testing.assert_allclose(td.v, policy_evaluation(model, policy, gamma), atol=0.05)
