@@ -48,9 +48,10 @@ class Config:
     """Seed of all runs."""
 
     def __post_init__(self) -> None:
-        for name, low in (("n_runs", 1), ("n_episodes", 2), ("smoothing", 1)):
-            if getattr(self, name) < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {getattr(self, name)}")
+        for name, low in (("n_runs", 1), ("n_episodes", 2), ("smoothing", 1), ("seed", 0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
         if not 0.0 <= self.epsilon <= 1.0:
             raise ValueError(f"epsilon must lie in [0, 1], got {self.epsilon}")
         if not 0.0 < self.learning_rate <= 1.0:

@@ -84,9 +84,10 @@ class Config:
         for name in ("epsilon", "epsilon_end"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must lie in [0, 1], got {getattr(self, name)}")
-        for name, low in (("steps", 100), ("snapshots", 2), ("max_episode_steps", 1)):
-            if getattr(self, name) < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {getattr(self, name)}")
+        for name, low in (("steps", 100), ("snapshots", 2), ("max_episode_steps", 1), ("seed", 0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
         if self.snapshots > self.steps:
             raise ValueError(f"snapshots must be at most steps={self.steps}, got {self.snapshots}")
 

@@ -36,3 +36,5 @@ def test_runs_are_reproducible_and_helpers_are_exact():
     assert len(greedy_path(q, limit=5)) == 6
     with pytest.raises(ValueError, match="epsilon"):
         Config(epsilon=2.0)
+    with pytest.raises(ValueError, match="seed"):
+        Config(seed=-1)

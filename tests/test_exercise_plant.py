@@ -56,3 +56,5 @@ def test_overrides_reach_the_environment_and_runs_are_reproducible():
         Config(gamma=1.0)
     with pytest.raises(ValueError, match="alpha"):
         Config(alpha=1.5)
+    with pytest.raises(ValueError, match="seed"):
+        apply_overrides(Config(), {"seed": "-1"})  # rejected before any work
