@@ -21,6 +21,8 @@ from typing import Any, Protocol, runtime_checkable
 import gymnasium as gym
 import numpy as np
 
+from labcoat.agents._base import check_number
+
 __all__ = [
     "EpsilonGreedyPolicy",
     "GreedyPolicy",
@@ -107,9 +109,7 @@ class EpsilonGreedyPolicy:
     """
 
     def __init__(self, q: np.ndarray, epsilon: float, *, seed: int | None = None) -> None:
-        if not 0.0 <= float(epsilon) <= 1.0:
-            raise ValueError(f"epsilon must lie in [0, 1], got {epsilon!r}")
-        self.epsilon = float(epsilon)
+        self.epsilon = check_number("epsilon", epsilon, 0.0, 1.0)
         self._greedy = GreedyPolicy(q)
         self._valid = _valid_rows(self._greedy.q)
         self._rng = np.random.default_rng(seed)
@@ -249,8 +249,8 @@ def rollout(
     Returns:
         The trajectory.
     """
-    if max_steps < 1:
-        raise ValueError(f"max_steps must be >= 1, got {max_steps}")
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+        raise ValueError(f"max_steps must be an integer >= 1, got {max_steps!r}")
     act = action_function(policy, env, deterministic=deterministic, seed=seed)
     observation, _ = env.reset(seed=seed)
     observations, actions, rewards, terminals, truncations = [observation], [], [], [], []
@@ -301,6 +301,8 @@ def evaluate_policy(
     """
     if isinstance(n_episodes, bool) or not isinstance(n_episodes, int) or n_episodes < 1:
         raise ValueError(f"n_episodes must be an integer >= 1, got {n_episodes!r}")
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+        raise ValueError(f"max_steps must be an integer >= 1, got {max_steps!r}")
     act = action_function(policy, env, deterministic=deterministic, seed=seed)
     returns = []
     for episode in range(n_episodes):

@@ -120,3 +120,15 @@ def test_agents_are_policies():
     batch, _ = agent.predict(np.array([0, 1, 4]))
     assert batch.tolist() == np.argmax(agent.q[[0, 1, 4]], axis=1).tolist()
     assert evaluate_policy(agent, env, n_episodes=2, seed=0) == (1.0, 0.0)
+
+
+def test_bad_arguments_are_named(cliff):
+    env, _ = cliff
+    with pytest.raises(ValueError, match="epsilon"):
+        EpsilonGreedyPolicy(np.zeros((48, 4)), 1.5)
+    with pytest.raises(TypeError, match="epsilon"):
+        EpsilonGreedyPolicy(np.zeros((48, 4)), "0.1")
+    with pytest.raises(ValueError, match="max_steps"):
+        evaluate_policy(lambda observation: 0, env, max_steps=0)
+    with pytest.raises(ValueError, match="n_episodes"):
+        evaluate_policy(lambda observation: 0, env, n_episodes=0)
