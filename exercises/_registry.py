@@ -47,7 +47,7 @@ EXERCISES: dict[str, tuple[str, str]] = {
     ),
     "gan": (
         "labcoat.exercises.gan",
-        "Generative adversarial network on a 1-D mixture and on digits",
+        "Generative adversarial network on a 1-D mixture: saturating vs non-saturating loss",
     ),
     "ising": (
         "labcoat.exercises.ising",
