@@ -1,1 +1,175 @@
-"""labcoat's neural models (PyTorch): supervised, generative, interpretability, offline data."""
+"""labcoat's neural models (PyTorch), the project's single home of torch.
+
+Supervised networks (MLP, CNN, RNN/LSTM) trained with :func:`fit`, metrics, a numpy network
+with hand-written backpropagation, generative models (RBM, autoencoder, VAE, GAN, DDPM),
+interpretability tools, the 2-D Ising sampler and offline data. The SB3 features extractors live
+in :mod:`labcoat.models.sb3` (imported on demand: it imports stable-baselines3).
+"""
+
+from labcoat.models.autoencoder import (
+    VAE,
+    Autoencoder,
+    autoencoder_loss,
+    autoencoder_objective,
+    gaussian_kl,
+    vae_loss,
+    vae_objective,
+)
+from labcoat.models.cnn import CNN, conv_output_size
+from labcoat.models.datasets import (
+    DNA_ALPHABET,
+    SplitData,
+    decode_dna,
+    digits_data,
+    digits_images,
+    one_hot_dna,
+    planted_motif_dna,
+    train_test_split,
+)
+from labcoat.models.diffusion import (
+    DDPM,
+    EpsilonMLP,
+    beta_schedule,
+    ddpm_objective,
+    forward_step,
+    q_sample,
+    sinusoidal_embedding,
+)
+from labcoat.models.gan import GAN, GANHistory, discriminator_loss, generator_loss, train_gan
+from labcoat.models.generative_data import (
+    bars_and_stripes,
+    gaussian_mixture_density,
+    ring_means,
+    sample_bars_and_stripes,
+    sample_gaussian_mixture,
+)
+from labcoat.models.interpret import (
+    DreamResult,
+    dream,
+    fgsm,
+    interpolate_latent,
+    iterated_targeted_attack,
+    random_sign_noise,
+)
+from labcoat.models.ising import (
+    CRITICAL_TEMPERATURE,
+    IsingSamples,
+    ising_energy,
+    magnetization,
+    metropolis_sweep,
+    onsager_energy,
+    onsager_magnetization,
+    sample_ising,
+)
+from labcoat.models.metrics import accuracy, confusion_matrix, precision, recall, specificity
+from labcoat.models.mlp import (
+    ACTIVATIONS,
+    MLP,
+    Dropout,
+    activation_module,
+    regularized,
+    weight_penalty,
+)
+from labcoat.models.numpy_mlp import Gradients, NumpyMLP, activation, activation_derivative
+from labcoat.models.rbm import (
+    RBM,
+    RBMHistory,
+    binary_states,
+    contrastive_divergence_gradient,
+    train_rbm,
+)
+from labcoat.models.rnn import RNNClassifier, SequenceGenerator, next_token_loss
+from labcoat.models.training import (
+    Callback,
+    EarlyStopping,
+    History,
+    Objective,
+    evaluate,
+    fit,
+    init_parameters,
+    objective,
+    predict,
+)
+
+__all__ = [
+    "accuracy",
+    "activation",
+    "activation_derivative",
+    "activation_module",
+    "ACTIVATIONS",
+    "Autoencoder",
+    "autoencoder_loss",
+    "autoencoder_objective",
+    "bars_and_stripes",
+    "beta_schedule",
+    "binary_states",
+    "Callback",
+    "CNN",
+    "confusion_matrix",
+    "contrastive_divergence_gradient",
+    "conv_output_size",
+    "CRITICAL_TEMPERATURE",
+    "DDPM",
+    "ddpm_objective",
+    "decode_dna",
+    "digits_data",
+    "digits_images",
+    "discriminator_loss",
+    "DNA_ALPHABET",
+    "dream",
+    "DreamResult",
+    "Dropout",
+    "EarlyStopping",
+    "EpsilonMLP",
+    "evaluate",
+    "fgsm",
+    "fit",
+    "forward_step",
+    "GAN",
+    "GANHistory",
+    "gaussian_kl",
+    "gaussian_mixture_density",
+    "generator_loss",
+    "Gradients",
+    "History",
+    "init_parameters",
+    "interpolate_latent",
+    "ising_energy",
+    "IsingSamples",
+    "iterated_targeted_attack",
+    "magnetization",
+    "metropolis_sweep",
+    "MLP",
+    "next_token_loss",
+    "NumpyMLP",
+    "Objective",
+    "objective",
+    "one_hot_dna",
+    "onsager_energy",
+    "onsager_magnetization",
+    "planted_motif_dna",
+    "precision",
+    "predict",
+    "q_sample",
+    "random_sign_noise",
+    "RBM",
+    "RBMHistory",
+    "recall",
+    "regularized",
+    "ring_means",
+    "RNNClassifier",
+    "sample_bars_and_stripes",
+    "sample_gaussian_mixture",
+    "sample_ising",
+    "SequenceGenerator",
+    "sinusoidal_embedding",
+    "specificity",
+    "SplitData",
+    "train_gan",
+    "train_rbm",
+    "train_test_split",
+    "VAE",
+    "vae_loss",
+    "vae_objective",
+    "weight_penalty",
+]
