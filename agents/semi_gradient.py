@@ -35,6 +35,7 @@ import numpy as np
 
 from labcoat.agents._base import INF, Agent, check_number, check_schedule
 from labcoat.agents.features import BinaryFeatures, Features, OneHot
+from labcoat.agents.planning import TabularModel, policy_evaluation
 from labcoat.agents.policies import PolicyLike, action_function
 from labcoat.agents.tabular import _epsilon_greedy, td0_target
 
@@ -46,8 +47,11 @@ __all__ = [
     "SemiGradientTD",
     "linear_sarsa_update",
     "linear_td_update",
+    "on_policy_distribution",
     "semi_gradient_step",
     "td_error",
+    "td_fixed_point",
+    "value_error_minimizer",
 ]
 
 
@@ -133,6 +137,108 @@ def semi_gradient_step(
     with torch.no_grad():
         for theta, grad in zip(parameters, grads, strict=True):
             theta.add_(grad, alpha=alpha * delta)
+
+
+# ---------------------------------------------------------------------- exact linear solutions
+
+
+def _chain(model: TabularModel, policy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Non-terminal states, P_π among them and r_π(s) = Σ_a π(a|s) r(s, a)."""
+    policy = np.asarray(policy)
+    if policy.ndim == 1:
+        pi = np.zeros((model.n_states, model.n_actions))
+        pi[np.arange(model.n_states), policy] = 1.0
+    else:
+        pi = np.asarray(policy, dtype=float)
+    if pi.shape != (model.n_states, model.n_actions):
+        raise ValueError(
+            f"policy must be an int array ({model.n_states},) or a matrix "
+            f"({model.n_states}, {model.n_actions}), got shape {policy.shape}"
+        )
+    live = np.flatnonzero(~model.terminal)
+    P = np.einsum("sa,sat->st", pi, model.T)[np.ix_(live, live)]
+    r = (pi * model.R).sum(axis=1)[live]
+    return live, P, r
+
+
+def on_policy_distribution(
+    model: TabularModel, policy: np.ndarray, initial_distribution: np.ndarray | None = None
+) -> np.ndarray:
+    """The on-policy distribution μ(s) of an episodic task (Sutton & Barto eqs. 9.2-9.3).
+
+    η(s) = h(s) + Σ_s̄ η(s̄) p_π(s | s̄) is the expected number of visits of s per episode
+    (h the start distribution), solved exactly as (I − P_πᵀ) η = h over the non-terminal
+    states; μ = η / Σ η, zero on terminal states.
+
+    Args:
+        model: the MDP (labcoat.agents.planning.TabularModel).
+        policy: int array (n_states,) or matrix π(a|s) (n_states, n_actions).
+        initial_distribution: h, shape (n_states,); default ``model.initial_distribution``.
+    """
+    h = model.initial_distribution if initial_distribution is None else initial_distribution
+    if h is None:
+        raise ValueError("the model has no initial distribution: pass initial_distribution=")
+    live, P, _ = _chain(model, policy)
+    eta = np.linalg.solve(np.eye(len(live)) - P.T, np.asarray(h, dtype=float)[live])
+    mu = np.zeros(model.n_states)
+    mu[live] = eta / eta.sum()
+    return mu
+
+
+def td_fixed_point(
+    model: TabularModel,
+    features: Features,
+    policy: np.ndarray,
+    gamma: float,
+    initial_distribution: np.ndarray | None = None,
+) -> np.ndarray:
+    """The TD fixed point w_TD = A⁻¹ b of linear semi-gradient TD(0) (Sutton & Barto eq. 9.12).
+
+    A = Φᵀ D (Φ − γ P_π Φ), b = Φᵀ D r_π over the non-terminal states, D = diag(μ) the
+    on-policy distribution (:func:`on_policy_distribution`), Φ the rows x(s)ᵀ: where the
+    expected update of eq. 7.25 vanishes, E_μ[δ x(S)] = b − A w = 0. Features that are zero on
+    every visited state (e.g. a one-hot feature of a terminal state) get weight 0 (the
+    minimum-norm solution).
+
+    Args:
+        model: the MDP; ``features`` maps its states (ints) to x(s).
+        features: the feature map.
+        policy: int array (n_states,) or matrix π(a|s).
+        gamma: discount factor in [0, 1].
+        initial_distribution: the start distribution h (default: the model's).
+    """
+    live, P, r = _chain(model, policy)
+    D = on_policy_distribution(model, policy, initial_distribution)[live]
+    Phi = np.asarray(features(live), dtype=float)
+    A = Phi.T @ (D[:, None] * (Phi - gamma * P @ Phi))
+    b = Phi.T @ (D * r)
+    return np.linalg.lstsq(A, b, rcond=None)[0]
+
+
+def value_error_minimizer(
+    model: TabularModel,
+    features: Features,
+    policy: np.ndarray,
+    gamma: float,
+    initial_distribution: np.ndarray | None = None,
+) -> np.ndarray:
+    """argmin_w VE(w) = Σ_s μ(s) [v_π(s) − wᵀx(s)]², Sutton & Barto eq. 9.1.
+
+    The limit of gradient Monte Carlo: the weighted least-squares solution of
+    ΦᵀDΦ w = ΦᵀD v_π, with v_π from an exact solve of eq. 7.7.
+
+    Args:
+        model: the MDP; ``features`` maps its states (ints) to x(s).
+        features: the feature map.
+        policy: int array (n_states,) or matrix π(a|s).
+        gamma: discount factor in [0, 1].
+        initial_distribution: the start distribution h (default: the model's).
+    """
+    live, _, _ = _chain(model, policy)
+    D = on_policy_distribution(model, policy, initial_distribution)[live]
+    v = policy_evaluation(model, policy, gamma)[live]
+    Phi = np.asarray(features(live), dtype=float)
+    return np.linalg.lstsq(np.sqrt(D)[:, None] * Phi, np.sqrt(D) * v, rcond=None)[0]
 
 
 # ---------------------------------------------------------------------- approximators
@@ -402,7 +508,8 @@ class SemiGradientTD(_SemiGradient):
     def _run(self, max_steps: int) -> tuple[int, bool]:
         step, act, phi, approximator = self.env.step, self._act, self._phi, self._approximator
         gamma, alpha, t0 = self.gamma, self.learning_rate, self.num_timesteps
-        obs, ret = self._obs, self._episode_return
+        obs: Any = self._obs
+        ret: float = self._episode_return
         x = phi(obs)
         ended, i = False, 0
         while i < max_steps:
@@ -417,7 +524,8 @@ class SemiGradientTD(_SemiGradient):
                 break
             x = x2
         self._obs = obs
-        self._episode_return, self._episode_length = ret, self._episode_length + i
+        self._episode_return = ret
+        self._episode_length += i
         return i, ended
 
     def predict(self, observation: Any, deterministic: bool = True, **_: Any) -> tuple[Any, None]:
@@ -518,8 +626,10 @@ class SemiGradientSarsa(_SemiGradient):
             self.num_timesteps,
             self._action_start,
         )
-        x, a, ret = self._x, self._action, self._episode_return
-        obs, info = self._obs, self._info
+        x, a = self._x, self._action
+        ret: float = self._episode_return
+        obs: Any = self._obs
+        info: Any = self._info
         ended, i = False, 0
         while i < max_steps:
             obs, r, terminated, truncated, info = step(a + a_start)
@@ -537,23 +647,31 @@ class SemiGradientSarsa(_SemiGradient):
                 ended = True
                 break
             x, a = x2, a2
-        self._obs, self._info, self._x, self._action = obs, info, x, a
-        self._episode_return, self._episode_length = ret, self._episode_length + i
+        self._obs, self._info = obs, info
+        self._x, self._action = x, a
+        self._episode_return = ret
+        self._episode_length += i
         return i, ended
 
     def predict(self, observation: Any, deterministic: bool = True, **_: Any) -> tuple[Any, None]:
         """The greedy action argmax_a q̂(s, a) (deterministic) or an ε-greedy sample.
 
         Accepts one observation (returns an int) or a batch (returns an int array), as
-        Stable-Baselines3's ``predict``; deterministic ties go to the lowest action.
+        Stable-Baselines3's ``predict``; deterministic ties go to the lowest action, and the
+        env's unavailable actions (``valid_actions``) are never returned.
         """
         q, batch = self._batch_values(observation)
         epsilon = 0.0 if deterministic else self._current_epsilon(self.num_timesteps)
         rows = q if batch else q[None]
+        if self.valid_actions is not None:  # unavailable actions are never chosen
+            states = np.asarray(observation, dtype=np.int64).reshape(-1) - self._state_start
+            rows = np.where(self.valid_actions[states], rows, -INF)
         actions = [
             int(np.argmax(row))
             if deterministic
-            else _epsilon_greedy(row.tolist(), tuple(range(self.n_actions)), epsilon, self._draw)
+            else _epsilon_greedy(
+                row.tolist(), tuple(np.flatnonzero(row > -INF).tolist()), epsilon, self._draw
+            )
             for row in rows
         ]
         actions = [a + self._action_start for a in actions]
