@@ -430,6 +430,12 @@ class _SemiGradient(Agent):
             values = x @ approximator.get_weights().T
         return values.reshape(len(x), -1) if batch else values.reshape(-1), batch
 
+    def _end_run(self, obs: Any, info: Any, episode_return: float, steps: int) -> None:
+        """Store where a ``_run`` stopped (the base's bookkeeping of the running episode)."""
+        self._obs, self._info = obs, info
+        self._episode_return = episode_return
+        self._episode_length += steps
+
     def _check(self, delta: float, step: int) -> None:
         if not math.isfinite(delta):
             raise self._diverged(step, "the TD error (weights)")
@@ -523,9 +529,7 @@ class SemiGradientTD(_SemiGradient):
                 ended = True
                 break
             x = x2
-        self._obs = obs
-        self._episode_return = ret
-        self._episode_length += i
+        self._end_run(obs, self._info, ret, i)
         return i, ended
 
     def predict(self, observation: Any, deterministic: bool = True, **_: Any) -> tuple[Any, None]:
@@ -647,10 +651,8 @@ class SemiGradientSarsa(_SemiGradient):
                 ended = True
                 break
             x, a = x2, a2
-        self._obs, self._info = obs, info
         self._x, self._action = x, a
-        self._episode_return = ret
-        self._episode_length += i
+        self._end_run(obs, info, ret, i)
         return i, ended
 
     def predict(self, observation: Any, deterministic: bool = True, **_: Any) -> tuple[Any, None]:
