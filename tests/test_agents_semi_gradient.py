@@ -302,8 +302,16 @@ def test_mlp_q_network_learns_the_plant_watering_policy():
 # ---------------------------------------------------------------------- surface
 
 
-def test_same_seed_same_numbers_and_different_seeds_differ():
-    runs = [heater_agent(seed, n_episodes=5) for seed in (4, 4, 5)]
+def reaction_agent(seed):
+    env = gym.make("labcoat/ReactionOptimization-v0", continuous=False)
+    features = TileCoding(env.observation_space, 4, 3)
+    agent = SemiGradientSarsa(env, features=features, gamma=0.9, learning_rate=0.05, seed=seed)
+    return agent.learn(n_episodes=4)
+
+
+@pytest.mark.parametrize("make", [lambda seed: heater_agent(seed, n_episodes=5), reaction_agent])
+def test_same_seed_same_numbers_and_different_seeds_differ(make):
+    runs = [make(seed) for seed in (4, 4, 5)]
     np.testing.assert_array_equal(runs[0].weights, runs[1].weights)
     assert runs[0].episode_returns == runs[1].episode_returns
     assert runs[0].episode_returns != runs[2].episode_returns
