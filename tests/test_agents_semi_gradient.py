@@ -398,3 +398,17 @@ def test_predict_never_returns_an_unavailable_action():
     assert agent.predict(0)[0] == 1
     samples = {agent.predict(0, deterministic=False)[0] for _ in range(200)}
     assert samples == {0, 1}  # epsilon-greedy over the available actions only
+
+
+def test_a_linear_torch_value_network_gives_linear_semi_gradient_td():
+    env_kwargs = dict(size=10, max_jump=2, max_episode_steps=8)
+    features = Fourier(gym.spaces.Discrete(12), order=4)
+    net = torch.nn.Linear(features.n_features, 1, bias=False, dtype=torch.float64)
+    torch.nn.init.zeros_(net.weight)
+    kwargs = dict(gamma=0.9, learning_rate=0.05, seed=2, features=features)
+    agent = SemiGradientTD(gym.make("labcoat/RandomWalk-v0", **env_kwargs), network=net, **kwargs)
+    linear = SemiGradientTD(gym.make("labcoat/RandomWalk-v0", **env_kwargs), **kwargs)
+    agent.learn(total_timesteps=1500)
+    linear.learn(total_timesteps=1500)
+    np.testing.assert_allclose(net.weight.detach().numpy()[0], linear.weights, atol=1e-12)
+    np.testing.assert_allclose(agent.values(np.arange(12)), linear.values(np.arange(12)))
