@@ -26,8 +26,8 @@ def _first_line(obj: object) -> str:
 
 def _print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
     table = RichTable(title=title, title_justify="left")
-    for column in columns:
-        table.add_column(str(column))
+    for index, column in enumerate(columns):
+        table.add_column(str(column), no_wrap=index == 0)
     for row in rows:
         table.add_row(*(_format(v) for v in row))
     console.print(table)

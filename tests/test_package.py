@@ -43,3 +43,24 @@ def test_code_never_imports_bare_root_folders():
         if pattern.search(path.read_text())
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize("name", SUBPACKAGES)
+def test_public_names_resolve_and_are_documented(name):
+    module = importlib.import_module(f"labcoat.{name}")
+    assert module.__all__, f"labcoat.{name} exports nothing"
+    for public in module.__all__:
+        obj = getattr(module, public)
+        if callable(obj):
+            assert (obj.__doc__ or "").strip(), f"labcoat.{name}.{public} has no docstring"
+
+
+def test_cli_lists_envs_exercises_and_agents(capsys):
+    from labcoat.envs import ENV_IDS
+    from labcoat.exercises import EXERCISES
+    from labcoat.exercises.cli import main
+
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for item in (*ENV_IDS, *EXERCISES, "QLearning", "SemiGradientSarsa", "UCB"):
+        assert item in out
