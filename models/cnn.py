@@ -21,6 +21,7 @@ from itertools import pairwise
 
 import torch
 from torch import Tensor, nn
+from torch.nn.utils import skip_init
 
 from labcoat.models.mlp import ActivationName, Dropout, activation_module
 from labcoat.models.training import init_parameters
@@ -107,7 +108,7 @@ class CNN(nn.Module):
         for n, k, s, p, m in zip(
             conv_channels, kernels, stride_list, padding_list, pools, strict=True
         ):
-            blocks += [conv(channels, n, k, stride=s, padding=p)]
+            blocks += [skip_init(conv, channels, n, k, stride=s, padding=p)]
             blocks.append(activation_module(conv_activation))
             spatial = [conv_output_size(side, k, s, p) for side in spatial]
             if m > 1:
@@ -124,8 +125,8 @@ class CNN(nn.Module):
         widths = [channels * int(torch.tensor(spatial).prod()), *dense_sizes]
         head: list[nn.Module] = []
         for n_in, n_out in pairwise(widths):
-            head += [nn.Linear(n_in, n_out), activation_module(dense_activation)]
-        head.append(nn.Linear(widths[-1], n_outputs))
+            head += [skip_init(nn.Linear, n_in, n_out), activation_module(dense_activation)]
+        head.append(skip_init(nn.Linear, widths[-1], n_outputs))
         self.head = nn.Sequential(*head)
         init_parameters(self, seed)
 

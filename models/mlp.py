@@ -15,6 +15,7 @@ from typing import Literal
 
 import torch
 from torch import Tensor, nn
+from torch.nn.utils import skip_init
 
 from labcoat.models.training import Objective, init_parameters
 
@@ -117,11 +118,11 @@ class MLP(nn.Module):
         self.activation = activation
         blocks: list[nn.Module] = []
         for index, (n_in, n_out) in enumerate(pairwise(sizes[:-1])):
-            blocks += [nn.Linear(n_in, n_out), activation_module(activation)]
+            blocks += [skip_init(nn.Linear, n_in, n_out), activation_module(activation)]
             if dropout > 0.0:
                 blocks.append(Dropout(dropout, seed=seed + 1 + index))
         self.hidden = nn.Sequential(*blocks)
-        self.output = nn.Linear(sizes[-2], sizes[-1])
+        self.output = skip_init(nn.Linear, sizes[-2], sizes[-1])
         init_parameters(self, seed)
 
     @property

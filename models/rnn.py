@@ -17,6 +17,7 @@ from typing import Literal
 
 import torch
 from torch import Tensor, nn
+from torch.nn.utils import skip_init
 
 from labcoat.models.training import Objective, init_parameters
 
@@ -26,11 +27,21 @@ CellName = Literal["rnn", "lstm"]
 
 
 def _recurrent(cell: str, input_size: int, hidden_size: int, num_layers: int) -> nn.RNNBase:
+    """An uninitialized RNN/LSTM (built on the meta device, so no global random draws)."""
     if cell == "rnn":
-        return nn.RNN(input_size, hidden_size, num_layers, nonlinearity="tanh", batch_first=True)
-    if cell == "lstm":
-        return nn.LSTM(input_size, hidden_size, num_layers, batch_first=True)
-    raise ValueError(f"cell must be 'rnn' or 'lstm', got {cell!r}")
+        layer: nn.RNNBase = nn.RNN(
+            input_size,
+            hidden_size,
+            num_layers,
+            nonlinearity="tanh",
+            batch_first=True,
+            device="meta",
+        )
+    elif cell == "lstm":
+        layer = nn.LSTM(input_size, hidden_size, num_layers, batch_first=True, device="meta")
+    else:
+        raise ValueError(f"cell must be 'rnn' or 'lstm', got {cell!r}")
+    return layer.to_empty(device="cpu")
 
 
 def _check_sizes(**sizes: int) -> None:
@@ -70,7 +81,7 @@ class RNNClassifier(nn.Module):
         )
         self.cell = cell
         self.recurrent = _recurrent(cell, input_size, hidden_size, num_layers)
-        self.output = nn.Linear(hidden_size, n_outputs)
+        self.output = skip_init(nn.Linear, hidden_size, n_outputs)
         init_parameters(self, seed)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -109,7 +120,7 @@ class SequenceGenerator(nn.Module):
         _check_sizes(n_tokens=n_tokens, hidden_size=hidden_size, num_layers=num_layers)
         self.n_tokens = n_tokens
         self.recurrent = _recurrent(cell, n_tokens, hidden_size, num_layers)
-        self.output = nn.Linear(hidden_size, n_tokens)
+        self.output = skip_init(nn.Linear, hidden_size, n_tokens)
         init_parameters(self, seed)
 
     def step(self, tokens: Tensor, state: object = None) -> tuple[Tensor, object]:

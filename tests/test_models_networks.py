@@ -288,3 +288,54 @@ def test_sampling_stops_and_validates():
             assert (row[stops[0, 0] :] == 2).all()
     with pytest.raises(ValueError, match="temperature"):
         model.sample(torch.zeros(2, dtype=torch.int64), 5, temperature=0.0, generator=generator)
+
+
+# ---------------------------------------------------------------- no global random state
+
+
+def test_building_and_training_never_touch_the_global_generator():
+    from labcoat.models.autoencoder import VAE, Autoencoder, vae_objective
+    from labcoat.models.diffusion import DDPM, ddpm_objective
+    from labcoat.models.gan import GAN, train_gan
+    from labcoat.models.rbm import RBM, train_rbm
+
+    before = torch.random.get_rng_state()
+    builders = [
+        lambda: MLP((5, 7, 2), dropout=0.5),
+        lambda: CNN.advanced_mnist(image_size=8, padding=1),
+        lambda: CNN.dna_classifier(),
+        lambda: RNNClassifier(3, 4, 2, cell="rnn"),
+        lambda: RNNClassifier(3, 4, 2, cell="lstm", num_layers=2),
+        lambda: SequenceGenerator(4, 5),
+        lambda: Autoencoder(6, 2, hidden=(4,)),
+        lambda: VAE(6, 2, hidden=(4,)),
+        lambda: GAN(1, 2, (4,), (4,)),
+        lambda: DDPM(2, n_steps=5, hidden=(4,)),
+        lambda: RBM(4, 3),
+    ]
+    models = [build() for build in builders]
+    x = torch.linspace(0, 1, 48).reshape(8, 6)
+    fit(
+        models[0],
+        (x[:, :5], (x[:, 0] > 0.5).long()),
+        loss=F.cross_entropy,
+        epochs=1,
+        batch_size=4,
+        seed=0,
+    )
+    fit(models[7], x, loss=vae_objective(5.0), epochs=1, batch_size=4, seed=0)
+    fit(models[9], x[:, :2], loss=ddpm_objective(), epochs=1, batch_size=4, seed=0)
+    train_gan(models[8], x[:, :1], n_steps=2, batch_size=4, seed=0)
+    train_rbm(
+        models[10],
+        (x[:, :4] > 0.5).double(),
+        epochs=1,
+        batch_size=4,
+        learning_rate=0.1,
+        persistent=True,
+        seed=0,
+    )
+    assert torch.equal(torch.random.get_rng_state(), before)
+    # the same seed still builds the same recurrent network (parameters drawn by init_parameters)
+    a, b = RNNClassifier(3, 4, 2, seed=3), RNNClassifier(3, 4, 2, seed=3)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
