@@ -222,6 +222,28 @@ def test_gaussian_kl_closed_form_matches_monte_carlo_and_torch():
     assert torch.all((monte_carlo.mean(0) - ours).abs() < 5 * standard_error)
 
 
+def test_reparameterization_draws_n_mu_sigma_and_is_differentiable():
+    vae = VAE(3, 2, hidden=(4,), seed=0)
+    mu = torch.tensor([[0.5, -1.0]], dtype=torch.float64, requires_grad=True)
+    log_var = torch.tensor([[0.2, -1.5]], dtype=torch.float64, requires_grad=True)
+    g = torch.Generator().manual_seed(3)
+    z = vae.reparameterize(mu.expand(100_000, 2), log_var.expand(100_000, 2), g)
+    sigma = (0.5 * log_var).exp().detach()
+    # z = mu + sigma * eps with eps ~ N(0, 1): mean mu, standard deviation sigma
+    assert torch.allclose(z.mean(0), mu[0], atol=5 * float(sigma.max()) / math.sqrt(len(z)))
+    assert torch.allclose(z.std(0), sigma[0], rtol=0.02)
+    # dz/dmu = 1 and dz/dlog_var = sigma * eps / 2 (the trick's point: gradients reach the encoder)
+    epsilon = ((z - mu) / sigma).detach()
+    grad_mu, grad_log_var = torch.autograd.grad(z.sum(), (mu, log_var))
+    assert torch.allclose(grad_mu, torch.full_like(mu, len(z)))
+    expected = (0.5 * sigma * epsilon).sum(0, keepdim=True).detach()
+    assert torch.allclose(grad_log_var, expected, rtol=1e-9, atol=1e-9)
+    again = vae.reparameterize(
+        mu.expand(100_000, 2), log_var.expand(100_000, 2), torch.Generator().manual_seed(3)
+    )
+    assert torch.equal(again, z)
+
+
 def test_vae_loss_is_eq_5_17():
     g = torch.Generator().manual_seed(1)
     x, x_out = torch.rand(5, 6, generator=g), torch.rand(5, 6, generator=g)
