@@ -26,8 +26,10 @@ def _first_line(obj: object) -> str:
 
 def _print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
     table = RichTable(title=title, title_justify="left")
-    for index, column in enumerate(columns):
-        table.add_column(str(column), no_wrap=index == 0)
+    for column in columns:
+        table.add_column(
+            str(column), no_wrap=column != "what", ratio=1 if column == "what" else None
+        )
     for row in rows:
         table.add_row(*(_format(v) for v in row))
     console.print(table)
@@ -39,8 +41,16 @@ def _format(value: object) -> str:
     return str(value)
 
 
+def _space(space: object) -> str:
+    """A short name for a space: ``Discrete(3)``, ``Box(4,)``."""
+    shape = getattr(space, "shape", None)
+    if type(space).__name__ == "Box" and shape is not None:
+        return f"Box{tuple(shape)}"
+    return str(space)
+
+
 def env_rows() -> list[list[str]]:
-    """One row per registered labcoat environment: id, description, spaces."""
+    """One row per registered labcoat environment: id, spaces, description."""
     import gymnasium as gym
 
     import labcoat.envs
@@ -52,9 +62,9 @@ def env_rows() -> list[list[str]]:
             rows.append(
                 [
                     env_id,
+                    _space(env.observation_space),
+                    _space(env.action_space),
                     _first_line(type(env.unwrapped)),
-                    str(env.observation_space),
-                    str(env.action_space),
                 ]
             )
         finally:
@@ -64,7 +74,7 @@ def env_rows() -> list[list[str]]:
 
 def cmd_envs(_: argparse.Namespace) -> int:
     """Print the environment table."""
-    _print_table("labcoat environments", ["id", "what", "observation", "action"], env_rows())
+    _print_table("labcoat environments", ["id", "observation", "action", "what"], env_rows())
     return 0
 
 
