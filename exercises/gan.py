@@ -58,12 +58,16 @@ class Config:
             raise ValueError(f"means must hold 1..8 centres, got {self.means}")
         if not self.std > 0:
             raise ValueError(f"std must be > 0, got {self.std}")
-        for name, low in (("n_data", 10), ("n_eval", 100)):
-            if getattr(self, name) < low:
-                raise ValueError(f"{name} must be ≥ {low}, got {getattr(self, name)}")
-        for name in ("n_noise", "hidden", "n_steps", "batch_size", "eval_every"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be ≥ 1, got {getattr(self, name)}")
+        counts = ("n_noise", "hidden", "n_steps", "batch_size", "eval_every")
+        for name, minimum in (
+            ("seed", 0),
+            ("n_data", 10),
+            ("n_eval", 100),
+            *((n, 1) for n in counts),
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+                raise ValueError(f"{name} must be an integer ≥ {minimum}, got {value!r}")
         if not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
         if not 0 <= self.label_smoothing < 1:

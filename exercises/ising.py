@@ -62,19 +62,21 @@ class Config:
     """Seed of the sampler and of the classifier."""
 
     def __post_init__(self) -> None:
-        if self.side % 2 or not 4 <= self.side <= 128:
+        counts = ("n_chains", "n_samples_per_chain", "sweeps_between_samples", "hidden", "epochs")
+        for name, minimum in (
+            ("seed", 0),
+            ("equilibration_sweeps", 0),
+            ("side", 4),
+            ("n_temperatures", 4),
+            *((n, 1) for n in counts),
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+                raise ValueError(f"{name} must be an integer ≥ {minimum}, got {value!r}")
+        if self.side % 2 or self.side > 128:
             raise ValueError(f"side must be even in 4..128, got {self.side}")
-        if self.n_temperatures < 4:
-            raise ValueError(f"n_temperatures must be ≥ 4, got {self.n_temperatures}")
         if not 0 < self.t_min < self.t_max:
             raise ValueError(f"need 0 < t_min < t_max, got t_min={self.t_min}, t_max={self.t_max}")
-        for name in ("n_chains", "n_samples_per_chain", "sweeps_between_samples", "hidden"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be ≥ 1, got {getattr(self, name)}")
-        if self.epochs < 1:
-            raise ValueError(f"epochs must be ≥ 1, got {self.epochs}")
-        if self.equilibration_sweeps < 0:
-            raise ValueError(f"equilibration_sweeps must be ≥ 0, got {self.equilibration_sweeps}")
         if self.train_margin < 0:
             raise ValueError(f"train_margin must be ≥ 0, got {self.train_margin}")
 

@@ -50,15 +50,19 @@ class Config:
     """Seed of the weights, the shuffling and the Gibbs sampling."""
 
     def __post_init__(self) -> None:
-        if not 2 <= self.side <= 5:
+        counts = ("n_hidden", "epochs", "batch_size", "gibbs_steps", "n_chains", "eval_every")
+        for name, minimum in (
+            ("seed", 0),
+            ("side", 2),
+            *((n, 1) for n in (*counts, "n_samples", "sample_steps")),
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+                raise ValueError(f"{name} must be an integer ≥ {minimum}, got {value!r}")
+        if self.side > 5:
             raise ValueError(f"side must be in 2..5, got {self.side}")
-        if not 1 <= self.n_hidden <= 20:
+        if self.n_hidden > 20:
             raise ValueError(f"n_hidden must be in 1..20, got {self.n_hidden}")
-        for name in ("epochs", "batch_size", "gibbs_steps", "n_chains", "eval_every"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be ≥ 1, got {getattr(self, name)}")
-        if self.n_samples < 1 or self.sample_steps < 1:
-            raise ValueError("n_samples and sample_steps must be ≥ 1")
         if not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
 

@@ -45,11 +45,18 @@ class Config:
     """Seed of the split, the weights and the noise."""
 
     def __post_init__(self) -> None:
-        if not 1 <= self.n_latent <= 16:
+        for name, minimum in (
+            ("seed", 0),
+            ("n_latent", 1),
+            ("hidden", 1),
+            ("epochs", 1),
+            ("batch_size", 1),
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+                raise ValueError(f"{name} must be an integer ≥ {minimum}, got {value!r}")
+        if self.n_latent > 16:
             raise ValueError(f"n_latent must be in 1..16, got {self.n_latent}")
-        for name in ("hidden", "epochs", "batch_size"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be ≥ 1, got {getattr(self, name)}")
         for name in ("reconstruction_weight", "learning_rate"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")

@@ -66,3 +66,19 @@ def test_configs_reject_bad_values():
         gan.Config(label_smoothing=1.0)
     with pytest.raises(ValueError, match="reconstruction_weight"):
         vae.Config(reconstruction_weight=0.0)
+
+
+@pytest.mark.parametrize("module", [rbm, vae, gan, ising])
+@pytest.mark.parametrize("seed", [-1, 1.5, True])
+def test_configs_reject_a_bad_seed_before_any_work(module, seed):
+    with pytest.raises(ValueError, match="seed"):
+        module.Config(seed=seed)
+
+
+@pytest.mark.parametrize(
+    ("module", "field"),
+    [(rbm, "epochs"), (vae, "epochs"), (gan, "n_steps"), (ising, "n_chains")],
+)
+def test_configs_reject_non_integer_counts(module, field):
+    with pytest.raises(ValueError, match=field):
+        module.Config(**{field: 2.5})
