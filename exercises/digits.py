@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from torch import nn
 from torch.nn import functional as F
 
@@ -255,6 +256,8 @@ def _curve_figure(trained: dict[str, _Trained]) -> Figure:
     accuracy_ax.set_ylabel("accuracy (eq. 4.19)")
     accuracy_ax.set_title("Accuracy")
     accuracy_ax.legend(loc="lower right", fontsize=8)
+    for ax in (loss_ax, accuracy_ax):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     figure.suptitle("Learning curves: training (dashed) and held-out test (solid)")
     return figure
 

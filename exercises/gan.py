@@ -118,7 +118,7 @@ def _figures(config: Config, runs: dict[str, dict]) -> dict[str, Figure]:
             ax.plot(grid, density, "k-", lw=1.2, label="target")
             ax.set(title=f"{kind}, step {step}", xlabel="x", ylabel="density")
         axes[0].legend()
-    curve = Figure(figsize=(7, 4.5))
+    curve = Figure(figsize=(7, 4.5), layout="constrained")
     ax = curve.subplots()
     for kind, result in runs.items():
         ax.plot(result["steps"], result["w"], label=kind)

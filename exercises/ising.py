@@ -123,7 +123,7 @@ def _figures(
     n_spins: int,
 ) -> dict[str, Figure]:
     fine = np.linspace(temperatures[0], temperatures[-1], 400)
-    pca_fig = Figure(figsize=(11, 4.5))
+    pca_fig = Figure(figsize=(11, 4.5), layout="constrained")
     ax1, ax2 = pca_fig.subplots(1, 2)
     s = ax1.scatter(pcs[:, 0], pcs[:, 1], c=t_rows, cmap="coolwarm", s=6)
     ax1.set(title="PCA of Ising configurations", xlabel="PC1", ylabel="PC2")
@@ -135,18 +135,18 @@ def _figures(
     ax2.legend()
     pca_fig.colorbar(s, ax=[ax1, ax2], label="temperature T")
 
-    thermo = Figure(figsize=(11, 4.5))
+    thermo = Figure(figsize=(11, 4.5), layout="constrained")
     bx1, bx2 = thermo.subplots(1, 2)
     bx1.plot(fine, onsager_energy(fine), "k-", label="Onsager (L = ∞)")
     bx1.plot(temperatures, energy, "o", ms=4, label="Metropolis")
     bx1.set(title="Energy per spin", xlabel="T", ylabel="E / N")
-    bx1.legend()
     bx2.plot(fine, onsager_magnetization(fine), "k-", label="Onsager (L = ∞)")
     bx2.plot(temperatures, abs_m, "o", ms=4, label="Metropolis <|m|>")
     bx2.plot(temperatures, p_ordered, "s-", ms=4, label="MLP: P(ordered)")
     for ax in (bx1, bx2):
         ax.axvline(CRITICAL_TEMPERATURE, color="grey", ls=":", label="T_c")
     bx2.set(title="Order parameter and learned phase", xlabel="T", ylabel="|m|, probability")
+    bx1.legend()
     bx2.legend()
     return {"pca": pca_fig, "phases": thermo}
 

@@ -105,7 +105,7 @@ def _figures(
     config: Config, curves: dict[str, tuple[list[int], list[float]]], samples: dict[str, np.ndarray]
 ) -> dict[str, Figure]:
     best = -math.log(2 ** (config.side + 1) - 2)
-    curve_fig = Figure(figsize=(7, 4.5))
+    curve_fig = Figure(figsize=(7, 4.5), layout="constrained")
     ax = curve_fig.subplots()
     for name, (epochs, log_likelihood) in curves.items():
         ax.plot(epochs, log_likelihood, label=f"{name}-{config.gibbs_steps}")
@@ -113,7 +113,7 @@ def _figures(
     ax.axhline(-(config.side**2) * math.log(2), color="grey", ls=":", label="uniform over 2^(n·n)")
     ax.set(title="Exact log-likelihood of bars-and-stripes", xlabel="epoch", ylabel="mean log P(x)")
     ax.legend()
-    sample_fig = Figure(figsize=(10, 2.8 * len(samples)))
+    sample_fig = Figure(figsize=(10, 1.4 * len(samples)), layout="constrained")
     rows = sample_fig.subfigures(len(samples), 1, squeeze=False)[:, 0]
     for row, (name, images) in zip(rows, samples.items(), strict=True):
         shown = images[:16]

@@ -88,7 +88,7 @@ def _figures(
     _images(recon, rows)
     recon.suptitle("Test digits and their reconstructions")
 
-    latent = Figure(figsize=(6.5, 5.5))
+    latent = Figure(figsize=(6.5, 5.5), layout="constrained")
     ax = latent.subplots()
     with torch.no_grad():
         mu = vae.encode(x_test)[0].numpy()
