@@ -119,7 +119,7 @@ def test_dreaming_step_is_eq_6_3_on_the_squared_loss(classifier):
 
 def test_latent_interpolation_of_an_orthogonal_linear_code_is_linear_in_input_space():
     q, _ = torch.linalg.qr(torch.randn(6, 6, generator=torch.Generator().manual_seed(0)))
-    a, b = torch.rand(6), torch.rand(6)
+    a, b = torch.rand(2, 6, generator=torch.Generator().manual_seed(1))
     points = interpolate_latent(lambda x: (x @ q, None), lambda z: z @ q.T, a, b, steps=5)
     t = torch.linspace(0, 1, 5)[:, None]
     torch.testing.assert_close(points, (1 - t) * a + t * b)
