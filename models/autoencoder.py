@@ -25,6 +25,7 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
+from labcoat.models._random import torch_generator
 from labcoat.models.mlp import MLP, ActivationName
 from labcoat.models.training import Objective
 
@@ -143,7 +144,7 @@ class VAE(nn.Module):
             n_features, n_latent, hidden, activation, seed, n_code=2 * n_latent
         )
         self.output_activation = _output_layer(output)
-        self.generator = torch.Generator().manual_seed(seed + 2)
+        self.generator = torch_generator(seed, offset=2)
 
     def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """(μ, log σ²) of q(z|x), each of shape (batch, n_latent)."""
@@ -187,7 +188,7 @@ class VAE(nn.Module):
         """
         if n_samples < 1:
             raise ValueError(f"n_samples must be ≥ 1, got {n_samples}")
-        generator = torch.Generator().manual_seed(seed)
+        generator = torch_generator(seed)
         dtype = self.decoder.output.weight.dtype
         z = torch.randn(n_samples, self.n_latent, generator=generator, dtype=dtype)
         with torch.no_grad():

@@ -23,6 +23,7 @@ import torch
 from torch import Tensor
 
 from labcoat.classic.datasets import load_digits
+from labcoat.models._random import numpy_generator
 
 __all__ = [
     "DNA_ALPHABET",
@@ -78,7 +79,7 @@ def train_test_split(
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
     if n_samples < 2:
         raise ValueError(f"n_samples must be >= 2, got {n_samples}")
-    rng = np.random.default_rng(seed)
+    rng = numpy_generator(seed)
     groups = [np.arange(n_samples)] if labels is None else _groups(np.asarray(labels), n_samples)
     test = []
     for members in groups:
@@ -207,7 +208,7 @@ def planted_motif_dna(
         raise ValueError(f"length must be >= len(motif) = {len(motif)}, got {length}")
     if not 0.0 <= positive_fraction <= 1.0:
         raise ValueError(f"positive_fraction must be in [0, 1], got {positive_fraction!r}")
-    rng = np.random.default_rng(seed)
+    rng = numpy_generator(seed)
     word = np.array([DNA_ALPHABET.index(letter) for letter in motif])
     codes = rng.integers(0, 4, size=(n_samples, length))
     labels = np.zeros(n_samples, dtype=np.int64)

@@ -28,6 +28,7 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
+from labcoat.models._random import torch_generator
 from labcoat.models.mlp import MLP, ActivationName
 from labcoat.models.training import Objective
 
@@ -183,7 +184,7 @@ class DDPM(nn.Module):
         self.n_features = n_features
         self.posterior_variance = posterior_variance
         self.network = EpsilonMLP(n_features, hidden, time_embedding_dim, activation, seed)
-        self.generator = torch.Generator().manual_seed(seed + 1)
+        self.generator = torch_generator(seed, offset=1)
 
     @property
     def n_steps(self) -> int:
@@ -229,7 +230,7 @@ class DDPM(nn.Module):
         """
         if n_samples < 1:
             raise ValueError(f"n_samples must be ≥ 1, got {n_samples}")
-        generator = torch.Generator().manual_seed(seed)
+        generator = torch_generator(seed)
         dtype = self.network.network.output.weight.dtype
         x = torch.randn(n_samples, self.n_features, generator=generator, dtype=dtype)
         kept = [x]

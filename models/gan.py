@@ -32,6 +32,7 @@ from numpy.typing import ArrayLike
 from torch import Tensor, nn
 from torch.nn.functional import softplus
 
+from labcoat.models._random import torch_generator
 from labcoat.models.mlp import MLP, ActivationName
 
 __all__ = [
@@ -97,7 +98,7 @@ class GAN(nn.Module):
         if n_samples < 1:
             raise ValueError(f"n_samples must be ≥ 1, got {n_samples}")
         with torch.no_grad():
-            return self.generate(self.noise(n_samples, torch.Generator().manual_seed(seed)))
+            return self.generate(self.noise(n_samples, torch_generator(seed)))
 
 
 def discriminator_loss(
@@ -199,7 +200,7 @@ def train_gan(
     dtype = gan.generator.output.weight.dtype
     x_all = torch.as_tensor(np.asarray(data) if not isinstance(data, Tensor) else data)
     x_all = x_all.to(dtype).reshape(len(x_all), -1)
-    g = torch.Generator().manual_seed(seed)
+    g = torch_generator(seed)
     betas = (0.5, 0.999)
     opt_d = torch.optim.Adam(gan.discriminator.parameters(), lr=learning_rate, betas=betas)
     opt_g = torch.optim.Adam(gan.generator.parameters(), lr=learning_rate, betas=betas)

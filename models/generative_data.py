@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from labcoat.models._random import numpy_generator
+
 __all__ = [
     "bars_and_stripes",
     "gaussian_mixture_density",
@@ -67,7 +69,7 @@ def sample_bars_and_stripes(side: int, n_samples: int, *, seed: int) -> NDArray[
     if n_samples < 1:
         raise ValueError(f"n_samples must be ≥ 1, got {n_samples}")
     patterns = bars_and_stripes(side)
-    index = np.random.default_rng(seed).integers(len(patterns), size=n_samples)
+    index = numpy_generator(seed).integers(len(patterns), size=n_samples)
     return patterns[index]
 
 
@@ -129,7 +131,7 @@ def sample_gaussian_mixture(
     if n_samples < 1:
         raise ValueError(f"n_samples must be ≥ 1, got {n_samples}")
     mu, sigma, w = _mixture_arrays(means, stds, weights)
-    rng = np.random.default_rng(seed)
+    rng = numpy_generator(seed)
     k = rng.choice(len(mu), size=n_samples, p=w)
     return mu[k] + sigma[k, None] * rng.standard_normal((n_samples, mu.shape[1]))
 

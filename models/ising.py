@@ -31,6 +31,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import ellipk
 
+from labcoat.models._random import numpy_generator
+
 __all__ = [
     "CRITICAL_TEMPERATURE",
     "IsingSamples",
@@ -211,7 +213,7 @@ def sample_ising(
         "sweeps_between_samples": sweeps_between_samples,
     }
     _check_sampling(side, t, counts, start)
-    rng = np.random.default_rng(seed)
+    rng = numpy_generator(seed)
     shape = (len(t), n_chains, side, side)
     if start == "ordered":
         sign = rng.choice(np.array([-1, 1], dtype=np.int8), size=(len(t), n_chains, 1, 1))

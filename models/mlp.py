@@ -17,6 +17,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils import skip_init
 
+from labcoat.models._random import torch_generator
 from labcoat.models.training import Objective, init_parameters
 
 __all__ = [
@@ -64,7 +65,7 @@ class Dropout(nn.Module):
         if not 0.0 <= p < 1.0:
             raise ValueError(f"dropout probability p must be in [0, 1), got {p!r}")
         self.p = float(p)
-        self.generator = torch.Generator().manual_seed(seed)
+        self.generator = torch_generator(seed)
 
     def forward(self, x: Tensor) -> Tensor:
         """Zero each entry with probability p and rescale the rest by 1/(1 - p) (training)."""

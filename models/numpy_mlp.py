@@ -32,6 +32,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from labcoat.models._random import numpy_generator
+
 __all__ = ["Gradients", "NumpyMLP", "activation", "activation_derivative"]
 
 Activation = Literal["sigmoid", "tanh", "relu", "identity"]
@@ -115,7 +117,7 @@ class NumpyMLP:
         if output == "softmax" and loss != "cross_entropy":
             raise ValueError("output 'softmax' needs loss 'cross_entropy'")
         self.layer_sizes, self.activation, self.output, self.loss = sizes, activation, output, loss
-        rng = np.random.default_rng(seed)
+        rng = numpy_generator(seed)
         self.weights = [rng.normal(0.0, 1.0 / np.sqrt(a), (a, b)) for a, b in pairwise(sizes)]
         self.biases = [np.zeros(b) for b in sizes[1:]]
 
@@ -195,7 +197,7 @@ class NumpyMLP:
         if epochs < 1 or batch_size < 1:
             raise ValueError(f"epochs and batch_size must be >= 1, got {epochs}, {batch_size}")
         x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-        rng = np.random.default_rng(seed)
+        rng = numpy_generator(seed)
         costs = []
         for _ in range(epochs):
             order = rng.permutation(len(x))

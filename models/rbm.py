@@ -28,6 +28,8 @@ from numpy.typing import ArrayLike
 from torch import Tensor, nn
 from torch.nn.functional import softplus
 
+from labcoat.models._random import torch_generator
+
 __all__ = [
     "RBM",
     "RBMHistory",
@@ -86,7 +88,7 @@ class RBM(nn.Module):
                 raise ValueError(f"{name} must be ≥ 1, got {value}")
         if weight_scale < 0:
             raise ValueError(f"weight_scale must be ≥ 0, got {weight_scale}")
-        generator = torch.Generator().manual_seed(seed)
+        generator = torch_generator(seed)
         w = weight_scale * torch.randn(n_visible, n_hidden, generator=generator, dtype=dtype)
         self.weight = nn.Parameter(w, requires_grad=False)
         self.visible_bias = nn.Parameter(torch.zeros(n_visible, dtype=dtype), requires_grad=False)
@@ -152,7 +154,7 @@ class RBM(nn.Module):
         """
         if n_samples < 1:
             raise ValueError(f"n_samples must be ≥ 1, got {n_samples}")
-        generator = torch.Generator().manual_seed(seed)
+        generator = torch_generator(seed)
         start = torch.full((n_samples, self.n_visible), 0.5, dtype=self.weight.dtype)
         with torch.no_grad():
             return self.gibbs(torch.bernoulli(start, generator=generator), n_steps, generator)
@@ -306,7 +308,7 @@ def train_rbm(
             raise ValueError(f"{name} must be ≥ 1, got {value}")
     if not (learning_rate > 0 and math.isfinite(learning_rate)):
         raise ValueError(f"learning_rate must be a finite number > 0, got {learning_rate}")
-    g = torch.Generator().manual_seed(seed)
+    g = torch_generator(seed)
     batch_size = min(batch_size, len(x_all))
     n_chains = batch_size if n_chains is None else n_chains
     if n_chains < 1:

@@ -30,6 +30,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from labcoat.models._random import torch_generator
+
 __all__ = [
     "Callback",
     "EarlyStopping",
@@ -438,7 +440,7 @@ def fit(
     train = _tensors(train_data, dtype, "train_data")
     valid = None if validation_data is None else _tensors(validation_data, dtype, "validation_data")
     opt = _make_optimizer(model, optimizer, learning_rate)
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch_generator(seed)
     single = train is not None and len(train) == 1
     history = History()
     model.train()
@@ -507,7 +509,7 @@ def init_parameters(model: nn.Module, seed: int | torch.Generator) -> nn.Module:
     Raises:
         TypeError: for a module with parameters of a kind not listed above.
     """
-    generator = seed if isinstance(seed, torch.Generator) else torch.Generator().manual_seed(seed)
+    generator = seed if isinstance(seed, torch.Generator) else torch_generator(seed)
     with torch.no_grad():
         for module in model.modules():
             _init_module(module, generator)

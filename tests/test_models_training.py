@@ -299,3 +299,60 @@ def test_bad_data_types_raise():
             batch_size=4,
             seed=0,
         )
+
+
+def _seeded_entry_points():
+    from labcoat.models.autoencoder import VAE
+    from labcoat.models.datasets import planted_motif_dna, train_test_split
+    from labcoat.models.diffusion import DDPM
+    from labcoat.models.gan import GAN, train_gan
+    from labcoat.models.generative_data import sample_bars_and_stripes, sample_gaussian_mixture
+    from labcoat.models.ising import sample_ising
+    from labcoat.models.mlp import MLP, Dropout
+    from labcoat.models.numpy_mlp import NumpyMLP
+    from labcoat.models.rbm import RBM, train_rbm
+
+    x = torch.zeros(4, 2)
+    return {
+        "fit": lambda s: fit(
+            _linear(),
+            (x[:, :1].repeat(1, 3), x[:, :1]),
+            loss=nn.functional.mse_loss,
+            epochs=1,
+            batch_size=2,
+            seed=s,
+        ),
+        "init_parameters": lambda s: init_parameters(nn.Linear(2, 2), s),
+        "MLP": lambda s: MLP((2, 2), seed=s),
+        "Dropout": lambda s: Dropout(0.5, seed=s),
+        "VAE": lambda s: VAE(2, 1, hidden=(2,), seed=s),
+        "VAE.sample": lambda s: VAE(2, 1, hidden=(2,)).sample(2, seed=s),
+        "DDPM": lambda s: DDPM(2, n_steps=3, hidden=(2,), seed=s),
+        "GAN.sample": lambda s: GAN(1, 1, (2,), (2,)).sample(2, seed=s),
+        "train_gan": lambda s: train_gan(
+            GAN(1, 1, (2,), (2,)), x[:, :1], n_steps=1, batch_size=2, seed=s
+        ),
+        "RBM": lambda s: RBM(2, 2, seed=s),
+        "RBM.sample": lambda s: RBM(2, 2).sample(2, 1, seed=s),
+        "train_rbm": lambda s: train_rbm(
+            RBM(2, 2), x, epochs=1, batch_size=2, learning_rate=0.1, seed=s
+        ),
+        "NumpyMLP": lambda s: NumpyMLP((2, 2), seed=s),
+        "train_test_split": lambda s: train_test_split(10, 0.5, s),
+        "planted_motif_dna": lambda s: planted_motif_dna(4, seed=s),
+        "sample_bars_and_stripes": lambda s: sample_bars_and_stripes(2, 3, seed=s),
+        "sample_gaussian_mixture": lambda s: sample_gaussian_mixture(3, [0.0], 1.0, seed=s),
+        "sample_ising": lambda s: sample_ising(
+            4, [2.0], n_chains=1, equilibration_sweeps=1, seed=s
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", list(_seeded_entry_points()))
+def test_every_seed_argument_is_checked_and_named(name):
+    call = _seeded_entry_points()[name]
+    call(3)  # a valid seed works
+    with pytest.raises(ValueError, match="seed must be an integer >= 0"):
+        call(-1)
+    with pytest.raises(TypeError, match="seed must be an integer"):
+        call(1.5)
