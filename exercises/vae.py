@@ -17,7 +17,7 @@ import torch
 from matplotlib.figure import Figure
 
 from labcoat.classic.datasets import load_digits
-from labcoat.exercises._framework import Exercise, Result, Table
+from labcoat.exercises._framework import Exercise, Result, Table, track
 from labcoat.models.autoencoder import VAE, Autoencoder, autoencoder_objective, vae_objective
 from labcoat.models.interpret import interpolate_latent
 from labcoat.models.training import fit
@@ -123,10 +123,17 @@ def run(config: Config) -> Result:
         "progress_bar": False,
     }
     ae = Autoencoder(64, config.n_latent, hidden=(config.hidden,), seed=config.seed)
-    ae_history = fit(ae, x_train, loss=autoencoder_objective(), validation_data=x_test, **common)
     vae = VAE(64, config.n_latent, hidden=(config.hidden,), seed=config.seed)
-    vae_loss = vae_objective(config.reconstruction_weight)
-    vae_history = fit(vae, x_train, loss=vae_loss, validation_data=x_test, **common)
+    losses = {
+        "autoencoder": autoencoder_objective(),
+        "vae": vae_objective(config.reconstruction_weight),
+    }
+    models = {"autoencoder": ae, "vae": vae}
+    history = {
+        name: fit(model, x_train, loss=losses[name], validation_data=x_test, **common)
+        for name, model in track(models.items(), "training", total=2)
+    }
+    ae_history, vae_history = history["autoencoder"], history["vae"]
     with torch.no_grad():
         mse = {
             "mean_image": float(((x_test - x_train.mean(0)) ** 2).mean()),
