@@ -70,12 +70,12 @@ class Config:
     """Random experiments before Bayesian optimization starts using its surrogate."""
     bo_candidates: int = 1000
     """Random candidates (and as many near the incumbent) for maximizing expected improvement."""
-    ppo_timesteps: int = 30_000
+    ppo_timesteps: int = 20_000
     """PPO training steps on random landscapes (0 leaves PPO out)."""
-    sarsa_timesteps: int = 30_000
+    sarsa_timesteps: int = 20_000
     """Semi-gradient Sarsa training steps on random landscapes (0 leaves Sarsa out)."""
     sarsa_tilings: int = 8
-    """Tilings of Sarsa's tile coding (4 tiles per dimension of the observation)."""
+    """Tilings of Sarsa's tile coding (2 tiles per condition and 1 for the measured yield)."""
 
     def __post_init__(self) -> None:
         for name, low in (
@@ -212,7 +212,11 @@ def train_ppo(config: Config, seed: int) -> Callable[[np.ndarray], Any]:
 def train_sarsa(config: Config, seed: int) -> Callable[[np.ndarray], Any]:
     """Semi-gradient Sarsa, linear on tile coding of (T, pH, water, measured yield)."""
     env = _env(config, continuous=False, landscape_seed=None)
-    features = TileCoding(env.observation_space, n_tilings=config.sarsa_tilings, tiles_per_dim=4)
+    # coarse tiles (2 per condition, 1 for the yield): the greedy policy must generalize over
+    # the whole box, finer tilings leave most tiles at q = 0 and the agent stuck
+    features = TileCoding(
+        env.observation_space, n_tilings=config.sarsa_tilings, tiles_per_dim=(2, 2, 2, 1)
+    )
     agent = SemiGradientSarsa(
         env,
         gamma=0.9,
@@ -315,14 +319,15 @@ def _figure(
     figure = Figure(figsize=(11, 4.2), layout="constrained")
     left, right = figure.subplots(1, 2)
     for method, color in zip(methods, COLORS, strict=False):
-        mean, sd = best[method].mean(axis=0), best[method].std(axis=0)
+        mean = best[method].mean(axis=0)
+        sem = best[method].std(axis=0, ddof=1) / math.sqrt(len(optimum)) if len(optimum) > 1 else 0
         left.plot(experiments, mean, color=color, label=method)
-        left.fill_between(experiments, mean - sd, mean + sd, color=color, alpha=0.12)
+        left.fill_between(experiments, mean - sem, mean + sem, color=color, alpha=0.15)
         regret = (optimum[:, None] - best[method]).mean(axis=0)
         right.semilogy(experiments, np.maximum(regret, 1e-6), color=color, label=method)
     left.axhline(optimum.mean(), color="black", linestyle="--", label="mean optimum")
     left.set(
-        title="Best true yield found (mean ± sd over landscapes)",
+        title="Best true yield found (mean ± standard error over landscapes)",
         xlabel="experiments",
         ylabel="best true yield so far",
     )
