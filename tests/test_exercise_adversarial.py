@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from labcoat.exercises._framework import replace_nested
+from labcoat.exercises._framework import replace_nested, to_jsonable
 from labcoat.exercises.adversarial import EXERCISE, Config, run
 
 
@@ -37,3 +37,14 @@ def test_config_validation():
         Config(attack_steps=0)
     with pytest.raises(ValueError, match="dream_loss"):
         Config(dream_loss="hinge")
+
+
+def test_same_seed_same_numbers_and_another_seed_other_numbers():
+    def numbers(seed):
+        config = Config(epochs=2, n_attacked=20, epsilons=(0.0, 0.1), dream_steps=3, seed=seed)
+        result = run(config)
+        return to_jsonable({"metrics": result.metrics, "data": result.data})
+
+    first = numbers(1)
+    assert first == numbers(1)
+    assert first["metrics"] != numbers(2)["metrics"]

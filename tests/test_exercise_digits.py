@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from labcoat.classic.datasets import load_digits
-from labcoat.exercises._framework import replace_nested
+from labcoat.exercises._framework import replace_nested, to_jsonable
 from labcoat.exercises.digits import EXERCISE, Config, run
 
 
@@ -44,3 +44,13 @@ def test_config_validation():
     with pytest.raises(ValueError, match="image_size"):
         Config(image_size=8)
     assert all(f.name in Config.__dataclass_fields__ for f in dataclasses.fields(Config))
+
+
+def test_same_seed_same_numbers_and_another_seed_other_numbers():
+    def numbers(seed):
+        result = run(Config(dense_epochs=1, cnn_epochs=1, image_size=12, seed=seed))
+        return to_jsonable({"metrics": result.metrics, "data": result.data})
+
+    first = numbers(1)
+    assert first == numbers(1)
+    assert first["data"] != numbers(2)["data"]

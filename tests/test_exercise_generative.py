@@ -6,6 +6,7 @@ import math
 import pytest
 
 from labcoat.exercises import gan, ising, rbm, vae
+from labcoat.exercises._framework import to_jsonable
 from labcoat.models.ising import CRITICAL_TEMPERATURE
 
 
@@ -82,3 +83,32 @@ def test_configs_reject_a_bad_seed_before_any_work(module, seed):
 def test_configs_reject_non_integer_counts(module, field):
     with pytest.raises(ValueError, match=field):
         module.Config(**{field: 2.5})
+
+
+TINY = {
+    "rbm": {"epochs": 4, "eval_every": 2, "n_samples": 4, "sample_steps": 3},
+    "vae": {"epochs": 2, "hidden": 8},
+    "gan": {"n_steps": 20, "eval_every": 10, "n_eval": 100, "n_data": 100, "batch_size": 16},
+    "ising": {
+        "side": 4,
+        "n_temperatures": 4,
+        "n_chains": 3,
+        "equilibration_sweeps": 5,
+        "sweeps_between_samples": 1,
+        "n_samples_per_chain": 2,
+        "epochs": 2,
+    },
+}
+
+
+@pytest.mark.parametrize("module", [rbm, vae, gan, ising], ids=lambda m: m.__name__)
+def test_same_seed_same_numbers_and_another_seed_other_numbers(module):
+    name = module.__name__.rsplit(".", 1)[-1]
+
+    def numbers(seed):
+        result = module.run(module.Config(seed=seed, **TINY[name]))
+        return to_jsonable({"metrics": result.metrics, "data": result.data})
+
+    first = numbers(1)
+    assert first == numbers(1)
+    assert first["data"] != numbers(2)["data"]
