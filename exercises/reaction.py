@@ -19,6 +19,10 @@ optimum), averaged over the landscapes, against the number of experiments:
 
 The black-box methods choose any conditions; the agents only move locally, as the notes' framing
 of the problem (actions change the conditions) prescribes: this is part of what is compared.
+The agents also see only the notes' state (conditions and last measurement), no memory of
+earlier experiments: they learn to drift towards where optima usually lie and then plateau,
+while the black-box methods use the whole history (full run: GP-EI and Nelder-Mead reach about
+0.9 of the optimum in 30 experiments, random and grid search about 0.82, the agents about 0.6).
 """
 
 from __future__ import annotations
