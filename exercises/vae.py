@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from labcoat.classic.datasets import load_digits
@@ -65,13 +66,15 @@ class Config:
 
 
 def _images(fig: Figure, rows: list[tuple[str, np.ndarray]]) -> None:
-    axes = fig.subplots(len(rows), len(rows[0][1]), squeeze=False)
-    for row_axes, (label, images) in zip(axes, rows, strict=True):
-        for ax, image in zip(row_axes, images, strict=True):
-            ax.imshow(image.reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
-            ax.set_xticks([])
-            ax.set_yticks([])
-        row_axes[0].set_ylabel(label, rotation=0, ha="right", va="center")
+    """One axes per row showing its 8 x 8 images side by side (grey gaps between them)."""
+    axes = fig.subplots(len(rows), 1, squeeze=False)[:, 0]
+    cmap = colormaps["gray_r"].with_extremes(bad="#dcdcdc")
+    for ax, (label, images) in zip(axes, rows, strict=True):
+        tiles = np.pad(images.reshape(-1, 8, 8), ((0, 0), (0, 0), (0, 1)), constant_values=np.nan)
+        ax.imshow(np.concatenate(tiles, axis=1)[:, :-1], cmap=cmap, vmin=0, vmax=1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_ylabel(label, rotation=0, ha="right", va="center")
 
 
 def _figures(
