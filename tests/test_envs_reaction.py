@@ -17,6 +17,7 @@ from labcoat.envs.reaction import (
     ReactionOptimizationEnv,
     consecutive_yield,
     find_optimum,
+    search_optimum,
 )
 
 
@@ -269,3 +270,76 @@ def test_both_variants_pass_the_gymnasium_and_sb3_checkers_without_warnings(cont
         warnings.simplefilter("error")
         check_env(gym.make("labcoat/ReactionOptimization-v0", continuous=continuous).unwrapped)
         sb3_check_env(gym.make("labcoat/ReactionOptimization-v0", continuous=continuous).unwrapped)
+
+
+def test_newton_optimum_matches_the_general_3d_search_over_many_landscapes():
+    rng = np.random.default_rng(123)
+    for _ in range(25):
+        landscape = ReactionLandscape.sample(rng)
+        best_x, best_y = find_optimum(landscape)
+        searched_x, searched_y = search_optimum(landscape)
+        assert searched_y - 1e-12 <= best_y <= searched_y + 1e-9
+        assert np.abs((best_x - searched_x) / (HIGH - LOW)).max() < 1e-4
+        assert best_x[1] == landscape.best_ph
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"prefactor_formation": 1e6},  # k1 t_r > 1 at the lowest temperature
+        {"pka_acid": 10.5, "pka_base": 12.5},  # the best pH lies above the range
+    ],
+)
+def test_landscapes_outside_the_newton_proof_use_the_general_search(changes):
+    import dataclasses
+
+    landscape = dataclasses.replace(ReactionLandscape.sample(np.random.default_rng(0)), **changes)
+    best_x, best_y = find_optimum(landscape)
+    assert (best_x.tolist(), best_y) == (
+        search_optimum(landscape)[0].tolist(),
+        search_optimum(landscape)[1],
+    )
+    axes = [np.linspace(lo, hi, n) for lo, hi, n in zip(LOW, HIGH, (41, 41, 21), strict=True)]
+    assert best_y >= landscape.yield_at(*np.meshgrid(*axes, indexing="ij")).max() - 1e-12
+
+
+def test_psi_slopes_match_finite_differences_and_the_limit():
+    from labcoat.envs.reaction import _psi_slopes
+
+    def psi(d):
+        return math.log(math.expm1(d) / d)
+
+    assert _psi_slopes(0.0) == (0.5, 1.0 / 12.0)
+    for d in (-30.0, -2.0, -0.0101, -0.0099, 1e-5, 0.0099, 0.0101, 0.7, 5.0, 40.0):
+        h = 1e-4 * max(1.0, abs(d))
+        slope, curvature = _psi_slopes(d)
+        assert slope == pytest.approx((psi(d + h) - psi(d - h)) / (2 * h), abs=1e-8)
+        assert curvature == pytest.approx((psi(d + h) - 2 * psi(d) + psi(d - h)) / h**2, abs=2e-5)
+
+
+@pytest.mark.parametrize("seed", [0, 4])
+def test_log_yield_derivatives_match_finite_differences(seed):
+    from labcoat.envs.reaction import _log_yield_derivatives
+
+    landscape = ReactionLandscape.sample(np.random.default_rng(seed))
+
+    def log_yield(x, s):
+        return math.log(landscape.yield_at(1.0 / x, landscape.best_ph, s, math))
+
+    for x, s in [(1 / 300.0, 0.2), (1 / 340.0, 0.6), (1 / 365.0, 0.95)]:
+        hx, hs = 1e-4 * x, 1e-4
+        numeric = (
+            (log_yield(x + hx, s) - log_yield(x - hx, s)) / (2 * hx),
+            (log_yield(x, s + hs) - log_yield(x, s - hs)) / (2 * hs),
+            (log_yield(x + hx, s) - 2 * log_yield(x, s) + log_yield(x - hx, s)) / hx**2,
+            (
+                log_yield(x + hx, s + hs)
+                - log_yield(x + hx, s - hs)
+                - log_yield(x - hx, s + hs)
+                + log_yield(x - hx, s - hs)
+            )
+            / (4 * hx * hs),
+            (log_yield(x, s + hs) - 2 * log_yield(x, s) + log_yield(x, s - hs)) / hs**2,
+        )
+        exact = _log_yield_derivatives(landscape, x, s)
+        np.testing.assert_allclose(exact, numeric, rtol=1e-5, atol=1e-6 * np.abs(exact).max())
