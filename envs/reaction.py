@@ -450,8 +450,8 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
     ## Information
     `reset` and `step` return `true_yield` (noise-free yield at the current conditions),
     `optimum_yield` (the landscape's best yield, found at each new landscape by Newton's
-    method on temperature and water fraction at the provably best pH, see `find_optimum`) and `experiment` (experiments done). Regret:
-    `optimum_yield - true_yield`.
+    method on temperature and water fraction at the provably best pH, see `find_optimum`)
+    and `experiment` (experiments done). Regret: `optimum_yield - true_yield`.
 
     ## Arguments
     ```python
