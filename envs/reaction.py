@@ -489,12 +489,12 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
         self.step_size = float(step_size)
         self.landscape_seed = landscape_seed
         self.render_mode = render_mode
-        self._step = step_size * (HIGH - LOW)
+        self._step = tuple((step_size * (HIGH - LOW)).tolist())
         self._moves = [(0.0, 0.0, 0.0)]
         for axis in range(3):
             for sign in (-1.0, 1.0):
                 move = [0.0, 0.0, 0.0]
-                move[axis] = sign * float(self._step[axis])
+                move[axis] = sign * self._step[axis]
                 self._moves.append((move[0], move[1], move[2]))
         self.action_space: spaces.Space[Any] = (
             spaces.Box(-1.0, 1.0, shape=(3,), dtype=np.float32)
@@ -555,8 +555,11 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
         if self.landscape is None or self._experiment >= self.budget:
             raise RuntimeError("call reset() before step() (and after the budget is spent)")
         if self.continuous:
-            move = np.clip(np.asarray(action, dtype=float).reshape(3), -1.0, 1.0) * self._step
-            d_temperature, d_ph, d_solvent = float(move[0]), float(move[1]), float(move[2])
+            a_temperature, a_ph, a_solvent = np.asarray(action, dtype=float).reshape(3).tolist()
+            step_temperature, step_ph, step_solvent = self._step
+            d_temperature = min(max(a_temperature, -1.0), 1.0) * step_temperature
+            d_ph = min(max(a_ph, -1.0), 1.0) * step_ph
+            d_solvent = min(max(a_solvent, -1.0), 1.0) * step_solvent
         else:
             index = int(action)
             if not 0 <= index < len(self._moves):
