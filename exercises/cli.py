@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib
+import json
 import os
 import time
 from collections.abc import Sequence
@@ -14,7 +15,13 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from labcoat.exercises import EXERCISES, get_exercise
-from labcoat.exercises._framework import Result, apply_overrides, progress_enabled, write_result
+from labcoat.exercises._framework import (
+    Result,
+    apply_overrides,
+    atomic_write_bytes,
+    progress_enabled,
+    write_result,
+)
 
 console = Console()
 
@@ -125,10 +132,13 @@ def run_one(
     with progress_enabled(True):
         result = exercise.run(config)
     elapsed = time.perf_counter() - started
-    result.metrics.setdefault("run_seconds", elapsed)
     for table in result.tables.values():
         _print_table(table.title, table.columns, table.rows)
     written = write_result(result, config, out)
+    # Timing apart from metrics.json, so that the same seed writes identical numbers.
+    run_info = {"exercise": name, "quick": quick, "seconds": round(elapsed, 3)}
+    atomic_write_bytes(out / "run.json", json.dumps(run_info, indent=2).encode())
+    written.append(out / "run.json")
     pngs = [p for p in written if p.suffix == ".png"]
     console.print(f"{name}: {elapsed:.1f} s; {len(written)} files in [bold]{out}[/bold]")
     for png in pngs:

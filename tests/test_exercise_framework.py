@@ -113,3 +113,19 @@ def test_parser_knows_every_exercise():
 def test_cli_rejects_malformed_set_before_work(capsys):
     assert main(["run", "plant", "--set", "gamma"]) == 2
     assert "key=value" in capsys.readouterr().out
+
+
+def test_cli_run_writes_identical_numbers_for_the_same_seed(tmp_path, capsys):
+    for folder in ("a", "b"):
+        assert (
+            main(["run", "plant", "--quick", "--seed", "4", "--out", str(tmp_path / folder)]) == 0
+        )
+    out = capsys.readouterr().out
+    assert "plot:" in out and str(tmp_path / "a") in out
+    files = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert {"config.json", "metrics.json", "run.json"} <= set(files)
+    assert any(name.endswith(".png") for name in files)
+    for name in files:
+        if name.endswith((".csv", ".json")) and name != "run.json":
+            assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    assert json.loads((tmp_path / "a" / "config.json").read_text())["seed"] == 4
