@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import os
 from typing import Literal
 
 import numpy as np
@@ -88,6 +89,9 @@ def test_write_result_writes_every_artefact(tmp_path):
     assert json.loads((tmp_path / "config.json").read_text())["env"] == {"alpha": 0.5}
     assert (tmp_path / "curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not list(tmp_path.glob(".*tmp"))
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (tmp_path / "curve.csv").stat().st_mode & 0o777 == 0o666 & ~mask
 
 
 def test_atomic_write_keeps_old_file_on_error(tmp_path):
