@@ -431,9 +431,18 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
     [0, 1], and the yield measured at these conditions [0, 1].
 
     ## Rewards
-    The measured yield of each experiment: the true yield plus Gaussian noise of standard
-    deviation `noise`, clipped to [0, 1] (clipping matters only within a few `noise` of 0 or 1).
-    The return of a campaign is the sum of its measured yields.
+    The measured yield y_m of each experiment (the true yield plus Gaussian noise of standard
+    deviation `noise`, clipped to [0, 1]; clipping matters only within a few `noise` of 0 or
+    1), optionally with a purity bonus and a cost penalty (both weights 0 by default):
+
+        r = y_m + purity_weight * [B] / ([B] + [C]) - cost_weight * cost,
+        [A] = e^{-k1 t_r},  [C] = 1 - [A] - [B],
+        cost = ((T - 293.15 K) / 80 K + (1 - s)) / 2,
+
+    the purity of the product at t_r (the fraction of B among the products; noise-free) and a
+    cost in [0, 1] that averages the heating above room temperature and the organic co-solvent
+    fraction 1 - s (water is free). The return of a campaign is the sum of its rewards;
+    `optimum_yield` stays the best yield whatever the weights.
 
     ## Transitions
     The conditions move deterministically by the action; the landscape is fixed during an
@@ -450,13 +459,15 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
     ## Information
     `reset` and `step` return `true_yield` (noise-free yield at the current conditions),
     `optimum_yield` (the landscape's best yield, found at each new landscape by Newton's
-    method on temperature and water fraction at the provably best pH, see `find_optimum`)
-    and `experiment` (experiments done). Regret: `optimum_yield - true_yield`.
+    method on temperature and water fraction at the provably best pH, see `find_optimum`),
+    `purity` and `cost` (of the Rewards section) and `experiment` (experiments done).
+    Regret: `optimum_yield - true_yield`.
 
     ## Arguments
     ```python
     gym.make("labcoat/ReactionOptimization-v0", continuous=True, budget=30, noise=0.02,
-             step_size=0.1, landscape_seed=None, render_mode=None)
+             step_size=0.1, landscape_seed=None, purity_weight=0.0, cost_weight=0.0,
+             render_mode=None)
     ```
     * `continuous`: Box (True) or Discrete(7) (False) actions.
     * `budget`: experiments per episode (>= 1).
@@ -464,6 +475,8 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
     * `step_size`: largest change per experiment as a fraction of each range, in (0, 1].
     * `landscape_seed`: None draws a landscape at every reset from the env's `np_random`;
       an int fixes one landscape (``ReactionLandscape.sample(np.random.default_rng(seed))``).
+    * `purity_weight`, `cost_weight`: weights of the purity bonus and the cost penalty in the
+      reward (>= 0).
     * `render_mode`: None or "ansi".
 
     ## Version History
@@ -480,9 +493,16 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
         noise: float = 0.02,
         step_size: float = 0.1,
         landscape_seed: int | None = None,
+        purity_weight: float = 0.0,
+        cost_weight: float = 0.0,
         render_mode: str | None = None,
     ) -> None:
         _check_arguments(continuous, budget, noise, step_size, landscape_seed, render_mode)
+        for name, value in (("purity_weight", purity_weight), ("cost_weight", cost_weight)):
+            if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        self.purity_weight = float(purity_weight)
+        self.cost_weight = float(cost_weight)
         self.continuous = continuous
         self.budget = int(budget)
         self.noise = float(noise)
@@ -512,7 +532,7 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
         if landscape_seed is not None:
             self._set_landscape(ReactionLandscape.sample(np.random.default_rng(landscape_seed)))
         self._conditions = (math.nan, math.nan, math.nan)
-        self._true = self._measured = math.nan
+        self._true = self._measured = self._purity = self._cost = self._reward = math.nan
         self._experiment = 0
 
     def _set_landscape(self, landscape: ReactionLandscape) -> None:
@@ -575,13 +595,23 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
         self._experiment += 1
         self._measure()
         truncated = self._experiment >= self.budget
-        return self._observation(), self._measured, False, truncated, self._info()
+        return self._observation(), self._reward, False, truncated, self._info()
 
     def _measure(self) -> None:
         assert self.landscape is not None
-        self._true = float(self.landscape.yield_at(*self._conditions, math))
-        measured = self._true + self.noise * float(self.np_random.standard_normal())
+        temperature, ph, solvent = self._conditions
+        k1, k2 = self.landscape.rates(temperature, ph, solvent, math)
+        a, b = k1 * self.landscape.reaction_time, k2 * self.landscape.reaction_time
+        self._true = y = float(_divided_yield(a, b, math))
+        products = -math.expm1(-a)  # [B] + [C] = 1 - [A]
+        self._purity = y / products if products > 0.0 else 1.0
+        self._cost = 0.5 * ((temperature - _BOUNDS[0][0]) / (_BOUNDS[0][1] - _BOUNDS[0][0]))
+        self._cost += 0.5 * (1.0 - solvent)
+        measured = y + self.noise * float(self.np_random.standard_normal())
         self._measured = min(max(measured, 0.0), 1.0)
+        self._reward = (
+            self._measured + self.purity_weight * self._purity - self.cost_weight * self._cost
+        )
 
     def _observation(self) -> np.ndarray:
         return np.array((*self._conditions, self._measured), dtype=np.float32)
@@ -590,6 +620,8 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
         return {
             "true_yield": self._true,
             "optimum_yield": self.optimum_yield,
+            "purity": self._purity,
+            "cost": self._cost,
             "experiment": self._experiment,
         }
 

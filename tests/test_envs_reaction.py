@@ -343,3 +343,42 @@ def test_log_yield_derivatives_match_finite_differences(seed):
         )
         exact = _log_yield_derivatives(landscape, x, s)
         np.testing.assert_allclose(exact, numeric, rtol=1e-5, atol=1e-6 * np.abs(exact).max())
+
+
+def ode_concentrations(k1, k2, t):
+    """[A](t), [B](t), [C](t) of A -> B -> C with d[C]/dt = k2 [B], integrated numerically."""
+
+    def rhs(_, y):
+        return [-k1 * y[0], k1 * y[0] - k2 * y[1], k2 * y[1]]
+
+    solution = solve_ivp(rhs, (0.0, t), [1.0, 0.0, 0.0], method="LSODA", rtol=1e-11, atol=1e-13)
+    return solution.y[:, -1]
+
+
+def test_purity_and_cost_enter_the_reward_as_documented():
+    env = ReactionOptimizationEnv(
+        continuous=False, noise=0.0, landscape_seed=2, purity_weight=0.5, cost_weight=0.3
+    )
+    landscape = env.landscape
+    for conditions in [(300.0, 5.0, 0.2), (350.0, 8.0, 0.7), (373.15, 11.0, 1.0)]:
+        env.reset(seed=0, options={"conditions": conditions})
+        _, reward, _, _, info = env.step(0)
+        k1, k2 = landscape.rates(*conditions, math)
+        a, b, c = ode_concentrations(k1, k2, landscape.reaction_time)
+        temperature, _, water = conditions
+        cost = ((temperature - 293.15) / 80.0 + (1.0 - water)) / 2.0
+        assert info["purity"] == pytest.approx(b / (b + c), abs=1e-8)
+        assert info["cost"] == pytest.approx(cost, abs=1e-12)
+        assert info["true_yield"] == pytest.approx(b, abs=1e-9)
+        assert reward == pytest.approx(b + 0.5 * b / (b + c) - 0.3 * cost, abs=1e-8)
+        assert type(reward) is float
+    default = ReactionOptimizationEnv(continuous=False, noise=0.0, landscape_seed=2)
+    default.reset(seed=0)
+    _, reward, _, _, info = default.step(0)
+    assert reward == info["true_yield"]  # weights 0 by default: the reward is the yield
+
+
+@pytest.mark.parametrize("name", ["purity_weight", "cost_weight"])
+def test_negative_reward_weights_raise_naming_them(name):
+    with pytest.raises(ValueError, match=name):
+        ReactionOptimizationEnv(**{name: -1.0})
