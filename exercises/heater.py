@@ -13,7 +13,9 @@ at every reset) four controllers meet on the same evaluation episodes:
   first-order plant G(s) = R_th / (tau s + 1), Kp = tau / (R_th lambda), Ki = Kp / tau,
   Kd = Kp T_d, with (lambda, T_d) picked by a small grid search for the best return on
   training targets;
-- semi-gradient Sarsa with tile coding (labcoat.agents), trained on random targets;
+- semi-gradient Sarsa with tile coding (labcoat.agents) of the tracking error, the target and
+  the error's change per step (`TrackingObservation`), trained on random targets with an ε
+  decaying linearly from 0.2 to 0.01 over the first 60 % of training;
 - PPO (Stable-Baselines3) on rescaled observations, trained on random targets.
 
 Scores: the RMS tracking error of the true temperature after the rise (from ``settle_time`` on,
@@ -28,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 from gymnasium.wrappers import RescaleObservation, TimeLimit
 from matplotlib.figure import Figure
@@ -68,7 +71,7 @@ class Config:
     """Half-width h of the thermostat's dead band in K."""
     tuning_episodes: int = 4
     """Training targets on which the PID's (lambda, T_d) grid is scored."""
-    sarsa_timesteps: int = 30_000
+    sarsa_timesteps: int = 100_000
     """Semi-gradient Sarsa training steps (0 leaves Sarsa out)."""
     ppo_timesteps: int = 30_000
     """PPO training steps (0 leaves PPO out)."""
@@ -226,13 +229,72 @@ def _limited(env: HeaterControlEnv) -> TimeLimit:
     return TimeLimit(env, max_episode_steps=EPISODE_STEPS)
 
 
+class TrackingObservation(gym.ObservationWrapper):
+    """What a controller looks at: the tracking error, the target, and the error's change.
+
+    Maps the heater's observation (T_measured, T*, e = T* - T_measured) to
+
+        (sign(e) ln(1 + |e|/1 K) / ln(1 + 100), T*, tanh((e_t - e_{t-1}) / 1 K)),
+
+    with e_{t-1} = e_t at reset: the logarithm keeps kelvin resolution near the target and
+    still tells 5 K from 50 K (a tanh would merge every large error, and a tile-coded agent
+    then settles at whatever constant current looked best there); T* sets the holding power
+    (T* - T_amb)/R_th; the change of e per step is the derivative a PID uses against overshoot.
+    """
+
+    def __init__(self, env: gym.Env) -> None:
+        super().__init__(env)
+        low, high = env.unwrapped.target_range  # type: ignore[attr-defined]
+        self.observation_space = gym.spaces.Box(
+            np.array([-1.0, low, -1.0], dtype=np.float32),
+            np.array([1.0, high, 1.0], dtype=np.float32),
+            dtype=np.float32,
+        )
+        self._previous: float | None = None
+
+    def reset(self, **kwargs: Any) -> tuple[np.ndarray, dict[str, Any]]:
+        """Reset the env and forget the previous error."""
+        self._previous = None
+        return super().reset(**kwargs)
+
+    def observation(self, observation: np.ndarray) -> np.ndarray:
+        """(scaled error, target, squashed change of the error) of the class docstring."""
+        e = float(observation[2])
+        change = 0.0 if self._previous is None else e - self._previous
+        self._previous = e
+        scaled = math.copysign(math.log1p(abs(e)) / _LOG_ERROR_RANGE, e)
+        return np.array((scaled, observation[1], math.tanh(change)), dtype=np.float32)
+
+
+_LOG_ERROR_RANGE = math.log1p(100.0)
+
+
+def _sarsa_env(config: Config) -> TrackingObservation:
+    return TrackingObservation(make_env(config))
+
+
+def sarsa_epsilon(total_timesteps: int) -> Callable[[int], float]:
+    """ε(t) = max(0.01, 0.2 (1 - t / (0.6 total_timesteps))): explore early, act greedily late."""
+    horizon = 0.6 * max(total_timesteps, 1)
+    return lambda t: max(0.01, 0.2 * (1.0 - t / horizon))
+
+
 def train_sarsa(config: Config, seed: int) -> Callable[[np.ndarray], Any]:
-    """Semi-gradient Sarsa, linear on tile coding of (measured T, target, error)."""
-    env = _limited(make_env(config))
-    # coarse tiles generalize over the rarely visited cold states (finer ones learn slower)
-    features = TileCoding(env.observation_space, n_tilings=8, tiles_per_dim=(2, 2, 8))
+    """Semi-gradient Sarsa (γ = 0.9, α = 0.5/8), linear on 8 tilings of `TrackingObservation`.
+
+    Tiles per tiling: 8 over the scaled error, 4 over the target, 4 over the error's change.
+    The weights start at 0, above every return (all rewards are negative), so untried actions
+    get tried (optimistic initial values).
+    """
+    env = TimeLimit(_sarsa_env(config), max_episode_steps=EPISODE_STEPS)
+    features = TileCoding(env.observation_space, n_tilings=8, tiles_per_dim=(8, 4, 4))
     agent = SemiGradientSarsa(
-        env, gamma=0.9, learning_rate=0.5 / 8, epsilon=0.05, seed=seed, features=features
+        env,
+        gamma=0.9,
+        learning_rate=0.5 / 8,
+        epsilon=sarsa_epsilon(config.sarsa_timesteps),
+        seed=seed,
+        features=features,
     )
     agent.learn(total_timesteps=config.sarsa_timesteps)
     return lambda obs: agent.predict(obs, deterministic=True)[0]
@@ -276,7 +338,8 @@ def run(config: Config) -> Result:
         "PID": (pid, env, pid.reset),
     }
     if config.sarsa_timesteps:
-        controllers["semi-gradient Sarsa"] = (train_sarsa(config, agent_seeds[0]), env, None)
+        sarsa = train_sarsa(config, agent_seeds[0])
+        controllers["semi-gradient Sarsa"] = (sarsa, _sarsa_env(config), None)  # own features
     if config.ppo_timesteps:
         ppo = train_ppo(config, agent_seeds[1])
         controllers["PPO (SB3)"] = (ppo, _ppo_env(config), None)  # sees rescaled observations
@@ -353,5 +416,5 @@ EXERCISE = Exercise(
     summary="Heater control: thermostat and PID vs semi-gradient Sarsa and SB3",
     config=Config,
     run=run,
-    quick={"n_episodes": 3, "tuning_episodes": 2, "sarsa_timesteps": 2000, "ppo_timesteps": 256},
+    quick={"n_episodes": 3, "tuning_episodes": 2, "sarsa_timesteps": 20_000, "ppo_timesteps": 256},
 )

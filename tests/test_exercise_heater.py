@@ -12,8 +12,11 @@ from labcoat.exercises.heater import (
     Config,
     Episode,
     Thermostat,
+    TrackingObservation,
     make_env,
     run,
+    run_episode,
+    sarsa_epsilon,
     scores,
 )
 
@@ -101,3 +104,45 @@ def test_same_seed_same_numbers():
 def test_bad_config_raises_naming_the_field(field, value):
     with pytest.raises(ValueError, match=field):
         Config(**{field: value})
+
+
+def test_sarsa_in_quick_mode_is_far_better_than_random_currents(quick_result):
+    config = QUICK
+    env = make_env(config)
+    rng = np.random.default_rng(0)
+    seeds = [int(s) for s in np.random.SeedSequence(config.seed).spawn(3)[0].generate_state(3)]
+    random_rms = np.mean(
+        [
+            scores(
+                run_episode(lambda _: int(rng.integers(11)), env, seed),
+                env.time_step,
+                config.settle_time,
+            )["rms_error"]
+            for seed in seeds
+        ]
+    )
+    sarsa = quick_result.metrics["controllers"]["semi-gradient Sarsa"]["rms_error"]
+    assert random_rms > 5.0
+    assert sarsa < 0.2 * random_rms
+    assert sarsa < quick_result.metrics["controllers"]["thermostat"]["rms_error"]
+
+
+def test_tracking_observation_by_hand():
+    env = TrackingObservation(make_env(dataclasses.replace(Config(), sensor_noise=0.0)))
+    obs, info = env.reset(seed=0, options={"target": 50.0})
+    # cold start: e = 50 - 20 = 30 K, no change yet
+    np.testing.assert_allclose(obs, [math.log1p(30.0) / math.log1p(100.0), 50.0, 0.0], rtol=1e-6)
+    obs, _, _, _, info = env.step(10)
+    e = 50.0 - info["temperature"]
+    expected = [math.log1p(e) / math.log1p(100.0), 50.0, math.tanh(e - 30.0)]
+    np.testing.assert_allclose(obs, expected, rtol=1e-6)
+    assert env.observation_space.contains(obs)
+    obs, _ = env.reset(seed=0, options={"target": 50.0})
+    assert obs[2] == 0.0  # the previous error is forgotten at reset
+
+
+def test_sarsa_epsilon_schedule():
+    epsilon = sarsa_epsilon(1000)
+    assert epsilon(0) == pytest.approx(0.2)
+    assert epsilon(300) == pytest.approx(0.1)
+    assert epsilon(600) == epsilon(999) == 0.01
