@@ -379,7 +379,7 @@ def _zoom(
     h: NDArray[np.float64],
     tolerance: float,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """The pattern search of `find_optimum`, run for all starts at once (one array per step)."""
+    """The pattern search of `search_optimum`, run for all starts at once (one array per step)."""
     span, rows = HIGH - LOW, np.arange(len(centers))
     values = np.full(len(centers), -math.inf)
     for _ in range(500):
