@@ -122,8 +122,10 @@ def loop_pulls_per_second(num_envs: int, n_steps: int) -> float:
     envs = [gym.make(BANDIT) for _ in range(num_envs)]
     for i, env in enumerate(envs):
         env.reset(seed=i)
+    space = envs[0].action_space
+    assert isinstance(space, gym.spaces.Discrete)
     rng = np.random.default_rng(0)
-    actions = rng.integers(0, envs[0].action_space.n, size=(n_steps, num_envs)).tolist()
+    actions = rng.integers(0, int(space.n), size=(n_steps, num_envs)).tolist()
     start = perf_counter()
     for row in actions:
         for env, action in zip(envs, row, strict=True):
