@@ -53,6 +53,15 @@ def optimal_action(q: NDArray[np.float64]) -> NDArray[np.int64]:
     return np.argmax(q, axis=-1)
 
 
+def arm_index(action: Any, k: int) -> int:
+    """``action`` as a Python int in [0, k), or ValueError (faster than ``Discrete.contains``)."""
+    if isinstance(action, np.ndarray) and action.shape == ():
+        action = action.item()
+    if isinstance(action, bool) or not isinstance(action, int | np.integer) or not 0 <= action < k:
+        raise ValueError(f"action must be an integer in [0, {k - 1}], got {action!r}")
+    return int(action)
+
+
 def pull_gaussian(
     rng: np.random.Generator, q_a: NDArray[np.float64], reward_std: float
 ) -> NDArray[np.float64]:

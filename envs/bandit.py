@@ -12,7 +12,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 from numpy.typing import NDArray
 
-from labcoat.envs._bandit import BanditProblem, check_positive_int, optimal_action
+from labcoat.envs._bandit import BanditProblem, arm_index, check_positive_int, optimal_action
 
 VectorStep = tuple[
     NDArray[np.int64], NDArray[np.float64], NDArray[np.bool_], NDArray[np.bool_], dict[str, Any]
@@ -121,8 +121,7 @@ class BanditEnv(gym.Env):
         """Pull arm ``action``: reward, regret max q* − q*(a), then the drift of q* if any."""
         if self.q_star is None:
             raise RuntimeError("call reset() before step()")
-        if not self.action_space.contains(action):
-            raise ValueError(f"action must be an integer in [0, {self.k - 1}], got {action!r}")
+        action = arm_index(action, self.k)
         q = self.q_star
         best = int(optimal_action(q))
         reward = float(self._problem.pull(self.np_random, q[action]))

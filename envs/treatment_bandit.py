@@ -11,6 +11,7 @@ from gymnasium import spaces
 from numpy.typing import NDArray
 
 from labcoat.envs._bandit import (
+    arm_index,
     check_finite,
     check_positive_int,
     check_values,
@@ -126,10 +127,7 @@ class TreatmentBanditEnv(gym.Env):
         q = self.recovery_probabilities
         if q is None:
             raise RuntimeError("call reset() before step()")
-        if not self.action_space.contains(action):
-            raise ValueError(
-                f"action must be an integer in [0, {self.n_treatments - 1}], got {action!r}"
-            )
+        action = arm_index(action, self.n_treatments)
         best = int(optimal_action(q))
         reward = float(pull_bernoulli(self.np_random, q[action]))
         self._patient += 1

@@ -240,3 +240,15 @@ def test_treatment_bandit_equals_bernoulli_bandit_with_the_same_probabilities():
 def test_treatment_bad_arguments_raise_value_error_naming_them(kwargs, name):
     with pytest.raises(ValueError, match=name):
         TreatmentBanditEnv(**kwargs)
+
+
+@pytest.mark.parametrize("env_id", ["labcoat/Bandit-v0", "labcoat/TreatmentBandit-v0"])
+def test_step_accepts_integer_actions_and_rejects_the_rest(env_id):
+    env = gym.make(env_id).unwrapped
+    env.reset(seed=0)
+    n = env.action_space.n
+    for action in (0, np.int64(n - 1), np.array(1)):
+        env.step(action)
+    for bad in (-1, n, 1.0, True, "0", np.array([1])):
+        with pytest.raises(ValueError, match=rf"action must be an integer in \[0, {n - 1}\]"):
+            env.step(bad)
