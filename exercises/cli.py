@@ -7,6 +7,7 @@ import datetime as dt
 import importlib
 import json
 import os
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,7 +24,8 @@ from labcoat.exercises._framework import (
     write_result,
 )
 
-console = Console()
+# Piped or logged output gets a wide console (rich assumes 80 columns), so tables stay whole.
+console = Console(width=None if sys.stdout.isatty() else 140)
 
 
 def _first_line(obj: object) -> str:
