@@ -2,7 +2,9 @@
 
 Every exercise module defines a frozen dataclass ``Config`` (with a ``seed`` field and a
 docstring line under each field), a function ``run(config) -> Result`` and a module constant
-``EXERCISE = Exercise(...)``. The command line (cli.py) is a thin layer over these.
+``EXERCISE = Exercise(...)``. The command line (cli.py) is a thin layer over these. The
+configs validate their fields with ``check_int``, ``check_ints`` and ``check_float``
+(defined in ``_checks.py``, re-exported here).
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 from matplotlib.figure import Figure
+
+from labcoat.exercises._checks import check_float as check_float
+from labcoat.exercises._checks import check_int as check_int
+from labcoat.exercises._checks import check_ints as check_ints
 
 C = TypeVar("C")
 T = TypeVar("T")

@@ -16,7 +16,6 @@ network classifies it as each digit with high confidence, though it looks nothin
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -26,6 +25,7 @@ from matplotlib.figure import Figure
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from labcoat.exercises._checks import check_float, check_int, check_ints
 from labcoat.exercises._framework import Exercise, Result, Table, track
 from labcoat.models.datasets import digits_data
 from labcoat.models.interpret import dream, fgsm, iterated_targeted_attack, random_sign_noise
@@ -64,30 +64,21 @@ class Config:
     """Seeds the split, the classifier, the noise and the dreams' starting images."""
 
     def __post_init__(self) -> None:
-        for name in ("hidden_size", "epochs", "attack_steps", "n_attacked", "dream_steps"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed must be an integer >= 0, got {self.seed!r}")
+        check_ints(
+            self,
+            {"hidden_size": 1, "epochs": 1, "attack_steps": 1, "n_attacked": 1, "dream_steps": 1},
+        )
+        check_int("seed", self.seed, 0)
         for name in ("learning_rate", "dream_learning_rate"):
-            _check_real(name, getattr(self, name), 0.0, math.inf, inclusive=False)
-        _check_real("dream_l2", self.dream_l2, 0.0, math.inf)
-        _check_real("example_epsilon", self.example_epsilon, 0.0, 1.0)
+            check_float(name, getattr(self, name), 0.0, low_open=True)
+        check_float("dream_l2", self.dream_l2, 0.0)
+        check_float("example_epsilon", self.example_epsilon, 0.0, 1.0)
         if not self.epsilons:
             raise ValueError("epsilons must hold at least one value in [0, 1]")
         for value in self.epsilons:
-            _check_real("epsilons", value, 0.0, 1.0)
+            check_float("epsilons", value, 0.0, 1.0)
         if self.dream_loss not in ("cross_entropy", "squared"):
             raise ValueError(f"dream_loss must be cross_entropy or squared, got {self.dream_loss}")
-
-
-def _check_real(name: str, value: Any, low: float, high: float, inclusive: bool = True) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and value <= high
-    ok = ok and (value >= low if inclusive else value > low) and not math.isnan(value)
-    if not ok:
-        bracket = "[" if inclusive else "("
-        raise ValueError(f"{name} must be a number in {bracket}{low}, {high}], got {value!r}")
 
 
 def train_classifier(config: Config) -> tuple[nn.Module, Tensor, Tensor, float]:

@@ -10,7 +10,6 @@ comparisons are paired. Notes §7.1 introduces the exploration-exploitation conf
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +25,7 @@ from labcoat.agents.bandits import (
     GradientBandit,
     run_testbed,
 )
+from labcoat.exercises._checks import check_float, check_ints
 from labcoat.exercises._framework import Exercise, Result, Table, track
 
 COLORS = {
@@ -73,34 +73,14 @@ class Config:
     """One seed for the problems and the strategies (the same problems for every method)."""
 
     def __post_init__(self) -> None:
-        for name in ("n_runs", "n_steps", "study_step"):
-            _check_int(name, getattr(self, name), 1)
-        _check_int("k", self.k, 2)
-        _check_int("seed", self.seed, 0)
+        check_ints(self, {"n_runs": 1, "n_steps": 1, "study_step": 1, "k": 2, "seed": 0})
         for name in ("q_star_std", "reward_std", "ucb_c", "gradient_alpha"):
-            _check_real(name, getattr(self, name), low=0.0, high=math.inf)
+            check_float(name, getattr(self, name), 0.0, low_open=True)
         for name in ("epsilon", "small_epsilon"):
-            _check_real(name, getattr(self, name), low=0.0, high=1.0, low_inclusive=True)
-        _check_real("optimistic_step_size", self.optimistic_step_size, low=0.0, high=1.0)
+            check_float(name, getattr(self, name), 0.0, 1.0)
+        check_float("optimistic_step_size", self.optimistic_step_size, 0.0, 1.0, low_open=True)
         for name in ("q_star_mean", "optimistic_value"):
-            _check_real(name, getattr(self, name), low=-math.inf, high=math.inf)
-
-
-def _check_int(name: str, value: Any, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-
-
-def _check_real(
-    name: str, value: Any, *, low: float, high: float, low_inclusive: bool = False
-) -> None:
-    ok = isinstance(value, int | float) and math.isfinite(value) and value <= high
-    ok = ok and (value >= low if low_inclusive else value > low)
-    if not ok:
-        bracket = "[" if low_inclusive else "("
-        raise ValueError(
-            f"{name} must be a finite number in {bracket}{low}, {high}], got {value!r}"
-        )
+            check_float(name, getattr(self, name))
 
 
 def learning_curve_strategies(config: Config) -> dict[str, BanditStrategy]:

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 
 from labcoat.agents.batched import batched_control
 from labcoat.agents.planning import TabularModel, policy_iteration
+from labcoat.exercises._checks import check_float, check_ints
 from labcoat.exercises._framework import Exercise, Result, Table, track
 
 SHAPE, START, GOAL = (4, 12), 36, 47
@@ -48,16 +49,10 @@ class Config:
     """Seed of all runs."""
 
     def __post_init__(self) -> None:
-        for name, low in (("n_runs", 1), ("n_episodes", 2), ("smoothing", 1), ("seed", 0)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-        if not 0.0 <= self.epsilon <= 1.0:
-            raise ValueError(f"epsilon must lie in [0, 1], got {self.epsilon}")
-        if not 0.0 < self.learning_rate <= 1.0:
-            raise ValueError(f"learning_rate must lie in (0, 1], got {self.learning_rate}")
-        if not 0.0 <= self.gamma <= 1.0:
-            raise ValueError(f"gamma must lie in [0, 1], got {self.gamma}")
+        check_ints(self, {"n_runs": 1, "n_episodes": 2, "smoothing": 1, "seed": 0})
+        check_float("epsilon", self.epsilon, 0.0, 1.0)
+        check_float("learning_rate", self.learning_rate, 0.0, 1.0, low_open=True)
+        check_float("gamma", self.gamma, 0.0, 1.0)
 
 
 def greedy_path(q: np.ndarray, limit: int = 100) -> list[int]:

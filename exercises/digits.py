@@ -12,7 +12,6 @@ exercise reports test accuracy (eq. 4.19), per-class precision, recall and speci
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +22,7 @@ from matplotlib.ticker import MaxNLocator
 from torch import nn
 from torch.nn import functional as F
 
+from labcoat.exercises._checks import check_float, check_ints
 from labcoat.exercises._framework import Exercise, Result, Table, track
 from labcoat.models.cnn import CNN
 from labcoat.models.datasets import SplitData, digits_data
@@ -57,22 +57,21 @@ class Config:
     """Seeds the split, the initial weights, dropout and the batch order."""
 
     def __post_init__(self) -> None:
-        for name in ("hidden_size", "dense_batch_size", "dense_epochs", "cnn_batch_size"):
-            _check_int(name, getattr(self, name), 1)
-        _check_int("cnn_epochs", self.cnn_epochs, 1)
-        _check_int("image_size", self.image_size, 12)
-        _check_int("seed", self.seed, 0)
+        check_ints(
+            self,
+            {
+                "hidden_size": 1,
+                "dense_batch_size": 1,
+                "dense_epochs": 1,
+                "cnn_batch_size": 1,
+                "cnn_epochs": 1,
+                "image_size": 12,
+                "seed": 0,
+            },
+        )
         for name in ("dense_learning_rate", "cnn_learning_rate"):
-            value = getattr(self, name)
-            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-        if not 0.0 < self.test_fraction < 1.0:
-            raise ValueError(f"test_fraction must be in (0, 1), got {self.test_fraction!r}")
-
-
-def _check_int(name: str, value: Any, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+            check_float(name, getattr(self, name), 0.0, low_open=True)
+        check_float("test_fraction", self.test_fraction, 0.0, 1.0, low_open=True, high_open=True)
 
 
 @dataclass

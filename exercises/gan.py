@@ -17,6 +17,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy.stats import wasserstein_distance
 
+from labcoat.exercises._checks import check_float, check_ints
 from labcoat.exercises._framework import Exercise, Result, Table, track
 from labcoat.models.gan import GAN, train_gan
 from labcoat.models.generative_data import gaussian_mixture_density, sample_gaussian_mixture
@@ -56,22 +57,13 @@ class Config:
     def __post_init__(self) -> None:
         if not 1 <= len(self.means) <= 8:
             raise ValueError(f"means must hold 1..8 centres, got {self.means}")
-        if not self.std > 0:
-            raise ValueError(f"std must be > 0, got {self.std}")
-        counts = ("n_noise", "hidden", "n_steps", "batch_size", "eval_every")
-        for name, minimum in (
-            ("seed", 0),
-            ("n_data", 10),
-            ("n_eval", 100),
-            *((n, 1) for n in counts),
-        ):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-                raise ValueError(f"{name} must be an integer ≥ {minimum}, got {value!r}")
-        if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
-        if not 0 <= self.label_smoothing < 1:
-            raise ValueError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
+        check_float("std", self.std, 0.0, low_open=True)
+        check_ints(self, {"seed": 0, "n_data": 10, "n_eval": 100})
+        check_ints(
+            self, dict.fromkeys(("n_noise", "hidden", "n_steps", "batch_size", "eval_every"), 1)
+        )
+        check_float("learning_rate", self.learning_rate, 0.0, low_open=True)
+        check_float("label_smoothing", self.label_smoothing, 0.0, 1.0, high_open=True)
 
 
 def _train(config: Config, data: np.ndarray, reference: np.ndarray, kind: str) -> dict:

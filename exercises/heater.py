@@ -38,6 +38,7 @@ from matplotlib.figure import Figure
 from labcoat.agents.features import TileCoding
 from labcoat.agents.semi_gradient import SemiGradientSarsa
 from labcoat.envs.heater import HeaterControlEnv
+from labcoat.exercises._checks import check_float, check_ints
 from labcoat.exercises._framework import Exercise, Result, Table, track
 
 COLORS = {
@@ -77,22 +78,19 @@ class Config:
     """PPO training steps (0 leaves PPO out)."""
 
     def __post_init__(self) -> None:
-        for name, low in (
-            ("seed", 0),
-            ("n_episodes", 1),
-            ("tuning_episodes", 1),
-            ("sarsa_timesteps", 0),
-            ("ppo_timesteps", 0),
-        ):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+        check_ints(
+            self,
+            {
+                "seed": 0,
+                "n_episodes": 1,
+                "tuning_episodes": 1,
+                "sarsa_timesteps": 0,
+                "ppo_timesteps": 0,
+            },
+        )
         for name in ("sensor_noise", "sensor_time_constant", "energy_weight", "hysteresis"):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value >= 0):
-                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-        if not 0 <= self.settle_time < EPISODE_STEPS * 5.0:
-            raise ValueError(f"settle_time must be in [0, 1000) s, got {self.settle_time!r}")
+            check_float(name, getattr(self, name), 0.0)
+        check_float("settle_time", self.settle_time, 0.0, EPISODE_STEPS * 5.0, high_open=True)
 
 
 def make_env(config: Config) -> HeaterControlEnv:

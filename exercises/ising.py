@@ -21,6 +21,7 @@ import torch
 from matplotlib.figure import Figure
 
 from labcoat.classic.decomposition import PCA
+from labcoat.exercises._checks import check_float, check_int, check_ints
 from labcoat.exercises._framework import Exercise, Result, Table
 from labcoat.models.ising import (
     CRITICAL_TEMPERATURE,
@@ -62,23 +63,15 @@ class Config:
     """Seed of the sampler and of the classifier."""
 
     def __post_init__(self) -> None:
+        check_ints(self, {"seed": 0, "equilibration_sweeps": 0, "n_temperatures": 4})
         counts = ("n_chains", "n_samples_per_chain", "sweeps_between_samples", "hidden", "epochs")
-        for name, minimum in (
-            ("seed", 0),
-            ("equilibration_sweeps", 0),
-            ("side", 4),
-            ("n_temperatures", 4),
-            *((n, 1) for n in counts),
-        ):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-                raise ValueError(f"{name} must be an integer ≥ {minimum}, got {value!r}")
-        if self.side % 2 or self.side > 128:
+        check_ints(self, dict.fromkeys(counts, 1))
+        check_int("side", self.side, 4, 128)
+        if self.side % 2:
             raise ValueError(f"side must be even in 4..128, got {self.side}")
-        if not 0 < self.t_min < self.t_max:
-            raise ValueError(f"need 0 < t_min < t_max, got t_min={self.t_min}, t_max={self.t_max}")
-        if self.train_margin < 0:
-            raise ValueError(f"train_margin must be ≥ 0, got {self.train_margin}")
+        check_float("t_min", self.t_min, 0.0, low_open=True)
+        check_float("t_max", self.t_max, self.t_min, low_open=True)
+        check_float("train_margin", self.train_margin, 0.0)
 
 
 def _crossing(temperatures: np.ndarray, probability: np.ndarray) -> float:

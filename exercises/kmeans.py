@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from labcoat.classic.cluster import KMeans
 from labcoat.classic.datasets import load_iris
 from labcoat.classic.decomposition import PCA
+from labcoat.exercises._checks import check_int, check_ints
 from labcoat.exercises._framework import Exercise, Result, Table, track
 
 
@@ -36,11 +37,9 @@ class Config:
     """Seed of all initializations."""
 
     def __post_init__(self) -> None:
-        for name, low in (("n_clusters", 1), ("max_k", 2), ("n_seeds", 2), ("n_init", 1)):
-            if getattr(self, name) < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {getattr(self, name)}")
-        if self.n_clusters > 150 or self.max_k > 150:
-            raise ValueError("n_clusters and max_k must be <= 150 (the iris samples)")
+        check_int("n_clusters", self.n_clusters, 1, 150)  # at most the 150 iris samples
+        check_int("max_k", self.max_k, 2, 150)
+        check_ints(self, {"n_seeds": 2, "n_init": 1})
 
 
 def _purity(clusters: np.ndarray, labels: np.ndarray) -> float:

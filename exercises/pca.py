@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from labcoat.classic.datasets import IRIS_TARGET_NAMES, load_iris
 from labcoat.classic.decomposition import PCA
+from labcoat.exercises._checks import check_float, check_int, check_ints
 from labcoat.exercises._framework import Exercise, Result, Table
 from labcoat.models.ising import CRITICAL_TEMPERATURE, onsager_magnetization, sample_ising
 
@@ -40,13 +41,12 @@ class Config:
     """Seed of the Ising sampler."""
 
     def __post_init__(self) -> None:
-        if self.side < 2 or self.side % 2:
+        check_int("side", self.side, 2)
+        if self.side % 2:
             raise ValueError(f"side must be an even integer >= 2, got {self.side}")
-        if not 0.0 < self.t_min < self.t_max:
-            raise ValueError(f"t_min and t_max must satisfy 0 < t_min < t_max, got {self}")
-        for name, low in (("n_temperatures", 2), ("n_chains", 1), ("equilibration_sweeps", 0)):
-            if getattr(self, name) < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {getattr(self, name)}")
+        check_float("t_min", self.t_min, 0.0, low_open=True)
+        check_float("t_max", self.t_max, self.t_min, low_open=True)
+        check_ints(self, {"n_temperatures": 2, "n_chains": 1, "equilibration_sweeps": 0})
 
 
 def _iris(result: Result) -> None:

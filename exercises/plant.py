@@ -31,6 +31,7 @@ from labcoat.agents.planning import (
 )
 from labcoat.agents.tabular import QLearning, Sarsa
 from labcoat.envs.plant_watering import PlantWateringEnv
+from labcoat.exercises._checks import check_float, check_ints
 from labcoat.exercises._framework import Exercise, Result, Table, track
 
 STATES = ("high", "low")
@@ -78,16 +79,11 @@ class Config:
 
     def __post_init__(self) -> None:
         env_kwargs(self)  # the environment checks its own arguments
-        if not 0.0 <= self.gamma < 1.0:
-            raise ValueError(f"gamma must lie in [0, 1) (a continuing task), got {self.gamma}")
+        check_float("gamma", self.gamma, 0.0, 1.0, high_open=True)  # a continuing task
         check_learning_rate(self.learning_rate)
         for name in ("epsilon", "epsilon_end"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"{name} must lie in [0, 1], got {getattr(self, name)}")
-        for name, low in (("steps", 100), ("snapshots", 2), ("max_episode_steps", 1), ("seed", 0)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+            check_float(name, getattr(self, name), 0.0, 1.0)
+        check_ints(self, {"steps": 100, "snapshots": 2, "max_episode_steps": 1, "seed": 0})
         if self.snapshots > self.steps:
             raise ValueError(f"snapshots must be at most steps={self.steps}, got {self.snapshots}")
 

@@ -35,6 +35,7 @@ from labcoat.agents.semi_gradient import (
     value_error_minimizer,
 )
 from labcoat.agents.tabular import TD0, MonteCarlo
+from labcoat.exercises._checks import check_float, check_int, check_ints
 from labcoat.exercises._framework import Exercise, Result, Table, track
 
 WALK = "labcoat/RandomWalk-v0"
@@ -70,29 +71,18 @@ class Config:
     """Seed of every run."""
 
     def __post_init__(self) -> None:
-        for name, low in (
-            ("small_size", 1),
-            ("n_runs", 1),
-            ("n_episodes", 1),
-            ("size", 1),
-            ("max_jump", 1),
-            ("n_groups", 1),
-            ("aggregation_episodes", 2),
-        ):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-        if self.n_groups > self.size:
-            raise ValueError(f"n_groups must lie in [1, size={self.size}], got {self.n_groups}")
+        counts = ("small_size", "n_runs", "n_episodes", "size", "max_jump", "n_groups")
+        check_ints(self, {**dict.fromkeys(counts, 1), "aggregation_episodes": 2})
+        check_int("n_groups", self.n_groups, 1, self.size)
         for name in ("td_learning_rates", "mc_learning_rates"):
             rates = getattr(self, name)
-            if not rates or not all(0.0 < float(a) <= 1.0 for a in rates):
+            if not rates:
                 raise ValueError(f"{name} must be a non-empty tuple of values in (0, 1]")
-        if not 0.0 < self.aggregation_learning_rate <= 1.0:
-            rate = self.aggregation_learning_rate
-            raise ValueError(f"aggregation_learning_rate must lie in (0, 1], got {rate}")
-        if not np.isfinite(self.initial_value):
-            raise ValueError(f"initial_value must be finite, got {self.initial_value}")
+            for rate in rates:
+                check_float(name, rate, 0.0, 1.0, low_open=True)
+        rate = self.aggregation_learning_rate
+        check_float("aggregation_learning_rate", rate, 0.0, 1.0, low_open=True)
+        check_float("initial_value", self.initial_value)
 
 
 def _walk(size: int, max_jump: int) -> gym.Env:

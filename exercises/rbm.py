@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from labcoat.exercises._checks import check_float, check_int, check_ints
 from labcoat.exercises._framework import Exercise, Result, Table, track
 from labcoat.models.generative_data import bars_and_stripes
 from labcoat.models.rbm import RBM, train_rbm
@@ -50,21 +51,12 @@ class Config:
     """Seed of the weights, the shuffling and the Gibbs sampling."""
 
     def __post_init__(self) -> None:
-        counts = ("n_hidden", "epochs", "batch_size", "gibbs_steps", "n_chains", "eval_every")
-        for name, minimum in (
-            ("seed", 0),
-            ("side", 2),
-            *((n, 1) for n in (*counts, "n_samples", "sample_steps")),
-        ):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-                raise ValueError(f"{name} must be an integer ≥ {minimum}, got {value!r}")
-        if self.side > 5:
-            raise ValueError(f"side must be in 2..5, got {self.side}")
-        if self.n_hidden > 20:
-            raise ValueError(f"n_hidden must be in 1..20, got {self.n_hidden}")
-        if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
+        check_int("seed", self.seed, 0)
+        check_int("side", self.side, 2, 5)
+        check_int("n_hidden", self.n_hidden, 1, 20)
+        counts = ("epochs", "batch_size", "gibbs_steps", "n_chains", "eval_every")
+        check_ints(self, dict.fromkeys((*counts, "n_samples", "sample_steps"), 1))
+        check_float("learning_rate", self.learning_rate, 0.0, low_open=True)
 
 
 METHODS = {"CD": False, "PCD": True}

@@ -41,6 +41,7 @@ from labcoat.agents.features import TileCoding
 from labcoat.agents.semi_gradient import SemiGradientSarsa
 from labcoat.envs.reaction import HIGH, LOW, ReactionOptimizationEnv
 from labcoat.exercises._bayesopt import bayesian_optimization
+from labcoat.exercises._checks import check_float, check_ints
 from labcoat.exercises._framework import Exercise, Result, Table, track
 
 METHODS = (
@@ -82,23 +83,21 @@ class Config:
     """Tilings of Sarsa's tile coding (2 tiles per condition and 1 for the measured yield)."""
 
     def __post_init__(self) -> None:
-        for name, low in (
-            ("seed", 0),
-            ("n_landscapes", 1),
-            ("budget", 2),
-            ("bo_initial", 1),
-            ("bo_candidates", 1),
-            ("ppo_timesteps", 0),
-            ("sarsa_timesteps", 0),
-            ("sarsa_tilings", 1),
-        ):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-        if not (math.isfinite(self.noise) and self.noise >= 0):
-            raise ValueError(f"noise must be a finite number >= 0, got {self.noise!r}")
-        if not 0 < self.step_size <= 1:
-            raise ValueError(f"step_size must be in (0, 1], got {self.step_size!r}")
+        check_ints(
+            self,
+            {
+                "seed": 0,
+                "n_landscapes": 1,
+                "budget": 2,
+                "bo_initial": 1,
+                "bo_candidates": 1,
+                "ppo_timesteps": 0,
+                "sarsa_timesteps": 0,
+                "sarsa_tilings": 1,
+            },
+        )
+        check_float("noise", self.noise, 0.0)
+        check_float("step_size", self.step_size, 0.0, 1.0, low_open=True)
 
 
 class _BudgetSpent(Exception):

@@ -22,6 +22,7 @@ from labcoat.classic.model_selection import (
     train_validation_test_split,
     validation_curve,
 )
+from labcoat.exercises._checks import check_float, check_ints
 from labcoat.exercises._framework import Exercise, Result, Table
 
 
@@ -42,11 +43,8 @@ class Config:
 
     def __post_init__(self) -> None:
         for name in ("validation_size", "test_size"):
-            if not 0.05 <= getattr(self, name) <= 0.4:
-                raise ValueError(f"{name} must be in [0.05, 0.4], got {getattr(self, name)}")
-        for name in ("n_lambdas", "n_alphas"):
-            if getattr(self, name) < 5:
-                raise ValueError(f"{name} must be an integer >= 5, got {getattr(self, name)}")
+            check_float(name, getattr(self, name), 0.05, 0.4)
+        check_ints(self, {"n_lambdas": 5, "n_alphas": 5})
 
 
 def _ols_table(model: LinearRegression) -> Table:

@@ -33,6 +33,7 @@ from labcoat.agents.bandits import (
     lai_robbins_constant,
     run_testbed,
 )
+from labcoat.exercises._checks import check_float, check_ints
 from labcoat.exercises._framework import Exercise, Result, Table, track
 
 COLORS = ("#7f7f7f", "#d62728", "#1f77b4", "#2ca02c", "#9467bd")
@@ -59,26 +60,16 @@ class Config:
 
     def __post_init__(self) -> None:
         p = self.recovery_probabilities
-        if (
-            not isinstance(p, tuple)
-            or len(p) < 2
-            or not all(isinstance(x, int | float) and 0.0 <= x <= 1.0 for x in p)
-        ):
+        if not isinstance(p, tuple) or len(p) < 2:
             raise ValueError(
                 f"recovery_probabilities must be a tuple of >= 2 numbers in [0, 1], got {p!r}"
             )
-        for name in ("n_patients", "n_runs"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed must be an integer >= 0, got {self.seed!r}")
-        if not 0.0 <= self.epsilon <= 1.0:
-            raise ValueError(f"epsilon must be in [0, 1], got {self.epsilon!r}")
+        for value in p:
+            check_float("recovery_probabilities", value, 0.0, 1.0)
+        check_ints(self, {"n_patients": 1, "n_runs": 1, "seed": 0})
+        check_float("epsilon", self.epsilon, 0.0, 1.0)
         for name in ("ucb_c", "gradient_alpha"):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+            check_float(name, getattr(self, name), 0.0, low_open=True)
 
 
 def strategies(config: Config) -> dict[str, BanditStrategy]:

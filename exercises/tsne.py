@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from labcoat.classic.datasets import load_digits
 from labcoat.classic.decomposition import PCA
 from labcoat.classic.manifold import TSNE, trustworthiness
+from labcoat.exercises._checks import check_float, check_int
 from labcoat.exercises._framework import Exercise, Result, Table
 
 
@@ -37,14 +38,10 @@ class Config:
     """Seed of the random initialization."""
 
     def __post_init__(self) -> None:
-        if not 50 <= self.n_samples <= 1797:
-            raise ValueError(f"n_samples must be in 50..1797, got {self.n_samples}")
-        if not 1.0 <= self.perplexity < self.n_samples / 3:
-            raise ValueError(f"perplexity must be in [1, n_samples / 3), got {self.perplexity}")
-        if self.max_iter < 50:
-            raise ValueError(f"max_iter must be an integer >= 50, got {self.max_iter}")
-        if self.early_exaggeration <= 0:
-            raise ValueError(f"early_exaggeration must be > 0, got {self.early_exaggeration}")
+        check_int("n_samples", self.n_samples, 50, 1797)
+        check_float("perplexity", self.perplexity, 1.0, self.n_samples / 3, high_open=True)
+        check_int("max_iter", self.max_iter, 50)
+        check_float("early_exaggeration", self.early_exaggeration, 0.0, low_open=True)
         if self.init not in ("pca", "random"):
             raise ValueError(f"init must be 'pca' or 'random', got {self.init!r}")
 

@@ -18,6 +18,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from labcoat.classic.datasets import load_digits
+from labcoat.exercises._checks import check_float, check_int, check_ints
 from labcoat.exercises._framework import Exercise, Result, Table, track
 from labcoat.models.autoencoder import VAE, Autoencoder, autoencoder_objective, vae_objective
 from labcoat.models.interpret import interpolate_latent
@@ -46,23 +47,11 @@ class Config:
     """Seed of the split, the weights and the noise."""
 
     def __post_init__(self) -> None:
-        for name, minimum in (
-            ("seed", 0),
-            ("n_latent", 1),
-            ("hidden", 1),
-            ("epochs", 1),
-            ("batch_size", 1),
-        ):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-                raise ValueError(f"{name} must be an integer ≥ {minimum}, got {value!r}")
-        if self.n_latent > 16:
-            raise ValueError(f"n_latent must be in 1..16, got {self.n_latent}")
+        check_ints(self, {"seed": 0, "hidden": 1, "epochs": 1, "batch_size": 1})
+        check_int("n_latent", self.n_latent, 1, 16)
         for name in ("reconstruction_weight", "learning_rate"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
-        if not 0.05 <= self.test_fraction <= 0.5:
-            raise ValueError(f"test_fraction must be in 0.05..0.5, got {self.test_fraction}")
+            check_float(name, getattr(self, name), 0.0, low_open=True)
+        check_float("test_fraction", self.test_fraction, 0.05, 0.5)
 
 
 def _images(fig: Figure, rows: list[tuple[str, np.ndarray]]) -> None:

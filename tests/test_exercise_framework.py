@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import math
 import os
 from typing import Literal
 
@@ -10,6 +11,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from labcoat.exercises import EXERCISES, Result, Table, apply_overrides, write_result
+from labcoat.exercises._checks import check_float, check_int, check_ints
 from labcoat.exercises._framework import atomic_write_bytes
 from labcoat.exercises.cli import build_parser, main
 
@@ -133,3 +135,77 @@ def test_cli_run_writes_identical_numbers_for_the_same_seed(tmp_path, capsys):
         if name.endswith((".csv", ".json")) and name != "run.json":
             assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     assert json.loads((tmp_path / "a" / "config.json").read_text())["seed"] == 4
+
+
+@pytest.mark.parametrize("value", [2, 3, 5])
+def test_check_int_accepts_the_closed_range(value):
+    check_int("n", value, 2, 5)
+    check_int("n", value, 2)
+
+
+@pytest.mark.parametrize(
+    ("value", "maximum", "message"),
+    [
+        (1, None, r"n must be an integer >= 2, got 1"),
+        (6, 5, r"n must be an integer in \[2, 5\], got 6"),
+        (True, None, r"n must be an integer >= 2, got True"),
+        (3.0, None, r"n must be an integer >= 2, got 3.0"),
+        (np.int64(3), None, r"got np.int64\(3\)"),
+        ("3", None, r"got '3'"),
+    ],
+)
+def test_check_int_rejects_naming_field_and_range(value, maximum, message):
+    with pytest.raises(ValueError, match=message):
+        check_int("n", value, 2, maximum)
+
+
+def test_check_ints_reports_the_first_bad_field():
+    values = dataclasses.make_dataclass("Counts", [("a", int), ("b", int)])(a=3, b=0)
+    check_ints(values, {"a": 3, "b": 0})
+    with pytest.raises(ValueError, match=r"b must be an integer >= 1, got 0"):
+        check_ints(values, {"a": 3, "b": 1})
+
+
+@pytest.mark.parametrize(
+    ("value", "low_open", "high_open", "ok"),
+    [
+        (0.0, False, False, True),
+        (1.0, False, False, True),
+        (0.0, True, False, False),
+        (1.0, False, True, False),
+        (0.5, True, True, True),
+        (1, True, True, False),
+        (np.float32(0.25), True, True, True),
+        (-1e-12, False, False, False),
+        (1 + 1e-12, False, False, False),
+    ],
+)
+def test_check_float_boundaries(value, low_open, high_open, ok):
+    if ok:
+        check_float("p", value, 0.0, 1.0, low_open=low_open, high_open=high_open)
+        return
+    left, right = "(" if low_open else "[", ")" if high_open else "]"
+    with pytest.raises(ValueError, match=rf"p must be a finite number in \{left}0, 1\{right}"):
+        check_float("p", value, 0.0, 1.0, low_open=low_open, high_open=high_open)
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, True, np.bool_(False), "0.5"])
+def test_check_float_rejects_nan_inf_bool_and_text(value):
+    with pytest.raises(ValueError, match="x must be a finite number, got"):
+        check_float("x", value)
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "low_open", "high_open", "good", "bad", "words"),
+    [
+        (0.0, math.inf, True, False, 1e-9, 0, "> 0"),
+        (0.0, math.inf, False, False, 0, -1e-9, ">= 0"),
+        (-math.inf, 2.5, False, True, -1e300, 2.5, "< 2.5"),
+        (-math.inf, 2.5, False, False, 2.5, 2.6, "<= 2.5"),
+        (0.05, 0.4, False, False, 0.05, 0.41, r"in \[0.05, 0.4\]"),
+    ],
+)
+def test_check_float_states_one_sided_ranges(low, high, low_open, high_open, good, bad, words):
+    check_float("x", good, low, high, low_open=low_open, high_open=high_open)
+    with pytest.raises(ValueError, match=f"x must be a finite number {words}, got {bad}"):
+        check_float("x", bad, low, high, low_open=low_open, high_open=high_open)
