@@ -13,9 +13,6 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 
 threadpool_limits(1)
 
-try:  # torch is a dependency, but keep conftest importable while it installs
-    import torch  # noqa: E402
+import torch  # noqa: E402
 
-    torch.set_num_threads(1)
-except ImportError:  # pragma: no cover
-    pass
+torch.set_num_threads(1)

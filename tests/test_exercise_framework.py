@@ -100,9 +100,6 @@ def test_atomic_write_keeps_old_file_on_error(tmp_path):
     path = tmp_path / "x.txt"
     atomic_write_bytes(path, b"old")
 
-    class Boom(bytes):
-        pass
-
     with pytest.raises(TypeError):
         atomic_write_bytes(path, object())  # type: ignore[arg-type]
     assert path.read_bytes() == b"old"
