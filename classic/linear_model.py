@@ -82,7 +82,8 @@ class LinearRegression(_LinearPredictor):
     Attributes:
         coef_: (n,) or (p, n) slopes beta_1..beta_n.
         intercept_: beta_0 (float, or (p,) array; 0 without intercept).
-        sigma2_: the unbiased noise variance sigma^2 = RSS / (m - n - 1) (eq. 3.17).
+        sigma2_: the unbiased noise variance sigma^2 = RSS / (m - n - 1) (eq. 3.17); for a
+            rank-deficient X~ the denominator is m - rank X~.
         covariance_: sigma^2 (X~^T X~)^-1, the covariance of beta (eq. 3.16), intercept first.
         standard_errors_: sqrt of its diagonal, (n + 1,) or (p, n + 1), intercept first.
         r2_: the training R^2 = 1 - RSS / TSS.
@@ -96,10 +97,10 @@ class LinearRegression(_LinearPredictor):
         x, target = check_xy(X, y, (1, 2))
         target = target.astype(np.float64)
         design = _design(x, self.fit_intercept)
-        m, q = design.shape
+        m = design.shape[0]
         beta, _, rank, _ = scipy.linalg.lstsq(design, target, check_finite=False)
         residual = target - design @ beta
-        dof = m - q
+        dof = m - int(rank)  # m - n - 1 (eq. 3.17) when X~ has full column rank
         self.sigma2_ = (residual**2).sum(axis=0) / dof if dof > 0 else np.full_like(beta[0], np.nan)
         inverse = scipy.linalg.pinvh(design.T @ design)
         self.covariance_ = np.multiply.outer(np.atleast_1d(self.sigma2_), inverse).squeeze()

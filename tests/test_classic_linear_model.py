@@ -175,3 +175,13 @@ def test_unfitted_and_bad_arguments():
     with pytest.raises(ValueError, match="not a parameter"):
         Ridge().set_params(lam=1.0)
     assert repr(Ridge(alpha=2.0)) == "Ridge(alpha=2.0)"
+
+
+def test_ols_noise_variance_of_a_rank_deficient_design_uses_its_rank():
+    # A repeated column adds no direction: the fitted values, the RSS and the unbiased
+    # sigma^2 = RSS / (m - rank X~) (eq. 3.17 with the rank in place of n + 1) are unchanged.
+    full = LinearRegression().fit(X, Y)
+    repeated = LinearRegression().fit(np.hstack([X, X[:, :2]]), Y)
+    assert repeated.rank_ == 11
+    np.testing.assert_allclose(repeated.predict(np.hstack([X, X[:, :2]])), full.predict(X))
+    assert repeated.sigma2_ == pytest.approx(full.sigma2_, rel=1e-10)
