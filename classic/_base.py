@@ -70,7 +70,7 @@ def check_features(x: Any, n_features: int, name: str = "X") -> np.ndarray:
 
 
 def check_xy(x: Any, y: Any, y_ndim: tuple[int, ...] = (1,)) -> tuple[np.ndarray, np.ndarray]:
-    """A design matrix and targets with matching numbers of rows."""
+    """A design matrix and targets with matching numbers of rows (numeric targets finite)."""
     array = check_array(x)
     target = np.asarray(y)
     if target.ndim not in y_ndim or target.shape[0] != array.shape[0]:
@@ -78,6 +78,8 @@ def check_xy(x: Any, y: Any, y_ndim: tuple[int, ...] = (1,)) -> tuple[np.ndarray
             f"y must have {array.shape[0]} rows (one per row of X) and {y_ndim} dimensions, "
             f"got shape {target.shape}"
         )
+    if np.issubdtype(target.dtype, np.number) and not np.all(np.isfinite(target)):
+        raise ValueError("y must contain only finite numbers (no NaN or inf)")
     return array, target
 
 

@@ -185,3 +185,14 @@ def test_ols_noise_variance_of_a_rank_deficient_design_uses_its_rank():
     assert repeated.rank_ == 11
     np.testing.assert_allclose(repeated.predict(np.hstack([X, X[:, :2]])), full.predict(X))
     assert repeated.sigma2_ == pytest.approx(full.sigma2_, rel=1e-10)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_targets_are_refused(bad):
+    y = Y.copy()
+    y[3] = bad
+    for model in (LinearRegression(), Ridge(), Lasso(), LogisticRegression()):
+        with pytest.raises(ValueError, match="y must contain only finite"):
+            model.fit(X, y)
+    labels = np.array(["a", "b"] * (M // 2) + ["a"] * (M % 2))
+    assert LeastSquaresClassifier().fit(X, labels).classes_.tolist() == ["a", "b"]
