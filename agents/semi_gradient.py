@@ -458,7 +458,7 @@ class SemiGradientTD(_SemiGradient):
     Args:
         env: a Gymnasium env (or id) with a Discrete action space.
         policy: the policy to evaluate and follow (anything labcoat.agents.policies accepts);
-            None follows the uniform random policy.
+            None follows the uniform random policy over the available actions.
         gamma: discount factor in [0, 1].
         learning_rate: step size α > 0.
         seed: seed of the agent's (and a stochastic policy's) random numbers and of the env.
@@ -494,12 +494,33 @@ class SemiGradientTD(_SemiGradient):
         )
         self.policy = policy
         policy_seed = int(self._rng.integers(2**63))
+        self._act: Callable[[Any, Any], int]
         if policy is None:
-            n, start = self.n_actions, self._action_start
-            draw = self._draw
-            self._act = lambda _: start + int(draw() * n)
+            self._act = self._random_policy()
         else:
-            self._act = action_function(policy, self.env, seed=policy_seed)
+            act = action_function(policy, self.env, seed=policy_seed)
+            self._act = lambda observation, _: act(observation)
+
+    def _random_policy(self) -> Callable[[Any, Any], int]:
+        """π(a|s) = 1/|A(s)| over the available actions (valid_actions or info action_mask)."""
+        n, start, draw = self.n_actions, self._action_start, self._draw
+        if self.valid_actions is not None:
+            table = [self._allowed_actions(s, {}) for s in range(len(self.valid_actions))]
+            s0 = self._state_start
+
+            def act(observation: Any, _: Any) -> int:
+                allowed = table[int(observation) - s0]
+                return start + allowed[int(draw() * len(allowed))]
+
+            return act
+
+        def act_masked(_: Any, info: Any) -> int:
+            if not info or info.get("action_mask") is None:
+                return start + int(draw() * n)
+            allowed = self._allowed_actions(0, info)
+            return start + allowed[int(draw() * len(allowed))]
+
+        return act_masked
 
     @property
     def weights(self) -> np.ndarray:
@@ -515,11 +536,12 @@ class SemiGradientTD(_SemiGradient):
         step, act, phi, approximator = self.env.step, self._act, self._phi, self._approximator
         gamma, alpha, t0 = self.gamma, self.learning_rate, self.num_timesteps
         obs: Any = self._obs
+        info: Any = self._info
         ret: float = self._episode_return
         x = phi(obs)
         ended, i = False, 0
         while i < max_steps:
-            obs, r, terminated, truncated, _ = step(act(obs))
+            obs, r, terminated, truncated, info = step(act(obs, info))
             i += 1
             ret += r
             x2 = phi(obs)
@@ -529,15 +551,15 @@ class SemiGradientTD(_SemiGradient):
                 ended = True
                 break
             x = x2
-        self._end_run(obs, self._info, ret, i)
+        self._end_run(obs, info, ret, i)
         return i, ended
 
     def predict(self, observation: Any, deterministic: bool = True, **_: Any) -> tuple[Any, None]:
         """The action of the evaluated policy (a prediction agent does not choose actions)."""
         single_ndim = len(self.env.observation_space.shape or ())
         if np.ndim(observation) == single_ndim:
-            return self._act(observation), None
-        return np.asarray([self._act(o) for o in observation], dtype=np.int64), None
+            return self._act(observation, {}), None
+        return np.asarray([self._act(o, {}) for o in observation], dtype=np.int64), None
 
 
 class SemiGradientSarsa(_SemiGradient):

@@ -412,3 +412,20 @@ def test_a_linear_torch_value_network_gives_linear_semi_gradient_td():
     linear.learn(total_timesteps=1500)
     np.testing.assert_allclose(net.weight.detach().numpy()[0], linear.weights, atol=1e-12)
     np.testing.assert_allclose(agent.values(np.arange(12)), linear.values(np.arange(12)))
+
+
+def test_td_default_random_policy_takes_only_available_actions():
+    """The uniform random policy of SemiGradientTD is uniform over the available actions."""
+    env = Recorder(gym.make("labcoat/PlantWatering-v0"))
+    valid = env.unwrapped.valid_actions
+    agent = SemiGradientTD(env, seed=0)
+    agent.learn(total_timesteps=400)
+    taken = []
+    for s, steps in episodes(env.log):
+        for a, s2, *_ in steps:
+            taken.append((int(s), a))
+            s = s2
+    assert len(taken) == 400 and all(valid[s, a] for s, a in taken)
+    counts = np.bincount([a for s, a in taken if s == 0], minlength=3)
+    assert counts[2] == 0 and min(counts[:2]) > 0.35 * counts.sum()  # uniform over {0, 1}
+    assert {agent.predict(0)[0] for _ in range(100)} == {0, 1}
