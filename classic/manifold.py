@@ -175,8 +175,8 @@ class TSNE(Estimator):
             divergence of the 1,797 digits has levelled off by 750).
         early_exaggeration_iter: iterations with exaggeration and low momentum.
         n_neighbors: candidate neighbours per point for P, "auto" = min(m - 1, 3 perplexity).
-        init: "pca" (first principal components scaled to standard deviation 1e-4) or
-            "random" (Gaussian, standard deviation 1e-4).
+        init: "pca" (first principal components scaled to standard deviation 1e-4; the random
+            start if all points coincide) or "random" (Gaussian, standard deviation 1e-4).
         pca_components: if set, reduce X to this many principal components first.
         dtype: "float32" (fast) or "float64" for the dense repulsion.
         random_state: seed or numpy Generator for the random initialization.
@@ -234,7 +234,9 @@ class TSNE(Estimator):
     def _initial(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         if self.init == "pca":
             y = PCA(self.n_components).fit_transform(x)
-            return y / np.std(y[:, 0]) * 1e-4
+            scale = float(np.std(y[:, 0]))
+            if scale > 0:  # 0 when all points coincide: fall back to the random start
+                return y / scale * 1e-4
         return rng.normal(scale=1e-4, size=(x.shape[0], self.n_components))
 
     def fit(self, X: np.ndarray, y: None = None) -> TSNE:
@@ -248,6 +250,12 @@ class TSNE(Estimator):
         k = min(m - 1, int(3 * self.perplexity)) if self.n_neighbors == "auto" else self.n_neighbors
         if not 1 <= k < m:
             raise ValueError(f"n_neighbors must be in 1..{m - 1}, got {k}")
+        if self.perplexity >= k:
+            raise ValueError(
+                f"perplexity must be < the number of neighbours k = {k} (n_neighbors, at most "
+                f"n_samples - 1 = {m - 1}): over k neighbours it cannot exceed k; "
+                f"got {self.perplexity}"
+            )
         gradient = _Gradient(joint_probabilities(x, self.perplexity, k), np.dtype(self.dtype).type)
         eta = (
             max(m / self.early_exaggeration, 50.0)

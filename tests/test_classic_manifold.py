@@ -107,3 +107,23 @@ def test_tsne_bad_arguments():
         TSNE(init="spectral", perplexity=5.0).fit(x)
     with pytest.raises(ValueError, match="dtype"):
         TSNE(dtype="float16", perplexity=5.0).fit(x)
+
+
+def test_tsne_of_identical_points_is_finite():
+    # All points equal: the first principal component has variance 0, so the PCA start cannot
+    # be scaled to standard deviation 1e-4; the random start is used instead.
+    model = TSNE(perplexity=5.0, max_iter=100, random_state=0).fit(np.ones((20, 3)))
+    assert np.all(np.isfinite(model.embedding_))
+    assert np.isfinite(model.kl_divergence_)
+    again = TSNE(perplexity=5.0, max_iter=100, random_state=0).fit(np.ones((20, 3)))
+    np.testing.assert_array_equal(model.embedding_, again.embedding_)
+
+
+def test_tsne_perplexity_must_be_reachable_with_the_neighbours():
+    # Over k neighbours the perplexity is at most k (uniform p_{j|i}): larger targets would
+    # silently be missed by the bisection.
+    x = np.random.default_rng(0).normal(size=(20, 3))
+    with pytest.raises(ValueError, match="perplexity"):
+        TSNE(perplexity=10.0, n_neighbors=5).fit(x)
+    with pytest.raises(ValueError, match="perplexity"):
+        TSNE(perplexity=19.5).fit(x)
