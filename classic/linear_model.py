@@ -127,7 +127,8 @@ class Ridge(_LinearPredictor):
     Minimizes ``data(loss) + alpha sum_j beta_j^2``; see the module docstring for ``loss``.
     With ``penalize_intercept=True`` the sum runs from j = 0 as in eq. 3.21 (the literal
     eq. 3.22); otherwise (scikit-learn's choice) X and y are centred and beta_0 is not penalized.
-    Solver: a Cholesky solve of the (n + 1) x (n + 1) normal equations.
+    Solver: a Cholesky solve of the (n + 1) x (n + 1) normal equations (for alpha = 0, the
+    least-squares solve of :class:`LinearRegression`, which also copes with a singular X~^T X~).
 
     Args:
         alpha: regularization strength (>= 0).
@@ -165,9 +166,12 @@ class Ridge(_LinearPredictor):
             design, target = x - offset, target - y_mean
         else:
             design, offset, y_mean = x, 0.0, 0.0
-        gram = design.T @ design
-        gram.flat[:: gram.shape[0] + 1] += lam
-        beta = scipy.linalg.solve(gram, design.T @ target, assume_a="pos", check_finite=False)
+        if lam == 0:  # least squares; lstsq also handles a singular X^T X (minimum norm)
+            beta = scipy.linalg.lstsq(design, target, check_finite=False)[0]
+        else:
+            gram = design.T @ design
+            gram.flat[:: gram.shape[0] + 1] += lam
+            beta = scipy.linalg.solve(gram, design.T @ target, assume_a="pos", check_finite=False)
         if self.fit_intercept and self.penalize_intercept:
             self.coef_, self.intercept_ = beta[1:].T, beta[0]
         else:

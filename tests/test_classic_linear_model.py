@@ -196,3 +196,11 @@ def test_non_finite_targets_are_refused(bad):
             model.fit(X, y)
     labels = np.array(["a", "b"] * (M // 2) + ["a"] * (M % 2))
     assert LeastSquaresClassifier().fit(X, labels).classes_.tolist() == ["a", "b"]
+
+
+def test_ridge_with_alpha_zero_is_least_squares_even_when_singular():
+    repeated = np.hstack([X, X[:, :2]])
+    ridge = Ridge(alpha=0.0).fit(repeated, Y)
+    ols = LinearRegression().fit(repeated, Y)
+    np.testing.assert_allclose(ridge.predict(repeated), ols.predict(repeated), rtol=1e-9)
+    np.testing.assert_allclose(ridge.coef_, ols.coef_, rtol=1e-7, atol=1e-6)
