@@ -134,9 +134,10 @@ def semi_gradient_step(
     import torch
 
     grads = torch.autograd.grad(v_tm1, list(parameters))
+    step = alpha * delta  # a step beyond the dtype's range gives inf weights (caught as NaN δ)
     with torch.no_grad():
         for theta, grad in zip(parameters, grads, strict=True):
-            theta.add_(grad, alpha=alpha * delta)
+            theta.add_(grad * step)
 
 
 # ---------------------------------------------------------------------- exact linear solutions

@@ -429,3 +429,16 @@ def test_td_default_random_policy_takes_only_available_actions():
     counts = np.bincount([a for s, a in taken if s == 0], minlength=3)
     assert counts[2] == 0 and min(counts[:2]) > 0.35 * counts.sum()  # uniform over {0, 1}
     assert {agent.predict(0)[0] for _ in range(100)} == {0, 1}
+
+
+def test_a_diverging_network_run_names_the_time_step():
+    """A float32 network whose step α δ ∇q̂ overflows raises FloatingPointError, not RuntimeError."""
+    env = gym.make("labcoat/HeaterControl-v0")
+    generator = torch.Generator().manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.Tanh(), torch.nn.Linear(8, 11))
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(0.1 * torch.randn(p.shape, generator=generator))
+    agent = SemiGradientSarsa(env, network=net, learning_rate=1e4, gamma=0.99, seed=0)
+    with pytest.raises(FloatingPointError, match=r"time step \d+"):
+        agent.learn(total_timesteps=5000)
