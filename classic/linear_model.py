@@ -357,6 +357,8 @@ def lasso_path(
     x, target = check_xy(X, y)
     target = target.astype(np.float64)
     m = x.shape[0]
+    check_positive(max_iter, "max_iter", integer=True)
+    check_positive(tol, "tol")
     gram, xty, yty = x.T @ x, x.T @ target, float(target @ target)
     if alphas is None:
         check_positive(n_alphas, "n_alphas", integer=True)
@@ -365,8 +367,8 @@ def lasso_path(
         grid = np.geomspace(alpha_max, alpha_max * eps, n_alphas) if alpha_max > 0 else np.zeros(1)
     else:
         grid = np.sort(np.asarray(alphas, dtype=np.float64).ravel())[::-1]
-        if grid.size == 0 or grid[-1] < 0:
-            raise ValueError("alphas must be a non-empty array of numbers >= 0")
+        if grid.size == 0 or not np.all(np.isfinite(grid)) or grid[-1] < 0:
+            raise ValueError(f"alphas must be a non-empty array of finite numbers >= 0, got {grid}")
     beta = np.zeros(x.shape[1])
     coefs = np.empty((x.shape[1], grid.size))
     for k, alpha in enumerate(grid):
@@ -537,6 +539,7 @@ class LogisticRegression(_Classifier):
         check_positive(self.C, "C")
         check_choice(self.penalty, "penalty", ("l2", None))
         check_positive(self.max_iter, "max_iter", integer=True)
+        check_positive(self.tol, "tol")
         labels = self._encode(target)
         k = 1 if self.classes_.size == 2 else self.classes_.size
         n = x.shape[1]

@@ -204,3 +204,13 @@ def test_ridge_with_alpha_zero_is_least_squares_even_when_singular():
     ols = LinearRegression().fit(repeated, Y)
     np.testing.assert_allclose(ridge.predict(repeated), ols.predict(repeated), rtol=1e-9)
     np.testing.assert_allclose(ridge.coef_, ols.coef_, rtol=1e-7, atol=1e-6)
+
+
+def test_lasso_path_and_logistic_regression_refuse_bad_numbers():
+    for alphas in ([np.nan], [1.0, np.inf], [-1.0]):
+        with pytest.raises(ValueError, match="alphas"):
+            lasso_path(X, Y, alphas=alphas)
+    with pytest.raises(ValueError, match="tol"):
+        lasso_path(X, Y, tol=-1.0)
+    with pytest.raises(ValueError, match="tol"):
+        LogisticRegression(tol=-1.0).fit(X, Y > Y.mean())
