@@ -141,10 +141,17 @@ def _unit_cube(obs: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray
     return np.clip((s - low) / (high - low), 0.0, 1.0)
 
 
-def _check_order(value: int, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+def _check_int(value: Any, name: str, low: int, high: int | None = None) -> int:
+    """``value`` as an int (Python or numpy, not bool) in [low, high], else ValueError."""
+    is_int = isinstance(value, int | np.integer) and not isinstance(value, bool)
+    if not is_int or value < low or (high is not None and value > high):
+        allowed = f">= {low}" if high is None else f"in [{low}, {high}]"
+        raise ValueError(f"{name} must be an integer {allowed}, got {value!r}")
     return int(value)
+
+
+def _check_order(value: int, name: str) -> int:
+    return _check_int(value, name, 0)
 
 
 class OneHot(_FeatureMap):
@@ -205,12 +212,10 @@ class StateAggregation(_FeatureMap):
         last = hi if last is None else int(last)
         if not lo <= first <= last <= hi:
             raise ValueError(f"need {lo} <= first <= last <= {hi}, got first={first}, last={last}")
-        n_states = last - first + 1
-        if isinstance(n_groups, bool) or not 1 <= int(n_groups) <= n_states:
-            raise ValueError(f"n_groups must be an integer in [1, {n_states}], got {n_groups!r}")
+        n_groups = _check_int(n_groups, "n_groups", 1, last - first + 1)
         self._states = space
         self.observation_space = space
-        self.n_features = int(n_groups)
+        self.n_features = n_groups
         self.first, self.last = first, last
         group = np.full(space.n, -1, dtype=np.int64)
         for g, block in enumerate(np.array_split(np.arange(first, last + 1) - lo, n_groups)):
@@ -369,8 +374,7 @@ class TileCoding(_FeatureMap):
                 )
             self.n_features = self.n_tilings * self.tiles_per_tiling
         else:
-            if isinstance(hash_size, bool) or not isinstance(hash_size, int) or hash_size < 1:
-                raise ValueError(f"hash_size must be an integer >= 1, got {hash_size!r}")
+            hash_size = _check_int(hash_size, "hash_size", 1)
             self.n_features = hash_size
         self.hash_size = hash_size
         self._low_list = self.low.tolist()

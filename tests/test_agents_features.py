@@ -56,6 +56,9 @@ def test_state_aggregation_of_the_1000_state_walk():
         ({"n_groups": 0}, "n_groups"),
         ({"n_groups": 11}, "n_groups"),
         ({"n_groups": 2, "first": 5, "last": 3}, "first"),
+        ({"n_groups": 2.5}, "n_groups"),
+        ({"n_groups": "3"}, "n_groups"),
+        ({"n_groups": True}, "n_groups"),
     ],
 )
 def test_state_aggregation_rejects_bad_arguments(kwargs, match):
@@ -185,3 +188,14 @@ def test_every_feature_map_satisfies_the_protocol_on_discrete_states():
         x = features(np.arange(6))
         assert x.shape == (6, features.n_features)
         np.testing.assert_array_equal(x[4], features(4))
+
+
+def test_integer_arguments_accept_numpy_integers():
+    """np.int64 sizes (e.g. read from an array) act as the equal Python int."""
+    hashed = TileCoding(SQUARE, 4, 3, hash_size=np.int64(64))
+    reference = TileCoding(SQUARE, 4, 3, hash_size=64)
+    assert hashed.n_features == 64
+    obs = np.array([[0.3, 1.7], [-1.0, 4.0], [1.0, 0.0]])
+    np.testing.assert_array_equal(hashed.active_tiles(obs), reference.active_tiles(obs))
+    assert [hashed.active_features(o) for o in obs] == [reference.active_features(o) for o in obs]
+    assert StateAggregation(spaces.Discrete(10), np.int64(5)).n_features == 5
