@@ -76,8 +76,10 @@ class Config:
         check_int("n_groups", self.n_groups, 1, self.size)
         for name in ("td_learning_rates", "mc_learning_rates"):
             rates = getattr(self, name)
-            if not rates:
-                raise ValueError(f"{name} must be a non-empty tuple of values in (0, 1]")
+            if not isinstance(rates, tuple) or not rates:
+                raise ValueError(
+                    f"{name} must be a non-empty tuple of values in (0, 1], got {rates!r}"
+                )
             for rate in rates:
                 check_float(name, rate, 0.0, 1.0, low_open=True)
         rate = self.aggregation_learning_rate
