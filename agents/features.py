@@ -123,8 +123,8 @@ def _bounds(
         space_high = np.atleast_1d(space.high).astype(float)
     else:
         raise TypeError(f"{name} needs a 1-D Box or a Discrete observation space, got {space}")
-    lo = space_low if low is None else np.broadcast_to(np.asarray(low, float), space_low.shape)
-    hi = space_high if high is None else np.broadcast_to(np.asarray(high, float), space_low.shape)
+    lo = space_low if low is None else _per_dimension(low, len(space_low), "low", float)
+    hi = space_high if high is None else _per_dimension(high, len(space_low), "high", float)
     if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
         raise ValueError(
             f"{name}: the observation space has infinite bounds (low={lo}, high={hi}); "
@@ -133,6 +133,14 @@ def _bounds(
     if np.any(hi <= lo):
         raise ValueError(f"{name}: need high > low in every dimension, got low={lo}, high={hi}")
     return lo.copy(), hi.copy()
+
+
+def _per_dimension(value: Any, k: int, name: str, dtype: Any) -> np.ndarray:
+    """``value`` (a scalar or one entry per dimension) as an array of shape (k,)."""
+    array = np.asarray(value, dtype=dtype)
+    if array.ndim > 1 or array.size not in (1, k):
+        raise ValueError(f"{name} must have 1 or {k} entries (one per dimension), got {value!r}")
+    return np.broadcast_to(array.reshape(-1), (k,))
 
 
 def _unit_cube(obs: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
@@ -355,7 +363,7 @@ class TileCoding(_FeatureMap):
             raise ValueError(f"n_tilings must be an integer >= 1, got {n_tilings!r}")
         if n_tilings < 1:
             raise ValueError(f"n_tilings must be an integer >= 1, got {n_tilings!r}")
-        tiles = np.broadcast_to(np.asarray(tiles_per_dim), (k,))
+        tiles = _per_dimension(tiles_per_dim, k, "tiles_per_dim", None)
         if not np.issubdtype(tiles.dtype, np.integer) or np.any(tiles < 1):
             raise ValueError(f"tiles_per_dim must be integers >= 1, got {tiles_per_dim!r}")
         self.n_tilings = int(n_tilings)

@@ -199,3 +199,16 @@ def test_integer_arguments_accept_numpy_integers():
     np.testing.assert_array_equal(hashed.active_tiles(obs), reference.active_tiles(obs))
     assert [hashed.active_features(o) for o in obs] == [reference.active_features(o) for o in obs]
     assert StateAggregation(spaces.Discrete(10), np.int64(5)).n_features == 5
+
+
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [
+        (lambda: Polynomial(SQUARE, 2, low=[0.0, 0.0, 0.0]), "low"),
+        (lambda: Fourier(SQUARE, 2, high=[1.0, 2.0, 3.0]), "high"),
+        (lambda: TileCoding(SQUARE, 4, [2, 3, 4]), "tiles_per_dim"),
+    ],
+)
+def test_per_dimension_arguments_of_the_wrong_length_are_named(make, name):
+    with pytest.raises(ValueError, match=rf"{name} must have 1 or 2 entries"):
+        make()
