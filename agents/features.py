@@ -146,6 +146,8 @@ def _per_dimension(value: Any, k: int, name: str, dtype: Any) -> np.ndarray:
 def _unit_cube(obs: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
     """Observations scaled to [0, 1] per dimension (clipped), shape ``(batch, k)``."""
     s = np.asarray(obs, dtype=float).reshape(len(obs), -1)
+    if np.isnan(s).any():  # clip keeps NaN, and a NaN tile coordinate is an arbitrary index
+        raise ValueError(f"observation contains NaN: {obs}")
     return np.clip((s - low) / (high - low), 0.0, 1.0)
 
 
@@ -427,6 +429,8 @@ class TileCoding(_FeatureMap):
             self._offset_columns,
             strict=True,
         ):
+            if s != s:
+                raise ValueError(f"observation contains NaN: {observation}")
             u = min(max((s - lo) / width, 0.0), 1.0) * n
             coords = [int(u + o) for o in offsets]  # floor, as u + o >= 0; <= n as o < 1
             index = [i * size + c for i, c in zip(index, coords, strict=True)]

@@ -212,3 +212,19 @@ def test_integer_arguments_accept_numpy_integers():
 def test_per_dimension_arguments_of_the_wrong_length_are_named(make, name):
     with pytest.raises(ValueError, match=rf"{name} must have 1 or 2 entries"):
         make()
+
+
+@pytest.mark.parametrize(
+    "features",
+    [TileCoding(SQUARE, 4, 2, hash_size=64), TileCoding(SQUARE, 4, 2), Fourier(SQUARE, 2)],
+    ids=["hashed tiles", "tiles", "fourier"],
+)
+def test_a_nan_observation_is_refused_not_mapped_to_arbitrary_features(features):
+    nan = np.array([np.nan, 0.5])
+    with pytest.raises(ValueError, match="observation contains NaN"):
+        features(nan)
+    with pytest.raises(ValueError, match="observation contains NaN"):
+        features(np.stack([np.zeros(2), nan]))
+    if isinstance(features, TileCoding):
+        with pytest.raises(ValueError, match="observation contains NaN"):
+            features.active_features(nan)
