@@ -363,6 +363,12 @@ class _SemiGradient(Agent):
                 f"{type(self).__name__} needs features= (e.g. TileCoding(env.observation_space)) "
                 f"or network= for the observation space {space}"
             )
+        if features is None and not isinstance(space, gym.spaces.Box | gym.spaces.Discrete):
+            raise TypeError(
+                f"network= without features= needs a Box observation space (flattened as the "
+                f"network's input), the env has {space}: pass features= mapping an observation "
+                "to a vector"
+            )
         if features is not None and not isinstance(features, Features):
             raise TypeError("features must be callable with an n_features attribute")
         n_outputs = self._output_count()

@@ -442,3 +442,12 @@ def test_a_diverging_network_run_names_the_time_step():
     agent = SemiGradientSarsa(env, network=net, learning_rate=1e4, gamma=0.99, seed=0)
     with pytest.raises(FloatingPointError, match=r"time step \d+"):
         agent.learn(total_timesteps=5000)
+
+
+def test_a_network_on_a_non_box_observation_space_needs_features():
+    """Blackjack's Tuple observations cannot be flattened into a network input by themselves."""
+    env = gym.make("Blackjack-v1")
+    with pytest.raises(TypeError, match=r"Box observation space.*Tuple.*features="):
+        SemiGradientSarsa(env, network=torch.nn.Linear(3, 2))
+    with pytest.raises(TypeError, match=r"Box observation space.*Tuple.*features="):
+        SemiGradientTD(env, network=torch.nn.Linear(3, 1))
