@@ -25,6 +25,7 @@ labcoat.agents._base and apply the same formulas in place.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from collections.abc import Callable, Sequence
@@ -373,7 +374,9 @@ class _SemiGradient(Agent):
             raise TypeError("features must be callable with an n_features attribute")
         n_outputs = self._output_count()
         self._dense: Callable[[Any], np.ndarray] = (
-            _flat_observation if features is None else features
+            functools.partial(_flat_observation, single_ndim=len(space.shape or ()))
+            if features is None
+            else features
         )
         n_inputs = int(np.prod(space.shape)) if features is None else int(features.n_features)
         self._approximator: _Linear | _SparseLinear | _Network
@@ -448,9 +451,10 @@ class _SemiGradient(Agent):
             raise self._diverged(step, "the TD error (weights)")
 
 
-def _flat_observation(observation: Any) -> np.ndarray:
+def _flat_observation(observation: Any, single_ndim: int) -> np.ndarray:
+    """One observation (``single_ndim`` axes) as a vector, a batch as rows."""
     obs = np.asarray(observation, dtype=float)
-    return obs.reshape(-1) if obs.ndim <= 1 else obs.reshape(len(obs), -1)
+    return obs.reshape(-1) if obs.ndim <= single_ndim else obs.reshape(len(obs), -1)
 
 
 class SemiGradientTD(_SemiGradient):

@@ -451,3 +451,18 @@ def test_a_network_on_a_non_box_observation_space_needs_features():
         SemiGradientSarsa(env, network=torch.nn.Linear(3, 2))
     with pytest.raises(TypeError, match=r"Box observation space.*Tuple.*features="):
         SemiGradientTD(env, network=torch.nn.Linear(3, 1))
+
+
+def test_a_network_takes_a_multi_dimensional_box_observation_flattened():
+    """A (2, 2) observation is one input of 4 numbers, not a batch of two."""
+    env = gym.wrappers.ReshapeObservation(gym.make("CartPole-v1"), (2, 2))
+    net = torch.nn.Linear(4, 2, dtype=torch.float64)
+    agent = SemiGradientSarsa(env, network=net, learning_rate=0.01, seed=0)
+    obs, _ = env.reset(seed=0)
+    with torch.no_grad():
+        expected = net(torch.as_tensor(obs, dtype=torch.float64).reshape(1, 4))[0].numpy()
+    np.testing.assert_allclose(agent.q_values(obs), expected)
+    np.testing.assert_allclose(agent.q_values(np.stack([obs, obs])), [expected, expected])
+    assert agent.predict(obs)[0] == int(np.argmax(expected))
+    agent.learn(total_timesteps=50)
+    assert agent.num_timesteps == 50
