@@ -360,20 +360,24 @@ def lasso_path(
     check_positive(max_iter, "max_iter", integer=True)
     check_positive(tol, "tol")
     gram, xty, yty = x.T @ x, x.T @ target, float(target @ target)
+    scale = rss_penalty(1.0, loss, m) / 2.0  # mu = scale * alpha in 1/2 |r|^2 + mu |beta|_1
     if alphas is None:
         check_positive(n_alphas, "n_alphas", integer=True)
         check_positive(eps, "eps")
-        alpha_max = 2.0 * np.abs(xty).max() / rss_penalty(1.0, loss, m)
-        grid = np.geomspace(alpha_max, alpha_max * eps, n_alphas) if alpha_max > 0 else np.zeros(1)
+        # The grid is built on mu, so its first point is exactly |X^T y|_inf: the soft
+        # threshold then returns exact zeros by construction, whatever the rounding of alpha.
+        mu_max = float(np.abs(xty).max())
+        mus = np.geomspace(mu_max, mu_max * eps, n_alphas) if mu_max > 0 else np.zeros(1)
+        grid = mus / scale
     else:
         grid = np.sort(np.asarray(alphas, dtype=np.float64).ravel())[::-1]
         if grid.size == 0 or not np.all(np.isfinite(grid)) or grid[-1] < 0:
             raise ValueError(f"alphas must be a non-empty array of finite numbers >= 0, got {grid}")
+        mus = grid * scale
     beta = np.zeros(x.shape[1])
     coefs = np.empty((x.shape[1], grid.size))
-    for k, alpha in enumerate(grid):
-        mu = np.full(x.shape[1], rss_penalty(alpha, loss, m) / 2.0)
-        beta, _, _ = _lasso_gram(gram, xty, yty, mu, beta, max_iter, tol)
+    for k, mu in enumerate(mus):
+        beta, _, _ = _lasso_gram(gram, xty, yty, np.full(x.shape[1], mu), beta, max_iter, tol)
         coefs[:, k] = beta
     return grid, coefs
 
