@@ -472,9 +472,13 @@ class MonteCarlo(_Prediction):
     estimate v(S_T) of the state where it stopped.
 
     Args:
-        env, policy, gamma, initial_v, seed: as :class:`TD0`.
+        env: a Gymnasium env (or id) with Discrete observation and action spaces.
+        policy: the policy to evaluate and follow (as :class:`TD0`).
+        gamma: discount factor in [0, 1].
         learning_rate: "1/n" (sample average, default) or a constant alpha in (0, 1].
         first_visit: average first-visit returns (True) or every-visit returns (False).
+        initial_v: initial value of every v(s).
+        seed: seed of the agent's (and a stochastic policy's) random numbers and of the env.
     """
 
     _hyperparameter_names = ("gamma", "learning_rate", "initial_v", "first_visit", "seed", "policy")
