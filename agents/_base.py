@@ -14,7 +14,6 @@ from __future__ import annotations
 import abc
 import json
 import math
-import numbers
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
@@ -23,6 +22,8 @@ from typing import Any, ClassVar, Self
 
 import gymnasium as gym
 import numpy as np
+
+from labcoat.classic._checks import check_float, check_int, check_probability
 
 UNIFORM_BLOCK = 4096
 """Uniform random numbers are drawn in blocks of this size (one numpy call per block)."""
@@ -41,10 +42,8 @@ class LinearSchedule:
     duration: int
 
     def __init__(self, start: float, end: float, duration: int) -> None:
-        self.start, self.end = float(start), float(end)
-        if not (isinstance(duration, numbers.Integral) and duration >= 1):
-            raise ValueError(f"duration must be an integer >= 1, got {duration!r}")
-        self.duration = int(duration)
+        self.start, self.end = check_float("start", start), check_float("end", end)
+        self.duration = check_int("duration", duration, 1)
 
     def __call__(self, step: int) -> float:
         """Return the value at time step ``step``."""
@@ -67,25 +66,12 @@ def schedule_from_json(value: Any) -> Any:
     return value
 
 
-def check_number(
-    name: str, value: Any, low: float, high: float, *, low_open: bool = False
-) -> float:
-    """Return ``value`` as float or raise TypeError/ValueError naming ``name`` and the range."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    number = float(value)
-    bracket = "(" if low_open else "["
-    if not math.isfinite(number) or number < low or (low_open and number == low) or number > high:
-        raise ValueError(f"{name} must lie in {bracket}{low}, {high}], got {value!r}")
-    return number
-
-
 def check_schedule(name: str, value: Any) -> float | Callable[[int], float]:
     """A probability in [0, 1] or a callable step -> probability (checked at step 0)."""
     if callable(value):
-        check_number(f"{name}(0)", value(0), 0.0, 1.0)
+        check_probability(f"{name}(0)", value(0))
         return value
-    return check_number(name, value, 0.0, 1.0)
+    return check_probability(name, value)
 
 
 def check_learning_rate(value: Any) -> float | str:
@@ -101,7 +87,7 @@ def check_learning_rate(value: Any) -> float | str:
                 f"got {value!r}"
             )
         return value
-    return check_number("learning_rate", value, 0.0, 1.0, low_open=True)
+    return check_float("learning_rate", value, 0.0, 1.0, low_open=True)
 
 
 def step_size_power(value: Any) -> float | None:
@@ -153,12 +139,8 @@ class Agent(abc.ABC):
 
     def __init__(self, env: gym.Env | str, *, gamma: float, seed: int | None = None) -> None:
         self.env = gym.make(env) if isinstance(env, str) else env
-        self.gamma = check_number("gamma", gamma, 0.0, 1.0)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-            raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
-        if seed is not None and seed < 0:
-            raise ValueError(f"seed must be an integer >= 0 or None, got {seed!r}")
-        self.seed = seed
+        self.gamma = check_probability("gamma", gamma)
+        self.seed = None if seed is None else check_int("seed", seed, 0)
         agent_seed, env_seed = np.random.SeedSequence(seed).spawn(2)
         self._rng = np.random.default_rng(agent_seed)
         self._env_seed: int | None = int(env_seed.generate_state(1)[0])
@@ -264,9 +246,8 @@ class Agent(abc.ABC):
             raise ValueError("give exactly one of total_timesteps and n_episodes")
         budget = total_timesteps if n_episodes is None else n_episodes
         label = "total_timesteps" if n_episodes is None else "n_episodes"
-        if isinstance(budget, bool) or not isinstance(budget, numbers.Integral) or budget < 1:
-            raise ValueError(f"{label} must be an integer >= 1, got {budget!r}")
-        progress = _Progress(type(self).__name__, int(budget), progress_bar)
+        budget = check_int(label, budget, 1)
+        progress = _Progress(type(self).__name__, budget, progress_bar)
         done = 0
         with progress:
             while done < budget:

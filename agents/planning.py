@@ -17,13 +17,14 @@ restricted to the non-terminal states and policy iteration starts from a proper 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
+
+from labcoat.classic._checks import check_choice, check_float, check_int, check_probability
 
 __all__ = [
     "PlanningResult",
@@ -272,20 +273,6 @@ class PlanningResult:
     n_iterations: int
 
 
-def _check_gamma(gamma: float) -> float:
-    if isinstance(gamma, bool) or not isinstance(gamma, int | float | np.floating | np.integer):
-        raise TypeError(f"gamma must be a number in [0, 1], got {type(gamma).__name__}")
-    if not 0.0 <= gamma <= 1.0:
-        raise ValueError(f"gamma must lie in [0, 1], got {gamma!r}")
-    return float(gamma)
-
-
-def _check_tol(tol: float) -> float:
-    if not (isinstance(tol, int | float) and math.isfinite(tol) and tol > 0):
-        raise ValueError(f"tol must be a finite number > 0, got {tol!r}")
-    return float(tol)
-
-
 def bellman_backup(model: TabularModel, v: np.ndarray, gamma: float) -> np.ndarray:
     """Return q(s, a) = r(s, a) + gamma sum_s' p(s'|s, a) v(s') (eq. 7.15), -inf if invalid.
 
@@ -388,7 +375,9 @@ def policy_evaluation(
     Returns:
         v_pi, shape (n_states,).
     """
-    gamma = _check_gamma(gamma)
+    gamma = check_probability("gamma", gamma)
+    check_choice("method", method, ("solve", "iterative"))
+    max_iterations = check_int("max_iterations", max_iterations, 1)
     pi = _policy_matrix(model, policy)
     r_pi, P_pi = _policy_dynamics(model, pi)
     live = ~model.terminal
@@ -410,9 +399,7 @@ def policy_evaluation(
         else:
             v[idx] = np.linalg.solve(np.eye(idx.size) - gamma * A, r_pi[idx])
         return v
-    if method != "iterative":
-        raise ValueError(f"method must be 'solve' or 'iterative', got {method!r}")
-    tol = _check_tol(tol)
+    tol = check_float("tol", tol, 0.0, low_open=True)
     threshold = tol if gamma == 1.0 else tol * (1.0 - gamma) / max(gamma, 1e-300)
     for _ in range(max_iterations):
         v_new = r_pi + gamma * np.asarray(P_pi @ v).ravel()
@@ -452,7 +439,9 @@ def value_iteration(
     Returns:
         v, the greedy q and policy (eq. 7.16) and the number of sweeps.
     """
-    gamma, tol = _check_gamma(gamma), _check_tol(tol)
+    gamma = check_probability("gamma", gamma)
+    tol = check_float("tol", tol, 0.0, low_open=True)
+    max_iterations = check_int("max_iterations", max_iterations, 1)
     live = ~model.terminal
     v = np.zeros(model.n_states) if initial_v is None else np.array(initial_v, dtype=float)
     v[~live] = 0.0
@@ -543,9 +532,9 @@ def policy_iteration(
     Returns:
         v and q of the final (epsilon-soft) policy, its greedy part and the number of steps.
     """
-    gamma = _check_gamma(gamma)
-    if not (isinstance(epsilon, int | float) and 0.0 <= epsilon <= 1.0):
-        raise ValueError(f"epsilon must lie in [0, 1], got {epsilon!r}")
+    gamma = check_probability("gamma", gamma)
+    epsilon = check_probability("epsilon", epsilon)
+    max_iterations = check_int("max_iterations", max_iterations, 1)
     if initial_policy is not None:
         policy = np.asarray(initial_policy, dtype=np.int64).copy()
     elif gamma == 1.0:

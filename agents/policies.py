@@ -21,7 +21,7 @@ from typing import Any, Protocol, runtime_checkable
 import gymnasium as gym
 import numpy as np
 
-from labcoat.agents._base import check_number
+from labcoat.classic._checks import check_probability
 
 __all__ = [
     "EpsilonGreedyPolicy",
@@ -109,7 +109,7 @@ class EpsilonGreedyPolicy:
     """
 
     def __init__(self, q: np.ndarray, epsilon: float, *, seed: int | None = None) -> None:
-        self.epsilon = check_number("epsilon", epsilon, 0.0, 1.0)
+        self.epsilon = check_probability("epsilon", epsilon)
         self._greedy = GreedyPolicy(q)
         self._valid = _valid_rows(self._greedy.q)
         self._rng = np.random.default_rng(seed)

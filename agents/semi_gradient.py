@@ -34,11 +34,12 @@ from typing import TYPE_CHECKING, Any
 import gymnasium as gym
 import numpy as np
 
-from labcoat.agents._base import INF, Agent, check_number, check_schedule
+from labcoat.agents._base import INF, Agent, check_schedule
 from labcoat.agents.features import BinaryFeatures, Features, OneHot
 from labcoat.agents.planning import TabularModel, policy_evaluation
 from labcoat.agents.policies import PolicyLike, action_function
 from labcoat.agents.tabular import _epsilon_greedy, td0_target
+from labcoat.classic._checks import check_float
 
 if TYPE_CHECKING:
     import torch
@@ -354,7 +355,7 @@ class _SemiGradient(Agent):
         network: Any,
     ) -> None:
         super().__init__(env, gamma=gamma, seed=seed)
-        self.learning_rate = check_number("learning_rate", learning_rate, 0.0, INF, low_open=True)
+        self.learning_rate = check_float("learning_rate", learning_rate, 0.0, low_open=True)
         space = self.env.observation_space
         self.features, self.network = features, network
         if features is None and isinstance(space, gym.spaces.Discrete):

@@ -25,11 +25,11 @@ from labcoat.agents._base import (
     INF,
     Agent,
     check_learning_rate,
-    check_number,
     check_schedule,
     step_size_power,
 )
 from labcoat.agents.policies import PolicyLike, action_function
+from labcoat.classic._checks import check_float
 
 __all__ = [
     "TD0",
@@ -192,7 +192,7 @@ class _Control(_Tabular):
         super().__init__(env, gamma=gamma, seed=seed)
         self.learning_rate = check_learning_rate(learning_rate)
         self.epsilon = check_schedule("epsilon", epsilon)
-        self.initial_q = check_number("initial_q", initial_q, -1e300, 1e300)
+        self.initial_q = check_float("initial_q", initial_q)
         self._setup_tables()
         self._q = [[self.initial_q] * self.n_actions for _ in range(self.n_states)]
         self._counts = [[0] * self.n_actions for _ in range(self.n_states)]
@@ -381,7 +381,7 @@ class _Prediction(_Tabular):
         super().__init__(env, gamma=gamma, seed=seed)
         self.policy = policy
         self.learning_rate = check_learning_rate(learning_rate)
-        self.initial_v = check_number("initial_v", initial_v, -1e300, 1e300)
+        self.initial_v = check_float("initial_v", initial_v)
         policy_seed = int(self._rng.integers(2**63))
         self._act = action_function(policy, self.env, seed=policy_seed)
         self._v = [self.initial_v] * self.n_states

@@ -1,0 +1,91 @@
+"""agents validates its scalar arguments with labcoat.classic._checks: one rule everywhere.
+
+A wrong type (bool, str, float for an int) is a TypeError, a value out of range (NaN and inf
+included) a ValueError; both name the argument and its allowed range. Before the helpers were
+unified, the same mistake gave a ValueError in one place and a TypeError in another, and some
+wrong types (a string epsilon in policy_iteration, a float tol) went through or were misnamed.
+"""
+
+import math
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import labcoat.envs  # noqa: F401  (registers the labcoat envs)
+from labcoat.agents._base import LinearSchedule
+from labcoat.agents.bandits import UCB, EpsilonGreedy, GradientBandit, ThompsonSampling, spawn_seeds
+from labcoat.agents.batched import batched_q_learning
+from labcoat.agents.features import StateAggregation, TileCoding
+from labcoat.agents.planning import (
+    TabularModel,
+    policy_evaluation,
+    policy_iteration,
+    value_iteration,
+)
+from labcoat.agents.policies import EpsilonGreedyPolicy
+from labcoat.agents.semi_gradient import SemiGradientTD
+from labcoat.agents.tabular import QLearning
+
+PLANT = TabularModel.from_env(gym.make("labcoat/PlantWatering-v0"))
+BATCH = dict(n_runs=2, n_episodes=2, gamma=0.9, start_state=0, max_episode_steps=5)
+Q = np.zeros((2, 3))
+
+
+def _cases():
+    """(call, argument name, wrong-type value, out-of-range value, range in words)."""
+    return [
+        (lambda v: QLearning("FrozenLake-v1", gamma=v), "gamma", "0.9", 1.5, r"in \[0, 1\]"),
+        (lambda v: QLearning("FrozenLake-v1", gamma=0.9, seed=v), "seed", 2.5, -1, ">= 0"),
+        (lambda v: QLearning("FrozenLake-v1", gamma=0.9, epsilon=v), "epsilon", True,
+         math.nan, r"in \[0, 1\]"),
+        (lambda v: QLearning("FrozenLake-v1", gamma=0.9, initial_q=v), "initial_q", "0",
+         math.inf, "finite"),
+        (lambda v: QLearning("FrozenLake-v1", gamma=0.9).learn(total_timesteps=v),
+         "total_timesteps", 10.0, 0, ">= 1"),
+        (lambda v: LinearSchedule(1.0, 0.1, v), "duration", 2.5, 0, ">= 1"),
+        (lambda v: batched_q_learning(PLANT, **{**BATCH, "n_runs": v}), "n_runs", 2.5, 0,
+         ">= 1"),
+        (lambda v: batched_q_learning(PLANT, **{**BATCH, "max_episode_steps": v}),
+         "max_episode_steps", "5", 0, ">= 1"),
+        (lambda v: value_iteration(PLANT, 0.9, tol=v), "tol", "1e-6", 0.0, "> 0"),
+        (lambda v: value_iteration(PLANT, 0.9, max_iterations=v), "max_iterations", 1e3, 0,
+         ">= 1"),
+        (lambda v: policy_iteration(PLANT, 0.9, epsilon=v), "epsilon", "0.1", 1.5,
+         r"in \[0, 1\]"),
+        (lambda v: policy_evaluation(PLANT, np.zeros(2, int), v), "gamma", None, -0.1,
+         r"in \[0, 1\]"),
+        (lambda v: EpsilonGreedy(epsilon=v), "epsilon", "0.1", 2.0, r"in \[0, 1\]"),
+        (lambda v: EpsilonGreedy(step_size=v), "step_size", "0.1", 0.0, r"in \(0, 1\]"),
+        (lambda v: EpsilonGreedy(initial_value=v), "initial_value", "5", -math.inf, "finite"),
+        (lambda v: UCB(c=v), "c", "2", 0.0, "> 0"),
+        (lambda v: GradientBandit(alpha=v), "alpha", [0.1], -1.0, "> 0"),
+        (lambda v: ThompsonSampling(prior_std=v), "prior_std", "1", 0.0, "> 0"),
+        (lambda v: EpsilonGreedy().reset(n_arms=v), "n_arms", 3.0, 1, ">= 2"),
+        (lambda v: spawn_seeds(v), "seed", 1.5, -1, ">= 0"),
+        (lambda v: StateAggregation(gym.spaces.Discrete(10), n_groups=v), "n_groups", 2.5, 0,
+         r"in \[1, 10\]"),
+        (lambda v: TileCoding(gym.spaces.Box(0.0, 1.0, (1,)), n_tilings=v), "n_tilings", 2.5,
+         0, ">= 1"),
+        (lambda v: EpsilonGreedyPolicy(Q, v), "epsilon", "0.1", 1.5, r"in \[0, 1\]"),
+        (lambda v: SemiGradientTD("labcoat/RandomWalk-v0", learning_rate=v), "learning_rate",
+         "0.1", 0.0, "> 0"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("call", "name", "wrong_type", "out_of_range", "allowed"), _cases())
+def test_wrong_type_is_a_type_error_and_out_of_range_a_value_error(
+    call, name, wrong_type, out_of_range, allowed
+):
+    with pytest.raises(TypeError, match=rf"^{name} must be .*{allowed}"):
+        call(wrong_type)
+    with pytest.raises(ValueError, match=rf"^{name} must be .*{allowed}"):
+        call(out_of_range)
+
+
+def test_numpy_scalars_are_accepted_where_python_numbers_are():
+    agent = QLearning("FrozenLake-v1", gamma=np.float32(0.5), seed=np.int64(3))
+    assert agent.gamma == pytest.approx(0.5) and agent.seed == 3
+    result = batched_q_learning(PLANT, **{**BATCH, "n_runs": np.int32(2)})
+    assert result.q.shape == (2, 2, 3)
+    assert EpsilonGreedy(epsilon=np.float64(0.25)).epsilon == pytest.approx(0.25)
