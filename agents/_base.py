@@ -15,7 +15,9 @@ import abc
 import json
 import math
 import os
+import sys
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Self
@@ -313,40 +315,175 @@ class Agent(abc.ABC):
     def load(
         cls, path: str | os.PathLike[str], env: gym.Env | str | None = None, **kwargs: Any
     ) -> Self:
-        """Read an agent written by :meth:`save`.
+        """Read an agent written by :meth:`save`, checking everything the file holds.
+
+        As in Stable-Baselines3, ``path`` may omit the ``.npz`` suffix that :meth:`save`
+        appended. Loading never runs code from the file: no pickle, and the stored environment
+        id is looked up in Gymnasium's registry only (an id ``"module:Name"`` whose module is not
+        imported yet is refused rather than imported).
 
         Args:
-            path: the ``.npz`` file.
+            path: the file written by :meth:`save`.
             env: the environment; by default made again from the stored Gymnasium id.
             **kwargs: constructor arguments that were not stored (see :meth:`save`) or that
                 should change.
 
         Returns:
             The agent, with its arrays, step count and episode returns restored.
+
+        Raises:
+            ValueError: "not a labcoat agent file: ..." for a file that is not one written by
+                :meth:`save` (corrupt, truncated, unexpected contents, wrong shapes, NaN, ...).
         """
-        with np.load(Path(path), allow_pickle=False) as data:
-            meta = json.loads(str(data["meta"]))
-            arrays = {name: data[name] for name in cls._array_names}
+        path = _agent_path(path)
+        meta, arrays = _read_agent_file(path, cls._array_names, cls._hyperparameter_names)
         if meta["class"] != cls.__name__:
             raise TypeError(f"{path} holds a {meta['class']}, not a {cls.__name__}")
-        if env is None:
-            if meta["env_id"] is None:
-                raise TypeError(f"{path} stores no environment id: pass env=")
-            env = gym.make(meta["env_id"], **meta["env_kwargs"])
-        hyper = {k: schedule_from_json(v) for k, v in meta["hyperparameters"].items()}
         missing = [k for k in meta["not_stored"] if k not in kwargs]
         if missing:
             raise TypeError(f"{cls.__name__}.load needs {', '.join(missing)}= (not stored)")
-        agent = cls(env, **{**hyper, **kwargs})
-        for name, value in arrays.items():
-            agent._set_array(name, value)
-        agent.num_timesteps = int(meta["num_timesteps"])
+        if env is None:
+            env = _stored_env(path, meta["env_id"], meta["env_kwargs"])
+        stored = {k: v for k, v in meta["hyperparameters"].items() if k not in kwargs}
+        try:
+            agent = cls(env, **{k: schedule_from_json(v) for k, v in stored.items()}, **kwargs)
+        except (TypeError, ValueError) as error:
+            if any(str(error).startswith(k) for k in stored):  # a stored value was refused
+                raise _not_agent_file(path, f"stored {error}") from error
+            raise
+        try:
+            for name, value in arrays.items():
+                agent._set_array(name, value)
+        except ValueError as error:
+            raise _not_agent_file(path, str(error)) from error
+        agent.num_timesteps = meta["num_timesteps"]
         agent.episode_returns = [float(x) for x in meta["episode_returns"]]
-        agent.episode_lengths = [int(x) for x in meta["episode_lengths"]]
+        agent.episode_lengths = list(meta["episode_lengths"])
         return agent
 
     def _set_array(self, name: str, value: np.ndarray) -> None:
         setattr(self, name, value)
+
+
+def stored_array(
+    name: str, value: np.ndarray, shape: tuple[int, ...], kinds: str, *, allow: str = ""
+) -> np.ndarray:
+    """A stored array checked against the shape the env's spaces give and its dtype kinds.
+
+    Entries must be finite; ``allow="-inf"`` also admits -inf (q of unavailable actions).
+    Integer arrays (counts) must be non-negative. Raises ValueError saying what is wrong.
+    """
+    if value.shape != shape:
+        raise ValueError(f"{name} has shape {value.shape}, the env's spaces give {shape}")
+    if value.dtype.kind not in kinds:
+        raise ValueError(f"{name} has dtype {value.dtype}, expected kind {kinds!r}")
+    if value.dtype.kind in "iu":
+        if value.size and value.min() < 0:
+            raise ValueError(f"{name} holds negative counts")
+        return value
+    bad = ~np.isfinite(value)
+    if allow == "-inf":
+        bad &= value != -np.inf
+    if bad.any():
+        raise ValueError(f"{name} holds NaN or infinite values")
+    return value
+
+
+_META_TYPES: dict[str, Any] = {
+    "class": str,
+    "hyperparameters": dict,
+    "not_stored": list,
+    "env_id": str | None,
+    "env_kwargs": dict,
+    "num_timesteps": int,
+    "episode_returns": list,
+    "episode_lengths": list,
+}
+
+
+def _agent_path(path: str | os.PathLike[str]) -> Path:
+    """The file of ``path``: as given, or with ``.npz`` appended (as :meth:`Agent.save` does)."""
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path must be a str or a path, got {path!r}")
+    given = Path(path)
+    with_suffix = given.with_name(given.name + ".npz")
+    if given.suffix != ".npz" and not given.is_file() and with_suffix.is_file():
+        return with_suffix
+    return given
+
+
+def _not_agent_file(path: Path, reason: str) -> ValueError:
+    return ValueError(f"not a labcoat agent file: {path}: {reason}")
+
+
+def _read_agent_file(
+    path: Path, array_names: tuple[str, ...], hyperparameter_names: tuple[str, ...]
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The checked JSON metadata and the arrays of an agent file (no pickle, expected keys)."""
+    if not path.is_file():
+        raise FileNotFoundError(f"no agent file {path}")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                raise ValueError("not an .npz archive")
+            expected = {*array_names, "meta"}
+            if set(data.files) != expected:
+                raise ValueError(f"it holds {sorted(data.files)}, expected {sorted(expected)}")
+            arrays = {name: data[name] for name in sorted(expected)}
+        meta_array = arrays.pop("meta")
+        if meta_array.shape != () or meta_array.dtype.kind != "U":
+            raise ValueError("meta is not a JSON string")
+        meta = json.loads(str(meta_array))
+        _check_meta(meta, hyperparameter_names)
+    except (OSError, EOFError, ValueError, TypeError, AttributeError, zipfile.BadZipFile) as error:
+        raise _not_agent_file(path, str(error) or type(error).__name__) from error
+    return meta, arrays
+
+
+def _check_meta(meta: Any, hyperparameter_names: tuple[str, ...]) -> None:
+    """Raise ValueError unless ``meta`` has exactly the keys and types :meth:`save` writes."""
+    if not isinstance(meta, dict) or set(meta) != set(_META_TYPES):
+        raise ValueError(f"meta must hold exactly the keys {sorted(_META_TYPES)}")
+    for key, kind in _META_TYPES.items():
+        if isinstance(meta[key], bool) or not isinstance(meta[key], kind):
+            raise ValueError(f"meta[{key!r}] has the wrong type")
+    names = [*meta["hyperparameters"], *meta["not_stored"]]
+    if not set(names) <= set(hyperparameter_names):
+        unknown = sorted(set(names) - set(hyperparameter_names))
+        raise ValueError(f"unknown hyperparameters {unknown}")
+    if not all(isinstance(k, str) for k in meta["env_kwargs"]):
+        raise ValueError("env_kwargs keys must be strings")
+    lengths, returns = meta["episode_lengths"], meta["episode_returns"]
+    if len(lengths) != len(returns) or meta["num_timesteps"] < _total_length(lengths):
+        raise ValueError("episode_lengths, episode_returns and num_timesteps disagree")
+    if not all(isinstance(x, float | int) and math.isfinite(x) for x in returns):
+        raise ValueError("episode_returns must be finite numbers")
+
+
+def _total_length(lengths: list[Any]) -> int:
+    """Return the total of non-negative int episode lengths; ValueError for anything else."""
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in lengths):
+        raise ValueError("episode_lengths must be non-negative integers")
+    return sum(lengths)
+
+
+def _stored_env(path: Path, env_id: str | None, env_kwargs: dict[str, Any]) -> gym.Env:
+    """``gym.make`` of a stored id, looked up in the registry only: no module is imported."""
+    if env_id is None:
+        raise TypeError(f"{path} stores no environment id: pass env=")
+    module, _, name = env_id.rpartition(":")
+    if module and module not in sys.modules:
+        raise _not_agent_file(
+            path,
+            f"its env_id {env_id!r} would import the module {module!r}; loading never imports "
+            "code: import it yourself or pass env=",
+        )
+    if name not in gym.registry:
+        raise _not_agent_file(path, f"its env_id {name!r} is not registered with Gymnasium")
+    try:
+        return gym.make(name, **env_kwargs)
+    except (TypeError, ValueError) as error:
+        raise _not_agent_file(path, f"its env_kwargs are refused: {error}") from error
 
 
 def _is_json(value: Any) -> bool:

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import gymnasium as gym
 import numpy as np
 
-from labcoat.agents._base import INF, Agent, check_schedule
+from labcoat.agents._base import INF, Agent, check_schedule, stored_array
 from labcoat.agents.features import BinaryFeatures, Features, OneHot
 from labcoat.agents.planning import TabularModel, policy_evaluation
 from labcoat.agents.policies import PolicyLike, action_function
@@ -415,9 +415,7 @@ class _SemiGradient(Agent):
         if isinstance(approximator, _Network):
             if value.dtype != np.uint8:
                 raise TypeError("the file holds linear weights: load it without network=")
-            buffer = io.BytesIO(value.tobytes())
-            state = approximator.torch.load(buffer, weights_only=True)
-            approximator.network.load_state_dict(state)
+            _load_state(approximator, value)
             return
         shape = approximator.get_weights().shape
         if value.shape != shape:
@@ -425,7 +423,7 @@ class _SemiGradient(Agent):
                 f"stored parameters have shape {value.shape}, the features give {shape}: pass "
                 "the same features= (and network=) as when saving"
             )
-        approximator.set_weights(value)
+        approximator.set_weights(stored_array("the weights", value, shape, "f"))
 
     def _batch_values(self, observation: Any) -> tuple[np.ndarray, bool]:
         """Values of one observation (n_outputs,) or a batch (batch, n_outputs); is_batch."""
@@ -450,6 +448,18 @@ class _SemiGradient(Agent):
     def _check(self, delta: float, step: int) -> None:
         if not math.isfinite(delta):
             raise self._diverged(step, "the TD error (weights)")
+
+
+def _load_state(approximator: _Network, value: np.ndarray) -> None:
+    """Load a network's saved state_dict (torch's weights-only reader: tensors, no code)."""
+    torch = approximator.torch
+    try:
+        state = torch.load(io.BytesIO(value.tobytes()), weights_only=True)
+        approximator.network.load_state_dict(state)
+    except Exception as error:  # torch raises many types for a corrupt or foreign buffer
+        raise ValueError(f"the network's parameters cannot be read: {error}") from error
+    if not all(torch.isfinite(p).all() for p in approximator.network.parameters()):
+        raise ValueError("the network's parameters hold NaN or infinite values")
 
 
 def _flat_observation(observation: Any, single_ndim: int) -> np.ndarray:

@@ -27,6 +27,7 @@ from labcoat.agents._base import (
     check_learning_rate,
     check_schedule,
     step_size_power,
+    stored_array,
 )
 from labcoat.agents.policies import PolicyLike, action_function
 from labcoat.classic._checks import check_float
@@ -224,10 +225,12 @@ class _Control(_Tabular):
         return np.array(self._counts, dtype=np.int64)
 
     def _set_array(self, name: str, value: np.ndarray) -> None:
+        shape = (self.n_states, self.n_actions)
         if name == "q":
-            self._q = np.asarray(value, dtype=float).tolist()
+            q = stored_array("q", value, shape, "f", allow="-inf")
+            self._q = q.astype(float).tolist()
         else:
-            self._counts = np.asarray(value, dtype=np.int64).tolist()
+            self._counts = stored_array(name, value, shape, "iu").astype(np.int64).tolist()
 
     def _current_epsilon(self) -> float:
         epsilon = self.epsilon
@@ -398,10 +401,11 @@ class _Prediction(_Tabular):
         return np.array(self._counts, dtype=np.int64)
 
     def _set_array(self, name: str, value: np.ndarray) -> None:
+        shape = (self.n_states,)
         if name == "v":
-            self._v = np.asarray(value, dtype=float).tolist()
+            self._v = stored_array("v", value, shape, "f").astype(float).tolist()
         else:
-            self._counts = np.asarray(value, dtype=np.int64).tolist()
+            self._counts = stored_array(name, value, shape, "iu").astype(np.int64).tolist()
 
     def predict(self, observation: Any, deterministic: bool = True, **_: Any) -> tuple[Any, None]:
         """The action of the evaluated policy (prediction agents do not choose actions)."""
