@@ -16,6 +16,7 @@ from typing import Literal
 import numpy as np
 
 from labcoat.agents._base import check_learning_rate, step_size_power
+from labcoat.agents._observations import state_index
 from labcoat.agents.planning import Outcomes, TabularModel
 from labcoat.agents.tabular import (
     epsilon_greedy_probabilities,
@@ -131,11 +132,7 @@ def batched_control(
     if seed is not None:
         seed = check_int("seed", seed, 0)
     if start_state is not None:
-        start: np.ndarray | int = int(start_state)
-        if not 0 <= start < model.n_states:
-            raise ValueError(
-                f"start_state must lie in [0, {model.n_states - 1}], got {start_state}"
-            )
+        start: np.ndarray | int = state_index(start_state, model.n_states, name="start_state")
     elif model.initial_distribution is not None:
         start = np.cumsum(model.initial_distribution)
     else:

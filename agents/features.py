@@ -18,6 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 from gymnasium import spaces
 
+from labcoat.agents._observations import state_index, state_indices
 from labcoat.classic._checks import check_int
 
 __all__ = [
@@ -95,22 +96,11 @@ def _discrete_states(space: spaces.Space, name: str) -> spaces.Discrete:
 
 
 def _state_index(space: spaces.Discrete, obs: np.ndarray) -> np.ndarray:
-    index = np.asarray(obs, dtype=np.int64) - int(space.start)
-    if np.any(index < 0) or np.any(index >= space.n):
-        raise ValueError(
-            f"observation must lie in [{space.start}, {space.start + space.n - 1}], got {obs}"
-        )
-    return index
+    return state_indices(obs, int(space.n), int(space.start))
 
 
 def _single_state(space: spaces.Discrete, observation: Any) -> int:
-    index = int(observation) - int(space.start)
-    if not 0 <= index < space.n:
-        raise ValueError(
-            f"observation must lie in [{space.start}, {space.start + space.n - 1}], "
-            f"got {observation}"
-        )
-    return index
+    return state_index(observation, int(space.n), int(space.start))
 
 
 def _bounds(

@@ -443,7 +443,7 @@ def value_iteration(
     tol = check_float("tol", tol, 0.0, low_open=True)
     max_iterations = check_int("max_iterations", max_iterations, 1)
     live = ~model.terminal
-    v = np.zeros(model.n_states) if initial_v is None else np.array(initial_v, dtype=float)
+    v = np.zeros(model.n_states) if initial_v is None else _initial_values(model, initial_v)
     v[~live] = 0.0
     scale = gamma / (1.0 - gamma) if gamma < 1.0 else 0.0
     for k in range(1, max_iterations + 1):
@@ -460,6 +460,17 @@ def value_iteration(
     raise RuntimeError(
         f"value iteration did not converge in max_iterations={max_iterations} sweeps"
     )
+
+
+def _initial_values(model: TabularModel, initial_v: Any) -> np.ndarray:
+    """A copy of ``initial_v`` checked to be n_states finite real numbers."""
+    v = np.asarray(initial_v)
+    if v.shape != (model.n_states,) or v.dtype.kind not in "iuf" or not np.isfinite(v).all():
+        raise ValueError(
+            f"initial_v must hold {model.n_states} finite numbers (one per state), "
+            f"got {initial_v!r}"
+        )
+    return v.astype(float)
 
 
 def _greedy_result(model: TabularModel, v: np.ndarray, gamma: float, sweeps: int) -> PlanningResult:
@@ -536,6 +547,7 @@ def policy_iteration(
     epsilon = check_probability("epsilon", epsilon)
     max_iterations = check_int("max_iterations", max_iterations, 1)
     if initial_policy is not None:
+        _policy_matrix(model, initial_policy)  # checks shape, dtype, range and availability
         policy = np.asarray(initial_policy, dtype=np.int64).copy()
     elif gamma == 1.0:
         policy = proper_policy(model)

@@ -35,6 +35,7 @@ import gymnasium as gym
 import numpy as np
 
 from labcoat.agents._base import INF, Agent, check_schedule, stored_array
+from labcoat.agents._observations import check_observation
 from labcoat.agents.features import BinaryFeatures, Features, OneHot
 from labcoat.agents.planning import TabularModel, policy_evaluation
 from labcoat.agents.policies import PolicyLike, action_function
@@ -427,8 +428,7 @@ class _SemiGradient(Agent):
 
     def _batch_values(self, observation: Any) -> tuple[np.ndarray, bool]:
         """Values of one observation (n_outputs,) or a batch (batch, n_outputs); is_batch."""
-        single_ndim = len(self.env.observation_space.shape or ())
-        batch = np.ndim(observation) == single_ndim + 1
+        batch = check_observation(self.env.observation_space, observation)
         approximator = self._approximator
         if not batch:  # the training loop's fast path
             return np.asarray(approximator.values(self._phi(observation)), dtype=float), False
@@ -578,8 +578,7 @@ class SemiGradientTD(_SemiGradient):
 
     def predict(self, observation: Any, deterministic: bool = True, **_: Any) -> tuple[Any, None]:
         """The action of the evaluated policy (a prediction agent does not choose actions)."""
-        single_ndim = len(self.env.observation_space.shape or ())
-        if np.ndim(observation) == single_ndim:
+        if not check_observation(self.env.observation_space, observation):
             return self._act(observation, {}), None
         return np.asarray([self._act(o, {}) for o in observation], dtype=np.int64), None
 

@@ -29,6 +29,7 @@ from labcoat.agents._base import (
     step_size_power,
     stored_array,
 )
+from labcoat.agents._observations import state_index, state_indices
 from labcoat.agents.policies import PolicyLike, action_function
 from labcoat.classic._checks import check_float
 
@@ -161,10 +162,7 @@ class _Tabular(Agent):
         return allowed
 
     def _obs_state(self, observation: Any) -> int:
-        state = int(observation) - self._state_start
-        if not 0 <= state < self.n_states:
-            raise ValueError(f"observation must lie in [0, {self.n_states - 1}], got {observation}")
-        return state
+        return state_index(observation, self.n_states, self._state_start)
 
 
 class _Control(_Tabular):
@@ -313,7 +311,7 @@ class _Control(_Tabular):
         epsilon = 0.0 if deterministic else self._current_epsilon()
         if np.ndim(observation) == 0:
             return self._act(self._obs_state(observation), deterministic, epsilon), None
-        states = [self._obs_state(o) for o in np.asarray(observation).ravel()]
+        states = state_indices(observation, self.n_states, self._state_start).ravel().tolist()
         actions = [self._act(s, deterministic, epsilon) for s in states]
         return np.asarray(actions, dtype=np.int64).reshape(np.shape(observation)), None
 
@@ -410,7 +408,9 @@ class _Prediction(_Tabular):
     def predict(self, observation: Any, deterministic: bool = True, **_: Any) -> tuple[Any, None]:
         """The action of the evaluated policy (prediction agents do not choose actions)."""
         if np.ndim(observation) == 0:
+            self._obs_state(observation)
             return self._act(observation), None
+        state_indices(observation, self.n_states, self._state_start)
         actions = [self._act(o) for o in np.asarray(observation).ravel()]
         return np.asarray(actions, dtype=np.int64).reshape(np.shape(observation)), None
 
