@@ -17,6 +17,7 @@ import math
 import os
 import sys
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -25,12 +26,17 @@ from typing import Any, ClassVar, Self
 import gymnasium as gym
 import numpy as np
 
+from labcoat.agents.planning import TabularModel, check_episodes_end
 from labcoat.classic._checks import check_float, check_int, check_probability
 
 UNIFORM_BLOCK = 4096
 """Uniform random numbers are drawn in blocks of this size (one numpy call per block)."""
 
 INF = math.inf
+
+
+class ContinuingTaskWarning(UserWarning):
+    """gamma = 1 on a task whose episodes never terminate: returns and values may diverge."""
 
 
 class LinearSchedule:
@@ -192,6 +198,42 @@ class Agent(abc.ABC):
             raise ValueError(f"info['action_mask'] allows no action in state {state}")
         return allowed
 
+    # ------------------------------------------------------------------ tabular models
+
+    def _env_model(self) -> TabularModel | None:
+        """The model of a toy-text env (its table ``P``), or None when it has none."""
+        if not hasattr(self, "_model"):
+            self._model: TabularModel | None = None
+            if getattr(self.env.unwrapped, "P", None) is not None:
+                try:
+                    self._model = TabularModel.from_env(self.env)
+                except (TypeError, ValueError, AttributeError, IndexError):
+                    pass  # not a table we understand: nothing is checked
+        return self._model
+
+    def _check_episodes_end(self) -> None:
+        """Refuse ``learn(n_episodes=...)`` when an episode can never end (tabular envs)."""
+        model = self._env_model()
+        if model is None or _has_time_limit(self.env):
+            return
+        initial = model.initial_distribution
+        starts = np.ones(model.n_states, bool) if initial is None else np.asarray(initial) > 0
+        check_episodes_end(model, starts, f"{type(self).__name__}.learn(n_episodes=...)")
+
+    def _warn_if_continuing(self) -> None:
+        """Warn that gamma = 1 on a task without terminal states lets the values diverge."""
+        if self.gamma < 1.0:
+            return
+        model = self._env_model()
+        if model is not None and not model.terminal.any():
+            warnings.warn(
+                f"{type(self).__name__} with gamma=1 on a continuing task (the env has no "
+                "terminal state): returns are unbounded sums and the values may diverge; use "
+                "gamma < 1",
+                ContinuingTaskWarning,
+                stacklevel=_caller_level(),
+            )
+
     # ------------------------------------------------------------------ episodes
 
     def _reset(self) -> None:
@@ -249,6 +291,8 @@ class Agent(abc.ABC):
         budget = total_timesteps if n_episodes is None else n_episodes
         label = "total_timesteps" if n_episodes is None else "n_episodes"
         budget = check_int(label, budget, 1)
+        if n_episodes is not None:
+            self._check_episodes_end()
         progress = _Progress(type(self).__name__, budget, progress_bar)
         done = 0
         with progress:
@@ -484,6 +528,24 @@ def _stored_env(path: Path, env_id: str | None, env_kwargs: dict[str, Any]) -> g
         return gym.make(name, **env_kwargs)
     except (TypeError, ValueError) as error:
         raise _not_agent_file(path, f"its env_kwargs are refused: {error}") from error
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` of a warning pointing at the first frame outside labcoat.agents."""
+    here = os.path.dirname(__file__)
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.dirname(frame.f_code.co_filename) == here:
+        frame, level = frame.f_back, level + 1  # type: ignore[assignment]
+    return level
+
+
+def _has_time_limit(env: gym.Env) -> bool:
+    """Whether a TimeLimit wrapper (a ``max_episode_steps``) is around ``env``."""
+    while isinstance(env, gym.Wrapper):
+        if isinstance(env, gym.wrappers.TimeLimit):
+            return True
+        env = env.env
+    return False
 
 
 def _is_json(value: Any) -> bool:

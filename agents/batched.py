@@ -17,7 +17,7 @@ import numpy as np
 
 from labcoat.agents._base import check_learning_rate, step_size_power
 from labcoat.agents._observations import state_index
-from labcoat.agents.planning import Outcomes, TabularModel
+from labcoat.agents.planning import Outcomes, TabularModel, check_episodes_end
 from labcoat.agents.tabular import (
     epsilon_greedy_probabilities,
     expected_sarsa_target,
@@ -137,6 +137,12 @@ def batched_control(
         start = np.cumsum(model.initial_distribution)
     else:
         raise ValueError("the model has no initial_distribution: pass start_state")
+    if max_episode_steps is None:
+        starts = np.zeros(model.n_states, dtype=bool)
+        starts[start if isinstance(start, int) else np.asarray(model.initial_distribution) > 0] = (
+            True
+        )
+        check_episodes_end(model, starts, f"batched {method}")
     limit = np.inf if max_episode_steps is None else int(max_episode_steps)
     outcomes = _outcomes(model)
     cumulative, last = outcomes.cumulative, outcomes.prob.shape[2] - 1

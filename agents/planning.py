@@ -30,11 +30,14 @@ __all__ = [
     "PlanningResult",
     "TabularModel",
     "bellman_backup",
+    "can_terminate",
+    "check_episodes_end",
     "epsilon_soft",
     "greedy_policy",
     "policy_evaluation",
     "policy_iteration",
     "proper_policy",
+    "reachable_states",
     "value_iteration",
 ]
 
@@ -442,6 +445,8 @@ def value_iteration(
     gamma = check_probability("gamma", gamma)
     tol = check_float("tol", tol, 0.0, low_open=True)
     max_iterations = check_int("max_iterations", max_iterations, 1)
+    if gamma == 1.0:
+        _check_undiscounted(model)
     live = ~model.terminal
     v = np.zeros(model.n_states) if initial_v is None else _initial_values(model, initial_v)
     v[~live] = 0.0
@@ -462,6 +467,16 @@ def value_iteration(
     )
 
 
+def _check_undiscounted(model: TabularModel) -> None:
+    """Refuse gamma = 1 when some state cannot end its episode under any policy."""
+    stuck = ~can_terminate(model)
+    if stuck.any():
+        raise ValueError(
+            "value iteration with gamma=1 needs every state to be able to end its episode: "
+            f"{_never_ends(model, stuck)}, so the values need not be finite (use gamma < 1)"
+        )
+
+
 def _initial_values(model: TabularModel, initial_v: Any) -> np.ndarray:
     """A copy of ``initial_v`` checked to be n_states finite real numbers."""
     v = np.asarray(initial_v)
@@ -476,6 +491,63 @@ def _initial_values(model: TabularModel, initial_v: Any) -> np.ndarray:
 def _greedy_result(model: TabularModel, v: np.ndarray, gamma: float, sweeps: int) -> PlanningResult:
     q = bellman_backup(model, v, gamma)
     return PlanningResult(v=v, q=q, policy=greedy_policy(q), n_iterations=sweeps)
+
+
+def _successors(model: TabularModel) -> sp.csr_matrix:
+    """A[s, s'] = 1 when some available action leads from s to s' with positive probability."""
+    return sp.csr_matrix(((model.T > 0) & model.valid_actions[:, :, None]).any(axis=1))
+
+
+def _closure(adjacency: sp.csr_matrix, seed: np.ndarray) -> np.ndarray:
+    """States linked to the ``seed`` mask by paths of ``adjacency`` (breadth first)."""
+    reach = seed.astype(bool).copy()
+    frontier = reach.copy()
+    while frontier.any():
+        frontier = (np.asarray(adjacency @ frontier.astype(float)).ravel() > 0) & ~reach
+        reach |= frontier
+    return reach
+
+
+def can_terminate(model: TabularModel) -> np.ndarray:
+    """Mask of the states from which some policy ends the episode with positive probability.
+
+    A state is in it when it is terminal or some available action leads with positive
+    probability into the mask (a backward search from the terminal states). Outside it, no
+    policy ever ends the episode: with gamma = 1 the returns there need not be finite.
+    """
+    return _closure(_successors(model), model.terminal)
+
+
+def reachable_states(model: TabularModel, start: np.ndarray) -> np.ndarray:
+    """Mask of the states reachable from the ``start`` mask, never leaving a terminal state."""
+    successors = _successors(model).tolil()
+    successors[np.flatnonzero(model.terminal)] = 0
+    return _closure(successors.T.tocsr(), start)
+
+
+def _never_ends(model: TabularModel, stuck: np.ndarray) -> str:
+    if not model.terminal.any():
+        return "the model has no terminal state"
+    return f"from state {int(np.flatnonzero(stuck)[0])} no policy reaches a terminal state"
+
+
+def check_episodes_end(model: TabularModel, start: np.ndarray, what: str) -> None:
+    """Refuse a run without time limit that can reach a state from which no episode ends.
+
+    Args:
+        model: the MDP.
+        start: mask of the possible start states.
+        what: the run, for the message (e.g. "batched q_learning").
+
+    Raises:
+        ValueError: naming the first such state, with the remedy (a time limit).
+    """
+    stuck = reachable_states(model, start) & ~can_terminate(model)
+    if stuck.any():
+        raise ValueError(
+            f"{what} would never finish an episode: {_never_ends(model, stuck)}; pass "
+            "max_episode_steps (a time limit) or use a model with terminal states"
+        )
 
 
 def proper_policy(model: TabularModel) -> np.ndarray:

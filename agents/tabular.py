@@ -192,6 +192,7 @@ class _Control(_Tabular):
         self.learning_rate = check_learning_rate(learning_rate)
         self.epsilon = check_schedule("epsilon", epsilon)
         self.initial_q = check_float("initial_q", initial_q)
+        self._warn_if_continuing()
         self._setup_tables()
         self._q = [[self.initial_q] * self.n_actions for _ in range(self.n_states)]
         self._counts = [[0] * self.n_actions for _ in range(self.n_states)]
@@ -383,6 +384,7 @@ class _Prediction(_Tabular):
         self.policy = policy
         self.learning_rate = check_learning_rate(learning_rate)
         self.initial_v = check_float("initial_v", initial_v)
+        self._warn_if_continuing()
         policy_seed = int(self._rng.integers(2**63))
         self._act = action_function(policy, self.env, seed=policy_seed)
         self._v = [self.initial_v] * self.n_states
