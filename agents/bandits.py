@@ -26,7 +26,14 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import rel_entr
 
 import labcoat.envs  # noqa: F401  (registers labcoat/Bandit-v0 for run_testbed)
-from labcoat.classic._checks import check_float, check_int, check_probability
+from labcoat.agents._observations import state_index
+from labcoat.classic._checks import (
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+    check_probability,
+)
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -267,6 +274,8 @@ class BanditStrategy(ABC):
             )
         if a.min() < 0 or a.max() >= self.n_arms:
             raise ValueError(f"actions must lie in [0, {self.n_arms - 1}]")
+        if not np.isfinite(r).all():
+            raise ValueError(f"rewards must be finite numbers, got {rewards!r}")
         self.t += 1
         self._learn(a.astype(np.int64, copy=False), r)
 
@@ -278,7 +287,8 @@ class BanditStrategy(ABC):
     def update(self, action: int, reward: float) -> None:
         """Learn from the reward of one pull in a single environment (n_runs = 1)."""
         self._require_single()
-        self.update_batch(np.array([action]), np.array([reward], dtype=np.float64))
+        arm = state_index(action, self.n_arms, name="action")
+        self.update_batch(np.array([arm]), np.array([check_float("reward", reward)]))
 
     def _require_single(self) -> None:
         if getattr(self, "n_runs", 1) != 1:
@@ -470,9 +480,7 @@ class GradientBandit(BanditStrategy):
 
     def __init__(self, alpha: float = 0.1, baseline: bool = True) -> None:
         self.alpha = check_float("alpha", alpha, 0.0, low_open=True)
-        if not isinstance(baseline, bool):
-            raise TypeError(f"baseline must be True or False, got {baseline!r}")
-        self.baseline = baseline
+        self.baseline = check_bool("baseline", baseline)
 
     def _hyperparameters(self) -> tuple[str, ...]:
         return ("alpha", "baseline")
@@ -526,9 +534,7 @@ class ThompsonSampling(BanditStrategy):
         prior_std: float = 1.0,
         noise_std: float = 1.0,
     ) -> None:
-        if likelihood not in ("bernoulli", "gaussian"):
-            raise ValueError(f"likelihood must be 'bernoulli' or 'gaussian', got {likelihood!r}")
-        self.likelihood = likelihood
+        self.likelihood = check_choice("likelihood", likelihood, ("bernoulli", "gaussian"))
         self.prior_alpha = check_float("prior_alpha", prior_alpha, 0.0, low_open=True)
         self.prior_beta = check_float("prior_beta", prior_beta, 0.0, low_open=True)
         self.prior_mean = check_float("prior_mean", prior_mean)

@@ -31,7 +31,7 @@ from labcoat.agents._base import (
 )
 from labcoat.agents._observations import state_index, state_indices
 from labcoat.agents.policies import PolicyLike, action_function
-from labcoat.classic._checks import check_float
+from labcoat.classic._checks import check_bool, check_float
 
 __all__ = [
     "TD0",
@@ -499,9 +499,7 @@ class MonteCarlo(_Prediction):
         super().__init__(
             env, policy, gamma=gamma, learning_rate=learning_rate, initial_v=initial_v, seed=seed
         )
-        if not isinstance(first_visit, bool):
-            raise TypeError(f"first_visit must be True or False, got {first_visit!r}")
-        self.first_visit = first_visit
+        self.first_visit = check_bool("first_visit", first_visit)
         self._states: list[int] = []
         self._rewards: list[float] = []
 

@@ -89,3 +89,30 @@ def test_numpy_scalars_are_accepted_where_python_numbers_are():
     result = batched_q_learning(PLANT, **{**BATCH, "n_runs": np.int32(2)})
     assert result.q.shape == (2, 2, 3)
     assert EpsilonGreedy(epsilon=np.float64(0.25)).epsilon == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize("action", [2.5, "1", math.nan, 4, -1, True])
+def test_a_bandit_update_refuses_an_action_that_is_not_an_arm(action):
+    strategy = EpsilonGreedy().reset(n_arms=4, seed=0)
+    with pytest.raises(ValueError, match=r"^action must be an element of Discrete\(4\)"):
+        strategy.update(action, 1.0)
+    assert strategy.t == 0 and (strategy.n == 0).all()  # nothing was learned
+
+
+@pytest.mark.parametrize("reward", [math.nan, math.inf, "1.0"])
+def test_a_bandit_update_refuses_a_reward_that_is_not_a_finite_number(reward):
+    strategy = UCB().reset(n_arms=3, seed=0)
+    with pytest.raises((TypeError, ValueError), match="^rewards? must be"):
+        strategy.update(1, reward)
+    with pytest.raises(ValueError, match="^rewards must be finite"):
+        strategy.update_batch(np.array([1]), np.array([math.nan]))
+    assert strategy.t == 0 and np.isfinite(strategy.q).all()
+
+
+def test_flags_and_choices_use_the_shared_checks():
+    with pytest.raises(TypeError, match="^baseline must be True or False"):
+        GradientBandit(baseline=1)
+    with pytest.raises(ValueError, match="^likelihood must be one of 'bernoulli', 'gaussian'"):
+        ThompsonSampling(likelihood="poisson")
+    with pytest.raises(ValueError, match="^method must be one of"):
+        policy_evaluation(PLANT, np.zeros(2, int), 0.9, method="exact")
