@@ -74,7 +74,8 @@ class RandomPolicy:
 
     def predict(self, observation: Any, deterministic: bool = False) -> tuple[int, None]:
         """A uniformly random available action (``deterministic`` is ignored)."""
-        check_observation(self.observation_space, observation)
+        if check_observation(self.observation_space, observation):
+            raise ValueError(f"observation must be one element of {self.observation_space}")
         if self._valid is None:
             return int(self._rng.integers(self.n_actions)) + self._start, None
         choices = self._valid[state_index(observation, len(self._valid))]

@@ -11,6 +11,8 @@ import math
 import gymnasium as gym
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import labcoat.envs  # noqa: F401  (registers the labcoat envs)
 from labcoat.agents.batched import batched_q_learning
@@ -133,3 +135,62 @@ def test_bad_initial_values_and_policies_are_refused(plant_model):
     for bad in ([0.5, 1.0], [0, 5], [2, 0]):  # 2 = text is not available in the high state
         with pytest.raises(ValueError, match="policy"):
             policy_iteration(plant_model, 0.9, initial_policy=np.array(bad))
+
+
+ANYTHING = st.one_of(
+    st.integers(-3, 4),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=3),
+    st.integers(-3, 4).map(np.int64),
+    st.lists(st.integers(-1, 2), min_size=1, max_size=3).map(np.array),
+    st.lists(st.floats(allow_nan=True), min_size=1, max_size=3),
+)
+
+
+SINGLE = {"GreedyPolicy", "EpsilonGreedyPolicy", "RandomPolicy", "table policy", "matrix policy"}
+"""Policies answer one observation at a time; the agents (and features) also take batches."""
+
+
+def _is_state(value, batch_allowed):
+    """The oracle: an element of Discrete(2) (Gymnasium's rule), or a batch of them."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | np.integer):
+        return 0 <= value < 2
+    array = np.asarray(value)
+    in_range = array.dtype.kind in "iu" and bool(((array >= 0) & (array < 2)).all())
+    return batch_allowed and array.ndim == 1 and in_range
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=ANYTHING, name=st.sampled_from(sorted(PREDICTORS)))
+def test_fuzz_discrete_predict_answers_an_action_or_names_the_observation(value, name):
+    if _is_state(value, name not in SINGLE):
+        out = PREDICTORS[name](value)
+        action = out[0] if isinstance(out, tuple) else out
+        assert np.all((np.asarray(action) >= 0) & (np.asarray(action) < 3))
+    else:
+        with pytest.raises(ValueError, match="^observation must"):
+            PREDICTORS[name](value)
+
+
+BOX_VALUES = st.lists(
+    st.floats(allow_nan=True, allow_infinity=True, width=32), min_size=2, max_size=4
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(value=BOX_VALUES)
+def test_fuzz_box_predict_answers_an_action_or_names_the_observation(heater, value):
+    agent, space = heater
+    array = np.asarray(value, dtype=np.float32)
+    inside = array.shape == space.shape and bool(
+        (np.isfinite(array) & (array >= space.low) & (array <= space.high)).all()
+    )
+    if inside:
+        assert agent.env.action_space.contains(agent.predict(value)[0])
+    else:
+        with pytest.raises(ValueError, match=r"^observation must be an element of Box"):
+            agent.predict(value)
