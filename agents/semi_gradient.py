@@ -37,10 +37,10 @@ import numpy as np
 from labcoat.agents._base import INF, Agent, check_schedule, stored_array
 from labcoat.agents._observations import check_observation
 from labcoat.agents.features import BinaryFeatures, Features, OneHot
-from labcoat.agents.planning import TabularModel, policy_evaluation
+from labcoat.agents.planning import TabularModel, _policy_matrix, policy_evaluation
 from labcoat.agents.policies import PolicyLike, action_function
 from labcoat.agents.tabular import _epsilon_greedy, td0_target
-from labcoat.classic._checks import check_float
+from labcoat.classic._checks import check_float, check_probability
 
 if TYPE_CHECKING:
     import torch
@@ -148,17 +148,7 @@ def semi_gradient_step(
 
 def _chain(model: TabularModel, policy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Non-terminal states, P_π among them and r_π(s) = Σ_a π(a|s) r(s, a)."""
-    policy = np.asarray(policy)
-    if policy.ndim == 1:
-        pi = np.zeros((model.n_states, model.n_actions))
-        pi[np.arange(model.n_states), policy] = 1.0
-    else:
-        pi = np.asarray(policy, dtype=float)
-    if pi.shape != (model.n_states, model.n_actions):
-        raise ValueError(
-            f"policy must be an int array ({model.n_states},) or a matrix "
-            f"({model.n_states}, {model.n_actions}), got shape {policy.shape}"
-        )
+    pi = _policy_matrix(model, policy)  # checked: shape, dtype, probabilities, availability
     live = np.flatnonzero(~model.terminal)
     P = np.einsum("sa,sat->st", pi, model.T)[np.ix_(live, live)]
     r = (pi * model.R).sum(axis=1)[live]
@@ -182,6 +172,15 @@ def on_policy_distribution(
     h = model.initial_distribution if initial_distribution is None else initial_distribution
     if h is None:
         raise ValueError("the model has no initial distribution: pass initial_distribution=")
+    h = np.asarray(h)
+    if (
+        h.shape != (model.n_states,)
+        or h.dtype.kind not in "iuf"
+        or not (np.isfinite(h).all() and (h >= 0).all() and np.isclose(h.sum(), 1.0))
+    ):
+        raise ValueError(
+            f"initial_distribution must be {model.n_states} probabilities summing to 1, got {h!r}"
+        )
     live, P, _ = _chain(model, policy)
     eta = np.linalg.solve(np.eye(len(live)) - P.T, np.asarray(h, dtype=float)[live])
     mu = np.zeros(model.n_states)
@@ -211,6 +210,7 @@ def td_fixed_point(
         gamma: discount factor in [0, 1].
         initial_distribution: the start distribution h (default: the model's).
     """
+    gamma = check_probability("gamma", gamma)
     live, P, r = _chain(model, policy)
     D = on_policy_distribution(model, policy, initial_distribution)[live]
     Phi = np.asarray(features(live), dtype=float)
