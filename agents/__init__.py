@@ -7,7 +7,7 @@ strategies (§7.1) and the 10-armed testbed; semi-gradient TD and Sarsa on featu
 modules (eq. 7.25); and the policy protocol shared with Stable-Baselines3.
 """
 
-from labcoat.agents._base import Agent, LinearSchedule
+from labcoat.agents._base import Agent, ContinuingTaskWarning, LinearSchedule
 from labcoat.agents.bandits import (
     UCB,
     BanditResult,
@@ -116,6 +116,7 @@ __all__ = [
     "ucb_scores",
     "action_function",
     "Agent",
+    "ContinuingTaskWarning",
     "LinearSchedule",
     "batched_control",
     "batched_expected_sarsa",

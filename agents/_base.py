@@ -14,9 +14,11 @@ from __future__ import annotations
 import abc
 import json
 import math
-import numbers
 import os
+import sys
 import tempfile
+import warnings
+import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Self
@@ -24,10 +26,17 @@ from typing import Any, ClassVar, Self
 import gymnasium as gym
 import numpy as np
 
+from labcoat.agents.planning import TabularModel, check_episodes_end
+from labcoat.classic._checks import check_float, check_int, check_probability
+
 UNIFORM_BLOCK = 4096
 """Uniform random numbers are drawn in blocks of this size (one numpy call per block)."""
 
 INF = math.inf
+
+
+class ContinuingTaskWarning(UserWarning):
+    """gamma = 1 on a task whose episodes never terminate: returns and values may diverge."""
 
 
 class LinearSchedule:
@@ -41,10 +50,8 @@ class LinearSchedule:
     duration: int
 
     def __init__(self, start: float, end: float, duration: int) -> None:
-        self.start, self.end = float(start), float(end)
-        if not (isinstance(duration, numbers.Integral) and duration >= 1):
-            raise ValueError(f"duration must be an integer >= 1, got {duration!r}")
-        self.duration = int(duration)
+        self.start, self.end = check_float("start", start), check_float("end", end)
+        self.duration = check_int("duration", duration, 1)
 
     def __call__(self, step: int) -> float:
         """Return the value at time step ``step``."""
@@ -67,25 +74,12 @@ def schedule_from_json(value: Any) -> Any:
     return value
 
 
-def check_number(
-    name: str, value: Any, low: float, high: float, *, low_open: bool = False
-) -> float:
-    """Return ``value`` as float or raise TypeError/ValueError naming ``name`` and the range."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    number = float(value)
-    bracket = "(" if low_open else "["
-    if not math.isfinite(number) or number < low or (low_open and number == low) or number > high:
-        raise ValueError(f"{name} must lie in {bracket}{low}, {high}], got {value!r}")
-    return number
-
-
 def check_schedule(name: str, value: Any) -> float | Callable[[int], float]:
     """A probability in [0, 1] or a callable step -> probability (checked at step 0)."""
     if callable(value):
-        check_number(f"{name}(0)", value(0), 0.0, 1.0)
+        check_probability(f"{name}(0)", value(0))
         return value
-    return check_number(name, value, 0.0, 1.0)
+    return check_probability(name, value)
 
 
 def check_learning_rate(value: Any) -> float | str:
@@ -101,7 +95,7 @@ def check_learning_rate(value: Any) -> float | str:
                 f"got {value!r}"
             )
         return value
-    return check_number("learning_rate", value, 0.0, 1.0, low_open=True)
+    return check_float("learning_rate", value, 0.0, 1.0, low_open=True)
 
 
 def step_size_power(value: Any) -> float | None:
@@ -153,12 +147,8 @@ class Agent(abc.ABC):
 
     def __init__(self, env: gym.Env | str, *, gamma: float, seed: int | None = None) -> None:
         self.env = gym.make(env) if isinstance(env, str) else env
-        self.gamma = check_number("gamma", gamma, 0.0, 1.0)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-            raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
-        if seed is not None and seed < 0:
-            raise ValueError(f"seed must be an integer >= 0 or None, got {seed!r}")
-        self.seed = seed
+        self.gamma = check_probability("gamma", gamma)
+        self.seed = None if seed is None else check_int("seed", seed, 0)
         agent_seed, env_seed = np.random.SeedSequence(seed).spawn(2)
         self._rng = np.random.default_rng(agent_seed)
         self._env_seed: int | None = int(env_seed.generate_state(1)[0])
@@ -207,6 +197,42 @@ class Agent(abc.ABC):
         if not allowed:
             raise ValueError(f"info['action_mask'] allows no action in state {state}")
         return allowed
+
+    # ------------------------------------------------------------------ tabular models
+
+    def _env_model(self) -> TabularModel | None:
+        """The model of a toy-text env (its table ``P``), or None when it has none."""
+        if not hasattr(self, "_model"):
+            self._model: TabularModel | None = None
+            if getattr(self.env.unwrapped, "P", None) is not None:
+                try:
+                    self._model = TabularModel.from_env(self.env)
+                except (TypeError, ValueError, AttributeError, IndexError):
+                    pass  # not a table we understand: nothing is checked
+        return self._model
+
+    def _check_episodes_end(self) -> None:
+        """Refuse ``learn(n_episodes=...)`` when an episode can never end (tabular envs)."""
+        model = self._env_model()
+        if model is None or _has_time_limit(self.env):
+            return
+        initial = model.initial_distribution
+        starts = np.ones(model.n_states, bool) if initial is None else np.asarray(initial) > 0
+        check_episodes_end(model, starts, f"{type(self).__name__}.learn(n_episodes=...)")
+
+    def _warn_if_continuing(self) -> None:
+        """Warn that gamma = 1 on a task without terminal states lets the values diverge."""
+        if self.gamma < 1.0:
+            return
+        model = self._env_model()
+        if model is not None and not model.terminal.any():
+            warnings.warn(
+                f"{type(self).__name__} with gamma=1 on a continuing task (the env has no "
+                "terminal state): returns are unbounded sums and the values may diverge; use "
+                "gamma < 1",
+                ContinuingTaskWarning,
+                stacklevel=_caller_level(),
+            )
 
     # ------------------------------------------------------------------ episodes
 
@@ -264,9 +290,10 @@ class Agent(abc.ABC):
             raise ValueError("give exactly one of total_timesteps and n_episodes")
         budget = total_timesteps if n_episodes is None else n_episodes
         label = "total_timesteps" if n_episodes is None else "n_episodes"
-        if isinstance(budget, bool) or not isinstance(budget, numbers.Integral) or budget < 1:
-            raise ValueError(f"{label} must be an integer >= 1, got {budget!r}")
-        progress = _Progress(type(self).__name__, int(budget), progress_bar)
+        budget = check_int(label, budget, 1)
+        if n_episodes is not None:
+            self._check_episodes_end()
+        progress = _Progress(type(self).__name__, budget, progress_bar)
         done = 0
         with progress:
             while done < budget:
@@ -332,40 +359,193 @@ class Agent(abc.ABC):
     def load(
         cls, path: str | os.PathLike[str], env: gym.Env | str | None = None, **kwargs: Any
     ) -> Self:
-        """Read an agent written by :meth:`save`.
+        """Read an agent written by :meth:`save`, checking everything the file holds.
+
+        As in Stable-Baselines3, ``path`` may omit the ``.npz`` suffix that :meth:`save`
+        appended. Loading never runs code from the file: no pickle, and the stored environment
+        id is looked up in Gymnasium's registry only (an id ``"module:Name"`` whose module is not
+        imported yet is refused rather than imported).
 
         Args:
-            path: the ``.npz`` file.
+            path: the file written by :meth:`save`.
             env: the environment; by default made again from the stored Gymnasium id.
             **kwargs: constructor arguments that were not stored (see :meth:`save`) or that
                 should change.
 
         Returns:
             The agent, with its arrays, step count and episode returns restored.
+
+        Raises:
+            ValueError: "not a labcoat agent file: ..." for a file that is not one written by
+                :meth:`save` (corrupt, truncated, unexpected contents, wrong shapes, NaN, ...).
         """
-        with np.load(Path(path), allow_pickle=False) as data:
-            meta = json.loads(str(data["meta"]))
-            arrays = {name: data[name] for name in cls._array_names}
+        path = _agent_path(path)
+        meta, arrays = _read_agent_file(path, cls._array_names, cls._hyperparameter_names)
         if meta["class"] != cls.__name__:
             raise TypeError(f"{path} holds a {meta['class']}, not a {cls.__name__}")
-        if env is None:
-            if meta["env_id"] is None:
-                raise TypeError(f"{path} stores no environment id: pass env=")
-            env = gym.make(meta["env_id"], **meta["env_kwargs"])
-        hyper = {k: schedule_from_json(v) for k, v in meta["hyperparameters"].items()}
         missing = [k for k in meta["not_stored"] if k not in kwargs]
         if missing:
             raise TypeError(f"{cls.__name__}.load needs {', '.join(missing)}= (not stored)")
-        agent = cls(env, **{**hyper, **kwargs})
-        for name, value in arrays.items():
-            agent._set_array(name, value)
-        agent.num_timesteps = int(meta["num_timesteps"])
+        if env is None:
+            env = _stored_env(path, meta["env_id"], meta["env_kwargs"])
+        stored = {k: v for k, v in meta["hyperparameters"].items() if k not in kwargs}
+        try:
+            agent = cls(env, **{k: schedule_from_json(v) for k, v in stored.items()}, **kwargs)
+        except (TypeError, ValueError) as error:
+            if any(str(error).startswith(k) for k in stored):  # a stored value was refused
+                raise _not_agent_file(path, f"stored {error}") from error
+            raise
+        try:
+            for name, value in arrays.items():
+                agent._set_array(name, value)
+        except ValueError as error:
+            raise _not_agent_file(path, str(error)) from error
+        agent.num_timesteps = meta["num_timesteps"]
         agent.episode_returns = [float(x) for x in meta["episode_returns"]]
-        agent.episode_lengths = [int(x) for x in meta["episode_lengths"]]
+        agent.episode_lengths = list(meta["episode_lengths"])
         return agent
 
     def _set_array(self, name: str, value: np.ndarray) -> None:
         setattr(self, name, value)
+
+
+def stored_array(
+    name: str, value: np.ndarray, shape: tuple[int, ...], kinds: str, *, allow: str = ""
+) -> np.ndarray:
+    """A stored array checked against the shape the env's spaces give and its dtype kinds.
+
+    Entries must be finite; ``allow="-inf"`` also admits -inf (q of unavailable actions).
+    Integer arrays (counts) must be non-negative. Raises ValueError saying what is wrong.
+    """
+    if value.shape != shape:
+        raise ValueError(f"{name} has shape {value.shape}, the env's spaces give {shape}")
+    if value.dtype.kind not in kinds:
+        raise ValueError(f"{name} has dtype {value.dtype}, expected kind {kinds!r}")
+    if value.dtype.kind in "iu":
+        if value.size and value.min() < 0:
+            raise ValueError(f"{name} holds negative counts")
+        return value
+    bad = ~np.isfinite(value)
+    if allow == "-inf":
+        bad &= value != -np.inf
+    if bad.any():
+        raise ValueError(f"{name} holds NaN or infinite values")
+    return value
+
+
+_META_TYPES: dict[str, Any] = {
+    "class": str,
+    "hyperparameters": dict,
+    "not_stored": list,
+    "env_id": str | None,
+    "env_kwargs": dict,
+    "num_timesteps": int,
+    "episode_returns": list,
+    "episode_lengths": list,
+}
+
+
+def _agent_path(path: str | os.PathLike[str]) -> Path:
+    """The file of ``path``: as given, or with ``.npz`` appended (as :meth:`Agent.save` does)."""
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path must be a str or a path, got {path!r}")
+    given = Path(path)
+    with_suffix = given.with_name(given.name + ".npz")
+    if given.suffix != ".npz" and not given.is_file() and with_suffix.is_file():
+        return with_suffix
+    return given
+
+
+def _not_agent_file(path: Path, reason: str) -> ValueError:
+    return ValueError(f"not a labcoat agent file: {path}: {reason}")
+
+
+def _read_agent_file(
+    path: Path, array_names: tuple[str, ...], hyperparameter_names: tuple[str, ...]
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The checked JSON metadata and the arrays of an agent file (no pickle, expected keys)."""
+    if not path.is_file():
+        raise FileNotFoundError(f"no agent file {path}")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                raise ValueError("not an .npz archive")
+            expected = {*array_names, "meta"}
+            if set(data.files) != expected:
+                raise ValueError(f"it holds {sorted(data.files)}, expected {sorted(expected)}")
+            arrays = {name: data[name] for name in sorted(expected)}
+        meta_array = arrays.pop("meta")
+        if meta_array.shape != () or meta_array.dtype.kind != "U":
+            raise ValueError("meta is not a JSON string")
+        meta = json.loads(str(meta_array))
+        _check_meta(meta, hyperparameter_names)
+    except (OSError, EOFError, ValueError, TypeError, AttributeError, zipfile.BadZipFile) as error:
+        raise _not_agent_file(path, str(error) or type(error).__name__) from error
+    return meta, arrays
+
+
+def _check_meta(meta: Any, hyperparameter_names: tuple[str, ...]) -> None:
+    """Raise ValueError unless ``meta`` has exactly the keys and types :meth:`save` writes."""
+    if not isinstance(meta, dict) or set(meta) != set(_META_TYPES):
+        raise ValueError(f"meta must hold exactly the keys {sorted(_META_TYPES)}")
+    for key, kind in _META_TYPES.items():
+        if isinstance(meta[key], bool) or not isinstance(meta[key], kind):
+            raise ValueError(f"meta[{key!r}] has the wrong type")
+    names = [*meta["hyperparameters"], *meta["not_stored"]]
+    if not set(names) <= set(hyperparameter_names):
+        unknown = sorted(set(names) - set(hyperparameter_names))
+        raise ValueError(f"unknown hyperparameters {unknown}")
+    if not all(isinstance(k, str) for k in meta["env_kwargs"]):
+        raise ValueError("env_kwargs keys must be strings")
+    lengths, returns = meta["episode_lengths"], meta["episode_returns"]
+    if len(lengths) != len(returns) or meta["num_timesteps"] < _total_length(lengths):
+        raise ValueError("episode_lengths, episode_returns and num_timesteps disagree")
+    if not all(isinstance(x, float | int) and math.isfinite(x) for x in returns):
+        raise ValueError("episode_returns must be finite numbers")
+
+
+def _total_length(lengths: list[Any]) -> int:
+    """Return the total of non-negative int episode lengths; ValueError for anything else."""
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in lengths):
+        raise ValueError("episode_lengths must be non-negative integers")
+    return sum(lengths)
+
+
+def _stored_env(path: Path, env_id: str | None, env_kwargs: dict[str, Any]) -> gym.Env:
+    """``gym.make`` of a stored id, looked up in the registry only: no module is imported."""
+    if env_id is None:
+        raise TypeError(f"{path} stores no environment id: pass env=")
+    module, _, name = env_id.rpartition(":")
+    if module and module not in sys.modules:
+        raise _not_agent_file(
+            path,
+            f"its env_id {env_id!r} would import the module {module!r}; loading never imports "
+            "code: import it yourself or pass env=",
+        )
+    if name not in gym.registry:
+        raise _not_agent_file(path, f"its env_id {name!r} is not registered with Gymnasium")
+    try:
+        return gym.make(name, **env_kwargs)
+    except (TypeError, ValueError) as error:
+        raise _not_agent_file(path, f"its env_kwargs are refused: {error}") from error
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` of a warning pointing at the first frame outside labcoat.agents."""
+    here = os.path.dirname(__file__)
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.dirname(frame.f_code.co_filename) == here:
+        frame, level = frame.f_back, level + 1  # type: ignore[assignment]
+    return level
+
+
+def _has_time_limit(env: gym.Env) -> bool:
+    """Whether a TimeLimit wrapper (a ``max_episode_steps``) is around ``env``."""
+    while isinstance(env, gym.Wrapper):
+        if isinstance(env, gym.wrappers.TimeLimit):
+            return True
+        env = env.env
+    return False
 
 
 def _is_json(value: Any) -> bool:

@@ -26,6 +26,14 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import rel_entr
 
 import labcoat.envs  # noqa: F401  (registers labcoat/Bandit-v0 for run_testbed)
+from labcoat.agents._observations import state_index
+from labcoat.classic._checks import (
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+    check_probability,
+)
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -221,26 +229,6 @@ def lai_robbins_constant(probabilities: Sequence[float] | FloatArray) -> float:
 # ---------------------------------------------------------------- argument checks
 
 
-def _check_number(
-    name: str, value: Any, *, low: float, low_inclusive: bool, high: float = math.inf
-) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    number = float(value)
-    above = number >= low if low_inclusive else number > low
-    if not (above and number <= high and math.isfinite(number)):
-        bracket = "[" if low_inclusive else "("
-        upper = f"{high}]" if math.isfinite(high) else "inf)"
-        raise ValueError(f"{name} must be in {bracket}{low}, {upper}, got {value!r}")
-    return number
-
-
-def _check_count(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 # ---------------------------------------------------------------- strategies
 
 
@@ -262,8 +250,8 @@ class BanditStrategy(ABC):
         self, n_arms: int, n_runs: int = 1, seed: int | np.random.SeedSequence | None = None
     ) -> Self:
         """Forget everything learned; ``n_runs`` independent learners over ``n_arms`` arms."""
-        self.n_arms = _check_count("n_arms", n_arms, 2)
-        self.n_runs = _check_count("n_runs", n_runs, 1)
+        self.n_arms = check_int("n_arms", n_arms, 2)
+        self.n_runs = check_int("n_runs", n_runs, 1)
         self.rng = np.random.default_rng(seed)
         self.t = 0
         self._initialize()
@@ -286,6 +274,8 @@ class BanditStrategy(ABC):
             )
         if a.min() < 0 or a.max() >= self.n_arms:
             raise ValueError(f"actions must lie in [0, {self.n_arms - 1}]")
+        if not np.isfinite(r).all():
+            raise ValueError(f"rewards must be finite numbers, got {rewards!r}")
         self.t += 1
         self._learn(a.astype(np.int64, copy=False), r)
 
@@ -297,7 +287,8 @@ class BanditStrategy(ABC):
     def update(self, action: int, reward: float) -> None:
         """Learn from the reward of one pull in a single environment (n_runs = 1)."""
         self._require_single()
-        self.update_batch(np.array([action]), np.array([reward], dtype=np.float64))
+        arm = state_index(action, self.n_arms, name="action")
+        self.update_batch(np.array([arm]), np.array([check_float("reward", reward)]))
 
     def _require_single(self) -> None:
         if getattr(self, "n_runs", 1) != 1:
@@ -392,13 +383,13 @@ class EpsilonGreedy(BanditStrategy):
     def __init__(
         self, epsilon: float = 0.1, step_size: float | None = None, initial_value: float = 0.0
     ) -> None:
-        self.epsilon = _check_number("epsilon", epsilon, low=0.0, low_inclusive=True, high=1.0)
+        self.epsilon = check_probability("epsilon", epsilon)
         self.step_size = (
             None
             if step_size is None
-            else _check_number("step_size", step_size, low=0.0, low_inclusive=False, high=1.0)
+            else check_float("step_size", step_size, 0.0, 1.0, low_open=True)
         )
-        self.initial_value = _check_initial_value(initial_value, self.step_size)
+        self.initial_value = _initial_value(initial_value, self.step_size)
 
     q = _arm_major("_q_by_arm", np.float64, _Q_DOC)
     n = _arm_major("_n_by_arm", np.int64, _N_DOC)
@@ -430,16 +421,11 @@ class EpsilonGreedy(BanditStrategy):
         self._learn_values(a, r, self.step_size)
 
 
-def _check_initial_value(value: Any, step_size: float | None) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise TypeError(f"initial_value must be a real number, got {value!r}")
-    number = float(value)
-    if math.isnan(number) or (math.isinf(number) and (step_size is not None or number < 0)):
-        raise ValueError(
-            "initial_value must be finite, or +inf with sample averages (step_size=None), "
-            f"got {value!r}"
-        )
-    return number
+def _initial_value(value: Any, step_size: float | None) -> float:
+    """Q_1: a finite number, or +inf with sample averages (each arm then tried once first)."""
+    if step_size is None and not isinstance(value, str) and value == math.inf:
+        return math.inf
+    return check_float("initial_value", value)
 
 
 class UCB(BanditStrategy):
@@ -456,11 +442,11 @@ class UCB(BanditStrategy):
     """
 
     def __init__(self, c: float = 2.0, step_size: float | None = None) -> None:
-        self.c = _check_number("c", c, low=0.0, low_inclusive=False)
+        self.c = check_float("c", c, 0.0, low_open=True)
         self.step_size = (
             None
             if step_size is None
-            else _check_number("step_size", step_size, low=0.0, low_inclusive=False, high=1.0)
+            else check_float("step_size", step_size, 0.0, 1.0, low_open=True)
         )
 
     q = _arm_major("_q_by_arm", np.float64, _Q_DOC)
@@ -493,10 +479,8 @@ class GradientBandit(BanditStrategy):
     """
 
     def __init__(self, alpha: float = 0.1, baseline: bool = True) -> None:
-        self.alpha = _check_number("alpha", alpha, low=0.0, low_inclusive=False)
-        if not isinstance(baseline, bool):
-            raise TypeError(f"baseline must be True or False, got {baseline!r}")
-        self.baseline = baseline
+        self.alpha = check_float("alpha", alpha, 0.0, low_open=True)
+        self.baseline = check_bool("baseline", baseline)
 
     def _hyperparameters(self) -> tuple[str, ...]:
         return ("alpha", "baseline")
@@ -550,16 +534,12 @@ class ThompsonSampling(BanditStrategy):
         prior_std: float = 1.0,
         noise_std: float = 1.0,
     ) -> None:
-        if likelihood not in ("bernoulli", "gaussian"):
-            raise ValueError(f"likelihood must be 'bernoulli' or 'gaussian', got {likelihood!r}")
-        self.likelihood = likelihood
-        self.prior_alpha = _check_number("prior_alpha", prior_alpha, low=0.0, low_inclusive=False)
-        self.prior_beta = _check_number("prior_beta", prior_beta, low=0.0, low_inclusive=False)
-        self.prior_mean = _check_number(
-            "prior_mean", prior_mean, low=-math.inf, low_inclusive=False
-        )
-        self.prior_std = _check_number("prior_std", prior_std, low=0.0, low_inclusive=False)
-        self.noise_std = _check_number("noise_std", noise_std, low=0.0, low_inclusive=False)
+        self.likelihood = check_choice("likelihood", likelihood, ("bernoulli", "gaussian"))
+        self.prior_alpha = check_float("prior_alpha", prior_alpha, 0.0, low_open=True)
+        self.prior_beta = check_float("prior_beta", prior_beta, 0.0, low_open=True)
+        self.prior_mean = check_float("prior_mean", prior_mean)
+        self.prior_std = check_float("prior_std", prior_std, 0.0, low_open=True)
+        self.noise_std = check_float("noise_std", noise_std, 0.0, low_open=True)
 
     q = _arm_major("_q_by_arm", np.float64, "Sample means of the rewards (Gaussian), (n_runs, k).")
     n = _arm_major("_n_by_arm", np.int64, _N_DOC)
@@ -655,9 +635,7 @@ def spawn_seeds(seed: int) -> tuple[int, int]:
     ``np.random.SeedSequence(seed).spawn(2)``, each child reduced to a 63-bit int (Gymnasium's
     ``reset(seed=...)`` takes an int). Used by ``run_testbed`` and ``run_episode``.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
-    children = np.random.SeedSequence(int(seed)).spawn(2)
+    children = np.random.SeedSequence(check_int("seed", seed, 0)).spawn(2)
     env_seed, agent_seed = (
         int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children
     )
@@ -695,7 +673,7 @@ def run_testbed(
     """
     env = gym.make_vec(
         "labcoat/Bandit-v0",
-        num_envs=_check_count("n_runs", n_runs, 1),
+        num_envs=check_int("n_runs", n_runs, 1),
         vectorization_mode="vector_entry_point",
         k=k,
         n_steps=n_steps,

@@ -15,8 +15,9 @@ from typing import Literal
 
 import numpy as np
 
-from labcoat.agents._base import check_learning_rate, check_number, step_size_power
-from labcoat.agents.planning import Outcomes, TabularModel
+from labcoat.agents._base import check_learning_rate, step_size_power
+from labcoat.agents._observations import state_index
+from labcoat.agents.planning import Outcomes, TabularModel, check_episodes_end
 from labcoat.agents.tabular import (
     epsilon_greedy_probabilities,
     expected_sarsa_target,
@@ -24,6 +25,7 @@ from labcoat.agents.tabular import (
     sarsa_target,
     td_update,
 )
+from labcoat.classic._checks import check_choice, check_float, check_int, check_probability
 
 __all__ = [
     "BatchedResult",
@@ -118,40 +120,29 @@ def batched_control(
     Returns:
         The final q of every run and the return and length of every episode.
     """
-    if method not in ("sarsa", "q_learning", "expected_sarsa"):
-        raise ValueError(
-            f"method must be 'sarsa', 'q_learning' or 'expected_sarsa', got {method!r}"
-        )
-    for name, value in (("n_runs", n_runs), ("n_episodes", n_episodes)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    gamma = check_number("gamma", gamma, 0.0, 1.0)
+    check_choice("method", method, ("sarsa", "q_learning", "expected_sarsa"))
+    n_runs, n_episodes = check_int("n_runs", n_runs, 1), check_int("n_episodes", n_episodes, 1)
+    gamma = check_probability("gamma", gamma)
     alpha = check_learning_rate(learning_rate)
     power = step_size_power(alpha)
-    epsilon = check_number("epsilon", epsilon, 0.0, 1.0)
-    initial_q = check_number("initial_q", initial_q, -1e300, 1e300)
-    if max_episode_steps is not None and (
-        isinstance(max_episode_steps, bool)
-        or not isinstance(max_episode_steps, int | np.integer)
-        or max_episode_steps < 1
-    ):
-        raise ValueError(
-            f"max_episode_steps must be an integer >= 1 or None, got {max_episode_steps!r}"
-        )
-    if seed is not None and (
-        isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0
-    ):
-        raise ValueError(f"seed must be an integer >= 0 or None, got {seed!r}")
+    epsilon = check_probability("epsilon", epsilon)
+    initial_q = check_float("initial_q", initial_q)
+    if max_episode_steps is not None:
+        max_episode_steps = check_int("max_episode_steps", max_episode_steps, 1)
+    if seed is not None:
+        seed = check_int("seed", seed, 0)
     if start_state is not None:
-        start: np.ndarray | int = int(start_state)
-        if not 0 <= start < model.n_states:
-            raise ValueError(
-                f"start_state must lie in [0, {model.n_states - 1}], got {start_state}"
-            )
+        start: np.ndarray | int = state_index(start_state, model.n_states, name="start_state")
     elif model.initial_distribution is not None:
         start = np.cumsum(model.initial_distribution)
     else:
         raise ValueError("the model has no initial_distribution: pass start_state")
+    if max_episode_steps is None:
+        starts = np.zeros(model.n_states, dtype=bool)
+        starts[start if isinstance(start, int) else np.asarray(model.initial_distribution) > 0] = (
+            True
+        )
+        check_episodes_end(model, starts, f"batched {method}")
     limit = np.inf if max_episode_steps is None else int(max_episode_steps)
     outcomes = _outcomes(model)
     cumulative, last = outcomes.cumulative, outcomes.prob.shape[2] - 1

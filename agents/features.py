@@ -18,6 +18,9 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 from gymnasium import spaces
 
+from labcoat.agents._observations import state_index, state_indices
+from labcoat.classic._checks import check_int
+
 __all__ = [
     "BinaryFeatures",
     "Features",
@@ -93,22 +96,11 @@ def _discrete_states(space: spaces.Space, name: str) -> spaces.Discrete:
 
 
 def _state_index(space: spaces.Discrete, obs: np.ndarray) -> np.ndarray:
-    index = np.asarray(obs, dtype=np.int64) - int(space.start)
-    if np.any(index < 0) or np.any(index >= space.n):
-        raise ValueError(
-            f"observation must lie in [{space.start}, {space.start + space.n - 1}], got {obs}"
-        )
-    return index
+    return state_indices(obs, int(space.n), int(space.start))
 
 
 def _single_state(space: spaces.Discrete, observation: Any) -> int:
-    index = int(observation) - int(space.start)
-    if not 0 <= index < space.n:
-        raise ValueError(
-            f"observation must lie in [{space.start}, {space.start + space.n - 1}], "
-            f"got {observation}"
-        )
-    return index
+    return state_index(observation, int(space.n), int(space.start))
 
 
 def _bounds(
@@ -149,19 +141,6 @@ def _unit_cube(obs: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray
     if np.isnan(s).any():  # clip keeps NaN, and a NaN tile coordinate is an arbitrary index
         raise ValueError(f"observation contains NaN: {obs}")
     return np.clip((s - low) / (high - low), 0.0, 1.0)
-
-
-def _check_int(value: Any, name: str, low: int, high: int | None = None) -> int:
-    """``value`` as an int (Python or numpy, not bool) in [low, high], else ValueError."""
-    is_int = isinstance(value, int | np.integer) and not isinstance(value, bool)
-    if not is_int or value < low or (high is not None and value > high):
-        allowed = f">= {low}" if high is None else f"in [{low}, {high}]"
-        raise ValueError(f"{name} must be an integer {allowed}, got {value!r}")
-    return int(value)
-
-
-def _check_order(value: int, name: str) -> int:
-    return _check_int(value, name, 0)
 
 
 class OneHot(_FeatureMap):
@@ -218,11 +197,11 @@ class StateAggregation(_FeatureMap):
     ) -> None:
         space = _discrete_states(observation_space, "StateAggregation")
         lo, hi = int(space.start), int(space.start + space.n - 1)
-        first = lo if first is None else int(first)
-        last = hi if last is None else int(last)
+        first = lo if first is None else check_int("first", first, lo, hi)
+        last = hi if last is None else check_int("last", last, lo, hi)
         if not lo <= first <= last <= hi:
             raise ValueError(f"need {lo} <= first <= last <= {hi}, got first={first}, last={last}")
-        n_groups = _check_int(n_groups, "n_groups", 1, last - first + 1)
+        n_groups = check_int("n_groups", n_groups, 1, last - first + 1)
         self._states = space
         self.observation_space = space
         self.n_features = n_groups
@@ -272,7 +251,7 @@ class Polynomial(_FeatureMap):
     ) -> None:
         self.observation_space = observation_space
         self.low, self.high = _bounds(observation_space, low, high, "Polynomial")
-        self.degree = _check_order(degree, "degree")
+        self.degree = check_int("degree", degree, 0)
         self.exponents = _exponent_grid(self.degree, len(self.low), "Polynomial")
         self.n_features = len(self.exponents)
 
@@ -306,7 +285,7 @@ class Fourier(_FeatureMap):
     ) -> None:
         self.observation_space = observation_space
         self.low, self.high = _bounds(observation_space, low, high, "Fourier")
-        self.order = _check_order(order, "order")
+        self.order = check_int("order", order, 0)
         self.coefficients = _exponent_grid(self.order, len(self.low), "Fourier")
         self.n_features = len(self.coefficients)
         norms = np.linalg.norm(self.coefficients, axis=1)
@@ -361,10 +340,7 @@ class TileCoding(_FeatureMap):
         self.observation_space = observation_space
         self.low, self.high = _bounds(observation_space, low, high, "TileCoding")
         k = len(self.low)
-        if isinstance(n_tilings, bool) or not isinstance(n_tilings, int | np.integer):
-            raise ValueError(f"n_tilings must be an integer >= 1, got {n_tilings!r}")
-        if n_tilings < 1:
-            raise ValueError(f"n_tilings must be an integer >= 1, got {n_tilings!r}")
+        n_tilings = check_int("n_tilings", n_tilings, 1)
         tiles = _per_dimension(tiles_per_dim, k, "tiles_per_dim", None)
         if not np.issubdtype(tiles.dtype, np.integer) or np.any(tiles < 1):
             raise ValueError(f"tiles_per_dim must be integers >= 1, got {tiles_per_dim!r}")
@@ -384,7 +360,7 @@ class TileCoding(_FeatureMap):
                 )
             self.n_features = self.n_tilings * self.tiles_per_tiling
         else:
-            hash_size = _check_int(hash_size, "hash_size", 1)
+            hash_size = check_int("hash_size", hash_size, 1)
             self.n_features = hash_size
         self.hash_size = hash_size
         self._low_list = self.low.tolist()

@@ -17,7 +17,6 @@ restricted to the non-terminal states and policy iteration starts from a proper 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
@@ -25,15 +24,20 @@ from typing import Any, Literal
 import numpy as np
 import scipy.sparse as sp
 
+from labcoat.classic._checks import check_choice, check_float, check_int, check_probability
+
 __all__ = [
     "PlanningResult",
     "TabularModel",
     "bellman_backup",
+    "can_terminate",
+    "check_episodes_end",
     "epsilon_soft",
     "greedy_policy",
     "policy_evaluation",
     "policy_iteration",
     "proper_policy",
+    "reachable_states",
     "value_iteration",
 ]
 
@@ -272,20 +276,6 @@ class PlanningResult:
     n_iterations: int
 
 
-def _check_gamma(gamma: float) -> float:
-    if isinstance(gamma, bool) or not isinstance(gamma, int | float | np.floating | np.integer):
-        raise TypeError(f"gamma must be a number in [0, 1], got {type(gamma).__name__}")
-    if not 0.0 <= gamma <= 1.0:
-        raise ValueError(f"gamma must lie in [0, 1], got {gamma!r}")
-    return float(gamma)
-
-
-def _check_tol(tol: float) -> float:
-    if not (isinstance(tol, int | float) and math.isfinite(tol) and tol > 0):
-        raise ValueError(f"tol must be a finite number > 0, got {tol!r}")
-    return float(tol)
-
-
 def bellman_backup(model: TabularModel, v: np.ndarray, gamma: float) -> np.ndarray:
     """Return q(s, a) = r(s, a) + gamma sum_s' p(s'|s, a) v(s') (eq. 7.15), -inf if invalid.
 
@@ -388,7 +378,9 @@ def policy_evaluation(
     Returns:
         v_pi, shape (n_states,).
     """
-    gamma = _check_gamma(gamma)
+    gamma = check_probability("gamma", gamma)
+    check_choice("method", method, ("solve", "iterative"))
+    max_iterations = check_int("max_iterations", max_iterations, 1)
     pi = _policy_matrix(model, policy)
     r_pi, P_pi = _policy_dynamics(model, pi)
     live = ~model.terminal
@@ -410,9 +402,7 @@ def policy_evaluation(
         else:
             v[idx] = np.linalg.solve(np.eye(idx.size) - gamma * A, r_pi[idx])
         return v
-    if method != "iterative":
-        raise ValueError(f"method must be 'solve' or 'iterative', got {method!r}")
-    tol = _check_tol(tol)
+    tol = check_float("tol", tol, 0.0, low_open=True)
     threshold = tol if gamma == 1.0 else tol * (1.0 - gamma) / max(gamma, 1e-300)
     for _ in range(max_iterations):
         v_new = r_pi + gamma * np.asarray(P_pi @ v).ravel()
@@ -452,9 +442,13 @@ def value_iteration(
     Returns:
         v, the greedy q and policy (eq. 7.16) and the number of sweeps.
     """
-    gamma, tol = _check_gamma(gamma), _check_tol(tol)
+    gamma = check_probability("gamma", gamma)
+    tol = check_float("tol", tol, 0.0, low_open=True)
+    max_iterations = check_int("max_iterations", max_iterations, 1)
+    if gamma == 1.0:
+        _check_undiscounted(model)
     live = ~model.terminal
-    v = np.zeros(model.n_states) if initial_v is None else np.array(initial_v, dtype=float)
+    v = np.zeros(model.n_states) if initial_v is None else _initial_values(model, initial_v)
     v[~live] = 0.0
     scale = gamma / (1.0 - gamma) if gamma < 1.0 else 0.0
     for k in range(1, max_iterations + 1):
@@ -473,9 +467,87 @@ def value_iteration(
     )
 
 
+def _check_undiscounted(model: TabularModel) -> None:
+    """Refuse gamma = 1 when some state cannot end its episode under any policy."""
+    stuck = ~can_terminate(model)
+    if stuck.any():
+        raise ValueError(
+            "value iteration with gamma=1 needs every state to be able to end its episode: "
+            f"{_never_ends(model, stuck)}, so the values need not be finite (use gamma < 1)"
+        )
+
+
+def _initial_values(model: TabularModel, initial_v: Any) -> np.ndarray:
+    """A copy of ``initial_v`` checked to be n_states finite real numbers."""
+    v = np.asarray(initial_v)
+    if v.shape != (model.n_states,) or v.dtype.kind not in "iuf" or not np.isfinite(v).all():
+        raise ValueError(
+            f"initial_v must hold {model.n_states} finite numbers (one per state), "
+            f"got {initial_v!r}"
+        )
+    return v.astype(float)
+
+
 def _greedy_result(model: TabularModel, v: np.ndarray, gamma: float, sweeps: int) -> PlanningResult:
     q = bellman_backup(model, v, gamma)
     return PlanningResult(v=v, q=q, policy=greedy_policy(q), n_iterations=sweeps)
+
+
+def _successors(model: TabularModel) -> sp.csr_matrix:
+    """A[s, s'] = 1 when some available action leads from s to s' with positive probability."""
+    return sp.csr_matrix(((model.T > 0) & model.valid_actions[:, :, None]).any(axis=1))
+
+
+def _closure(adjacency: sp.csr_matrix, seed: np.ndarray) -> np.ndarray:
+    """States linked to the ``seed`` mask by paths of ``adjacency`` (breadth first)."""
+    reach = seed.astype(bool).copy()
+    frontier = reach.copy()
+    while frontier.any():
+        frontier = (np.asarray(adjacency @ frontier.astype(float)).ravel() > 0) & ~reach
+        reach |= frontier
+    return reach
+
+
+def can_terminate(model: TabularModel) -> np.ndarray:
+    """Mask of the states from which some policy ends the episode with positive probability.
+
+    A state is in it when it is terminal or some available action leads with positive
+    probability into the mask (a backward search from the terminal states). Outside it, no
+    policy ever ends the episode: with gamma = 1 the returns there need not be finite.
+    """
+    return _closure(_successors(model), model.terminal)
+
+
+def reachable_states(model: TabularModel, start: np.ndarray) -> np.ndarray:
+    """Mask of the states reachable from the ``start`` mask, never leaving a terminal state."""
+    successors = _successors(model).tolil()
+    successors[np.flatnonzero(model.terminal)] = 0
+    return _closure(successors.T.tocsr(), start)
+
+
+def _never_ends(model: TabularModel, stuck: np.ndarray) -> str:
+    if not model.terminal.any():
+        return "the model has no terminal state"
+    return f"from state {int(np.flatnonzero(stuck)[0])} no policy reaches a terminal state"
+
+
+def check_episodes_end(model: TabularModel, start: np.ndarray, what: str) -> None:
+    """Refuse a run without time limit that can reach a state from which no episode ends.
+
+    Args:
+        model: the MDP.
+        start: mask of the possible start states.
+        what: the run, for the message (e.g. "batched q_learning").
+
+    Raises:
+        ValueError: naming the first such state, with the remedy (a time limit).
+    """
+    stuck = reachable_states(model, start) & ~can_terminate(model)
+    if stuck.any():
+        raise ValueError(
+            f"{what} would never finish an episode: {_never_ends(model, stuck)}; pass "
+            "max_episode_steps (a time limit) or use a model with terminal states"
+        )
 
 
 def proper_policy(model: TabularModel) -> np.ndarray:
@@ -543,10 +615,11 @@ def policy_iteration(
     Returns:
         v and q of the final (epsilon-soft) policy, its greedy part and the number of steps.
     """
-    gamma = _check_gamma(gamma)
-    if not (isinstance(epsilon, int | float) and 0.0 <= epsilon <= 1.0):
-        raise ValueError(f"epsilon must lie in [0, 1], got {epsilon!r}")
+    gamma = check_probability("gamma", gamma)
+    epsilon = check_probability("epsilon", epsilon)
+    max_iterations = check_int("max_iterations", max_iterations, 1)
     if initial_policy is not None:
+        _policy_matrix(model, initial_policy)  # checks shape, dtype, range and availability
         policy = np.asarray(initial_policy, dtype=np.int64).copy()
     elif gamma == 1.0:
         policy = proper_policy(model)

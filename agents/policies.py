@@ -21,7 +21,8 @@ from typing import Any, Protocol, runtime_checkable
 import gymnasium as gym
 import numpy as np
 
-from labcoat.agents._base import check_number
+from labcoat.agents._observations import check_observation, state_index
+from labcoat.classic._checks import check_int, check_probability
 
 __all__ = [
     "EpsilonGreedyPolicy",
@@ -68,13 +69,16 @@ class RandomPolicy:
         self.n_actions, self._start = int(space.n), int(space.start)
         valid = getattr(env.unwrapped, "valid_actions", None)
         self._valid = None if valid is None else [np.flatnonzero(row) for row in np.asarray(valid)]
+        self.observation_space = env.observation_space
         self._rng = np.random.default_rng(seed)
 
     def predict(self, observation: Any, deterministic: bool = False) -> tuple[int, None]:
         """A uniformly random available action (``deterministic`` is ignored)."""
+        if check_observation(self.observation_space, observation):
+            raise ValueError(f"observation must be one element of {self.observation_space}")
         if self._valid is None:
             return int(self._rng.integers(self.n_actions)) + self._start, None
-        choices = self._valid[int(observation)]
+        choices = self._valid[state_index(observation, len(self._valid))]
         return int(choices[self._rng.integers(len(choices))]) + self._start, None
 
 
@@ -93,7 +97,7 @@ class GreedyPolicy:
 
     def predict(self, observation: Any, deterministic: bool = True) -> tuple[int, None]:
         """The greedy action (ties to the lowest index)."""
-        return self._actions[int(observation)], None
+        return self._actions[state_index(observation, len(self._actions))], None
 
 
 class EpsilonGreedyPolicy:
@@ -109,7 +113,7 @@ class EpsilonGreedyPolicy:
     """
 
     def __init__(self, q: np.ndarray, epsilon: float, *, seed: int | None = None) -> None:
-        self.epsilon = check_number("epsilon", epsilon, 0.0, 1.0)
+        self.epsilon = check_probability("epsilon", epsilon)
         self._greedy = GreedyPolicy(q)
         self._valid = _valid_rows(self._greedy.q)
         self._rng = np.random.default_rng(seed)
@@ -121,7 +125,7 @@ class EpsilonGreedyPolicy:
 
     def predict(self, observation: Any, deterministic: bool = False) -> tuple[int, None]:
         """An epsilon-greedy sample, or the greedy action when ``deterministic``."""
-        state = int(observation)
+        state = state_index(observation, len(self._valid))
         if not deterministic and self._rng.random() < self.epsilon:
             choices = self._valid[state]
             return int(choices[self._rng.integers(len(choices))]), None
@@ -160,7 +164,7 @@ def action_function(
             raise ValueError(f"a policy table needs {n_states} rows, got shape {table.shape}")
         if table.ndim == 1 and np.issubdtype(table.dtype, np.integer):
             actions = table.tolist()
-            return lambda observation: actions[int(observation)]
+            return lambda observation: actions[state_index(observation, len(actions))]
         if table.ndim == 2:
             return _matrix_policy(table, seed)
         raise ValueError(
@@ -195,7 +199,7 @@ def _matrix_policy(pi: np.ndarray, seed: int | None) -> Callable[[Any], int]:
     def act(observation: Any) -> int:
         if not draws:
             draws.extend(rng.random(4096).tolist()[::-1])
-        row = cumulative[int(observation)]
+        row = cumulative[state_index(observation, len(cumulative))]
         u = draws.pop() * row[-1]
         return next(a for a, c in enumerate(row) if u < c)
 
@@ -249,8 +253,7 @@ def rollout(
     Returns:
         The trajectory.
     """
-    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
-        raise ValueError(f"max_steps must be an integer >= 1, got {max_steps!r}")
+    max_steps = check_int("max_steps", max_steps, 1)
     act = action_function(policy, env, deterministic=deterministic, seed=seed)
     observation, _ = env.reset(seed=seed)
     observations, actions, rewards, terminals, truncations = [observation], [], [], [], []
@@ -299,10 +302,8 @@ def evaluate_policy(
     Returns:
         (mean, std) of the episode returns (std with ddof = 0, as Stable-Baselines3).
     """
-    if isinstance(n_episodes, bool) or not isinstance(n_episodes, int) or n_episodes < 1:
-        raise ValueError(f"n_episodes must be an integer >= 1, got {n_episodes!r}")
-    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
-        raise ValueError(f"max_steps must be an integer >= 1, got {max_steps!r}")
+    n_episodes = check_int("n_episodes", n_episodes, 1)
+    max_steps = check_int("max_steps", max_steps, 1)
     act = action_function(policy, env, deterministic=deterministic, seed=seed)
     returns = []
     for episode in range(n_episodes):

@@ -34,11 +34,13 @@ from typing import TYPE_CHECKING, Any
 import gymnasium as gym
 import numpy as np
 
-from labcoat.agents._base import INF, Agent, check_number, check_schedule
+from labcoat.agents._base import INF, Agent, check_schedule, stored_array
+from labcoat.agents._observations import check_observation
 from labcoat.agents.features import BinaryFeatures, Features, OneHot
-from labcoat.agents.planning import TabularModel, policy_evaluation
+from labcoat.agents.planning import TabularModel, _policy_matrix, policy_evaluation
 from labcoat.agents.policies import PolicyLike, action_function
 from labcoat.agents.tabular import _epsilon_greedy, td0_target
+from labcoat.classic._checks import check_float, check_probability
 
 if TYPE_CHECKING:
     import torch
@@ -146,17 +148,7 @@ def semi_gradient_step(
 
 def _chain(model: TabularModel, policy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Non-terminal states, P_π among them and r_π(s) = Σ_a π(a|s) r(s, a)."""
-    policy = np.asarray(policy)
-    if policy.ndim == 1:
-        pi = np.zeros((model.n_states, model.n_actions))
-        pi[np.arange(model.n_states), policy] = 1.0
-    else:
-        pi = np.asarray(policy, dtype=float)
-    if pi.shape != (model.n_states, model.n_actions):
-        raise ValueError(
-            f"policy must be an int array ({model.n_states},) or a matrix "
-            f"({model.n_states}, {model.n_actions}), got shape {policy.shape}"
-        )
+    pi = _policy_matrix(model, policy)  # checked: shape, dtype, probabilities, availability
     live = np.flatnonzero(~model.terminal)
     P = np.einsum("sa,sat->st", pi, model.T)[np.ix_(live, live)]
     r = (pi * model.R).sum(axis=1)[live]
@@ -180,6 +172,15 @@ def on_policy_distribution(
     h = model.initial_distribution if initial_distribution is None else initial_distribution
     if h is None:
         raise ValueError("the model has no initial distribution: pass initial_distribution=")
+    h = np.asarray(h)
+    if (
+        h.shape != (model.n_states,)
+        or h.dtype.kind not in "iuf"
+        or not (np.isfinite(h).all() and (h >= 0).all() and np.isclose(h.sum(), 1.0))
+    ):
+        raise ValueError(
+            f"initial_distribution must be {model.n_states} probabilities summing to 1, got {h!r}"
+        )
     live, P, _ = _chain(model, policy)
     eta = np.linalg.solve(np.eye(len(live)) - P.T, np.asarray(h, dtype=float)[live])
     mu = np.zeros(model.n_states)
@@ -209,6 +210,7 @@ def td_fixed_point(
         gamma: discount factor in [0, 1].
         initial_distribution: the start distribution h (default: the model's).
     """
+    gamma = check_probability("gamma", gamma)
     live, P, r = _chain(model, policy)
     D = on_policy_distribution(model, policy, initial_distribution)[live]
     Phi = np.asarray(features(live), dtype=float)
@@ -354,7 +356,7 @@ class _SemiGradient(Agent):
         network: Any,
     ) -> None:
         super().__init__(env, gamma=gamma, seed=seed)
-        self.learning_rate = check_number("learning_rate", learning_rate, 0.0, INF, low_open=True)
+        self.learning_rate = check_float("learning_rate", learning_rate, 0.0, low_open=True)
         space = self.env.observation_space
         self.features, self.network = features, network
         if features is None and isinstance(space, gym.spaces.Discrete):
@@ -414,9 +416,7 @@ class _SemiGradient(Agent):
         if isinstance(approximator, _Network):
             if value.dtype != np.uint8:
                 raise TypeError("the file holds linear weights: load it without network=")
-            buffer = io.BytesIO(value.tobytes())
-            state = approximator.torch.load(buffer, weights_only=True)
-            approximator.network.load_state_dict(state)
+            _load_state(approximator, value)
             return
         shape = approximator.get_weights().shape
         if value.shape != shape:
@@ -424,12 +424,11 @@ class _SemiGradient(Agent):
                 f"stored parameters have shape {value.shape}, the features give {shape}: pass "
                 "the same features= (and network=) as when saving"
             )
-        approximator.set_weights(value)
+        approximator.set_weights(stored_array("the weights", value, shape, "f"))
 
     def _batch_values(self, observation: Any) -> tuple[np.ndarray, bool]:
         """Values of one observation (n_outputs,) or a batch (batch, n_outputs); is_batch."""
-        single_ndim = len(self.env.observation_space.shape or ())
-        batch = np.ndim(observation) == single_ndim + 1
+        batch = check_observation(self.env.observation_space, observation)
         approximator = self._approximator
         if not batch:  # the training loop's fast path
             return np.asarray(approximator.values(self._phi(observation)), dtype=float), False
@@ -449,6 +448,18 @@ class _SemiGradient(Agent):
     def _check(self, delta: float, step: int) -> None:
         if not math.isfinite(delta):
             raise self._diverged(step, "the TD error (weights)")
+
+
+def _load_state(approximator: _Network, value: np.ndarray) -> None:
+    """Load a network's saved state_dict (torch's weights-only reader: tensors, no code)."""
+    torch = approximator.torch
+    try:
+        state = torch.load(io.BytesIO(value.tobytes()), weights_only=True)
+        approximator.network.load_state_dict(state)
+    except Exception as error:  # torch raises many types for a corrupt or foreign buffer
+        raise ValueError(f"the network's parameters cannot be read: {error}") from error
+    if not all(torch.isfinite(p).all() for p in approximator.network.parameters()):
+        raise ValueError("the network's parameters hold NaN or infinite values")
 
 
 def _flat_observation(observation: Any, single_ndim: int) -> np.ndarray:
@@ -567,8 +578,7 @@ class SemiGradientTD(_SemiGradient):
 
     def predict(self, observation: Any, deterministic: bool = True, **_: Any) -> tuple[Any, None]:
         """The action of the evaluated policy (a prediction agent does not choose actions)."""
-        single_ndim = len(self.env.observation_space.shape or ())
-        if np.ndim(observation) == single_ndim:
+        if not check_observation(self.env.observation_space, observation):
             return self._act(observation, {}), None
         return np.asarray([self._act(o, {}) for o in observation], dtype=np.int64), None
 

@@ -25,11 +25,13 @@ from labcoat.agents._base import (
     INF,
     Agent,
     check_learning_rate,
-    check_number,
     check_schedule,
     step_size_power,
+    stored_array,
 )
+from labcoat.agents._observations import state_index, state_indices
 from labcoat.agents.policies import PolicyLike, action_function
+from labcoat.classic._checks import check_bool, check_float
 
 __all__ = [
     "TD0",
@@ -160,10 +162,7 @@ class _Tabular(Agent):
         return allowed
 
     def _obs_state(self, observation: Any) -> int:
-        state = int(observation) - self._state_start
-        if not 0 <= state < self.n_states:
-            raise ValueError(f"observation must lie in [0, {self.n_states - 1}], got {observation}")
-        return state
+        return state_index(observation, self.n_states, self._state_start)
 
 
 class _Control(_Tabular):
@@ -192,7 +191,8 @@ class _Control(_Tabular):
         super().__init__(env, gamma=gamma, seed=seed)
         self.learning_rate = check_learning_rate(learning_rate)
         self.epsilon = check_schedule("epsilon", epsilon)
-        self.initial_q = check_number("initial_q", initial_q, -1e300, 1e300)
+        self.initial_q = check_float("initial_q", initial_q)
+        self._warn_if_continuing()
         self._setup_tables()
         self._q = [[self.initial_q] * self.n_actions for _ in range(self.n_states)]
         self._counts = [[0] * self.n_actions for _ in range(self.n_states)]
@@ -224,10 +224,12 @@ class _Control(_Tabular):
         return np.array(self._counts, dtype=np.int64)
 
     def _set_array(self, name: str, value: np.ndarray) -> None:
+        shape = (self.n_states, self.n_actions)
         if name == "q":
-            self._q = np.asarray(value, dtype=float).tolist()
+            q = stored_array("q", value, shape, "f", allow="-inf")
+            self._q = q.astype(float).tolist()
         else:
-            self._counts = np.asarray(value, dtype=np.int64).tolist()
+            self._counts = stored_array(name, value, shape, "iu").astype(np.int64).tolist()
 
     def _current_epsilon(self) -> float:
         epsilon = self.epsilon
@@ -310,7 +312,7 @@ class _Control(_Tabular):
         epsilon = 0.0 if deterministic else self._current_epsilon()
         if np.ndim(observation) == 0:
             return self._act(self._obs_state(observation), deterministic, epsilon), None
-        states = [self._obs_state(o) for o in np.asarray(observation).ravel()]
+        states = state_indices(observation, self.n_states, self._state_start).ravel().tolist()
         actions = [self._act(s, deterministic, epsilon) for s in states]
         return np.asarray(actions, dtype=np.int64).reshape(np.shape(observation)), None
 
@@ -381,7 +383,8 @@ class _Prediction(_Tabular):
         super().__init__(env, gamma=gamma, seed=seed)
         self.policy = policy
         self.learning_rate = check_learning_rate(learning_rate)
-        self.initial_v = check_number("initial_v", initial_v, -1e300, 1e300)
+        self.initial_v = check_float("initial_v", initial_v)
+        self._warn_if_continuing()
         policy_seed = int(self._rng.integers(2**63))
         self._act = action_function(policy, self.env, seed=policy_seed)
         self._v = [self.initial_v] * self.n_states
@@ -398,15 +401,18 @@ class _Prediction(_Tabular):
         return np.array(self._counts, dtype=np.int64)
 
     def _set_array(self, name: str, value: np.ndarray) -> None:
+        shape = (self.n_states,)
         if name == "v":
-            self._v = np.asarray(value, dtype=float).tolist()
+            self._v = stored_array("v", value, shape, "f").astype(float).tolist()
         else:
-            self._counts = np.asarray(value, dtype=np.int64).tolist()
+            self._counts = stored_array(name, value, shape, "iu").astype(np.int64).tolist()
 
     def predict(self, observation: Any, deterministic: bool = True, **_: Any) -> tuple[Any, None]:
         """The action of the evaluated policy (prediction agents do not choose actions)."""
         if np.ndim(observation) == 0:
+            self._obs_state(observation)
             return self._act(observation), None
+        state_indices(observation, self.n_states, self._state_start)
         actions = [self._act(o) for o in np.asarray(observation).ravel()]
         return np.asarray(actions, dtype=np.int64).reshape(np.shape(observation)), None
 
@@ -497,9 +503,7 @@ class MonteCarlo(_Prediction):
         super().__init__(
             env, policy, gamma=gamma, learning_rate=learning_rate, initial_v=initial_v, seed=seed
         )
-        if not isinstance(first_visit, bool):
-            raise TypeError(f"first_visit must be True or False, got {first_visit!r}")
-        self.first_visit = first_visit
+        self.first_visit = check_bool("first_visit", first_visit)
         self._states: list[int] = []
         self._rewards: list[float] = []
 

@@ -51,18 +51,19 @@ def test_state_aggregation_of_the_1000_state_walk():
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "match"),
+    ("kwargs", "error", "match"),
     [
-        ({"n_groups": 0}, "n_groups"),
-        ({"n_groups": 11}, "n_groups"),
-        ({"n_groups": 2, "first": 5, "last": 3}, "first"),
-        ({"n_groups": 2.5}, "n_groups"),
-        ({"n_groups": "3"}, "n_groups"),
-        ({"n_groups": True}, "n_groups"),
+        ({"n_groups": 0}, ValueError, r"n_groups must be an integer in \[1, 10\]"),
+        ({"n_groups": 11}, ValueError, r"n_groups must be an integer in \[1, 10\]"),
+        ({"n_groups": 2, "first": 5, "last": 3}, ValueError, "first"),
+        ({"n_groups": 2, "first": 2.5}, TypeError, r"first must be an integer in \[0, 9\]"),
+        ({"n_groups": 2.5}, TypeError, r"n_groups must be an integer in \[1, 10\]"),
+        ({"n_groups": "3"}, TypeError, "n_groups"),
+        ({"n_groups": True}, TypeError, "n_groups"),
     ],
 )
-def test_state_aggregation_rejects_bad_arguments(kwargs, match):
-    with pytest.raises(ValueError, match=match):
+def test_state_aggregation_rejects_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
         StateAggregation(spaces.Discrete(10), **kwargs)
 
 
