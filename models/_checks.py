@@ -33,20 +33,22 @@ def check_sizes(name: str, values: object, min_length: int = 0) -> tuple[int, ..
     return sizes
 
 
-def check_finite(value: Tensor, what: str, **position: int) -> None:
+def check_finite(value: Tensor | float, what: str, **position: int) -> None:
     """Raise FloatingPointError if ``value`` holds a NaN or ±inf, naming ``what`` and where.
 
-    ``value`` is a batch loss (a 0-d tensor) or a sum that is non-finite exactly when one of
-    its terms is; ``position`` names where training stands, e.g. ``epoch=3, batch=7`` (counted
-    from 1) gives "... at epoch 3, batch 7". One host sync per call: call it once per step.
+    ``value`` is a batch loss (a 0-d tensor or a float) or a sum that is non-finite exactly
+    when one of its terms is; ``position`` names where training stands, e.g.
+    ``epoch=3, batch=7`` (counted from 1) gives "... at epoch 3, batch 7". One host sync per
+    call: call it once per step.
 
     Raises:
         FloatingPointError: ``value`` is not finite.
     """
-    if bool(torch.isfinite(value).all()):
+    tensor = torch.as_tensor(value)
+    if bool(torch.isfinite(tensor).all()):
         return
     where = ", ".join(f"{key} {number}" for key, number in position.items())
-    shown = float(value.detach()) if value.numel() == 1 else "non-finite"
+    shown = float(tensor.detach()) if tensor.numel() == 1 else "non-finite"
     raise FloatingPointError(
         f"training diverged: {what} is {shown} at {where} (NaN or inf in the data, or a "
         "learning_rate too large; lower it or clip gradients)"

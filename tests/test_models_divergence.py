@@ -13,6 +13,7 @@ from labcoat.models.autoencoder import VAE, Autoencoder, autoencoder_objective, 
 from labcoat.models.diffusion import DDPM, ddpm_objective
 from labcoat.models.gan import GAN, train_gan
 from labcoat.models.generative_data import bars_and_stripes
+from labcoat.models.numpy_mlp import NumpyMLP
 from labcoat.models.rbm import RBM, train_rbm
 from labcoat.models.training import fit, init_parameters
 
@@ -99,6 +100,22 @@ def test_generative_trainers_stop_on_nan_data_and_on_an_exploding_learning_rate(
         fit(build(), data, loss=objective(), epochs=2, batch_size=16, seed=0)
     with pytest.raises(FloatingPointError, match=r"at epoch \d+, batch \d+ "):
         _fit_with_sgd(build(), _image_data(), objective(), learning_rate=1e30)
+
+
+def test_numpy_mlp_training_stops_on_nan_data_and_on_an_exploding_learning_rate():
+    x, y = (t.numpy().astype(np.float64) for t in _regression(32))
+    x[3, 0] = np.nan
+    model = NumpyMLP((3, 4, 1), activation="tanh", seed=0)
+    with pytest.raises(FloatingPointError, match=r"cost is nan at epoch 1, batch \d+ "):
+        model.train(x, y, epochs=2, batch_size=8, learning_rate=0.1, seed=0)
+    x[3, 0] = 0.0
+    pattern = r"cost is (nan|inf) at epoch \d+, batch \d+ "
+    with (
+        np.errstate(over="ignore", invalid="ignore"),
+        pytest.raises(FloatingPointError, match=pattern),
+    ):
+        NumpyMLP((3, 4, 1), seed=0).train(x, y, epochs=50, batch_size=8, learning_rate=1e200,
+                                          seed=0)  # fmt: skip
 
 
 # ---------------------------------------------------------------- RBM and GAN
