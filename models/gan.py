@@ -204,19 +204,19 @@ def train_gan(
             loss_d = discriminator_loss(
                 gan.discriminate(x), gan.discriminate(fake), label_smoothing
             )
-            check_finite(loss_d, "the discriminator loss", step=step)
+            value_d = check_finite(loss_d, "the discriminator loss", step=step)
             opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
             opt_d.step()
         loss_g = generator_loss(
             gan.discriminate(gan.generate(gan.noise(batch_size, g))), generator_loss_kind
         )
-        check_finite(loss_g, "the generator loss", step=step)
+        value_g = check_finite(loss_g, "the generator loss", step=step)
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
-        history.discriminator_loss.append(float(loss_d.detach()))
-        history.generator_loss.append(float(loss_g.detach()))
+        history.discriminator_loss.append(value_d)
+        history.generator_loss.append(value_g)
         if callback is not None:
             callback(step, gan)
     return history

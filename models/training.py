@@ -198,8 +198,18 @@ def _model_dtype(model: nn.Module) -> torch.dtype:
     return parameter.dtype if parameter is not None else torch.get_default_dtype()
 
 
+def _refuse_sparse(data: object, argument: str) -> None:
+    """A TypeError for a scipy sparse matrix or a sparse torch tensor."""
+    if hasattr(data, "tocoo") or (isinstance(data, Tensor) and data.layout != torch.strided):
+        raise TypeError(
+            f"{argument}: sparse input is not supported; convert it to a dense array "
+            "(.toarray() for scipy, .to_dense() for torch)"
+        )
+
+
 def _as_tensor(array: Tensor | np.ndarray, dtype: torch.dtype, argument: str) -> Tensor:
-    """``array`` as a tensor, floating ones cast to ``dtype``; object and complex refused."""
+    """``array`` as a tensor, floating ones cast to ``dtype``; sparse, object, complex refused."""
+    _refuse_sparse(array, argument)
     kind = array.dtype.kind if isinstance(array, np.ndarray) else None
     if kind is not None and kind not in "biuf":
         raise TypeError(
@@ -214,6 +224,7 @@ def _as_tensor(array: Tensor | np.ndarray, dtype: torch.dtype, argument: str) ->
 
 def _tensors(data: Any, dtype: torch.dtype, argument: str) -> tuple[Tensor, ...] | None:
     """In-memory data as a tuple of tensors of equal length; None for a Dataset."""
+    _refuse_sparse(data, argument)
     if isinstance(data, Tensor | np.ndarray):
         data = (data,)
     if isinstance(data, tuple | list):
@@ -403,23 +414,23 @@ def _train_epoch(
 ) -> float:
     """One pass of mini-batch gradient descent (``epoch`` counted from 0).
 
-    Each batch's loss is checked to be finite before its backward pass, so a diverging run
-    stops with the parameters of the last finite step; the first batch of the first epoch
+    Each batch's loss is read once (``item``, the one host sync per batch) to be checked
+    finite before its backward pass, so a diverging run stops with the parameters of the
+    last finite step, and summed for the epoch's mean; the first batch of the first epoch
     also has its targets' shape checked against the outputs.
     """
     parameters = [p for p in model.parameters() if p.requires_grad]
-    total, count = torch.zeros((), dtype=torch.float64), 0
+    total, count = 0.0, 0
     for index, (batch, size) in enumerate(batches):
         optimizer.zero_grad(set_to_none=True)
         value = _batch_loss(model, batch, loss, check_shapes=epoch == 0 and index == 0)
-        check_finite(value, "loss", epoch=epoch + 1, batch=index + 1)
+        total += check_finite(value, "loss", epoch=epoch + 1, batch=index + 1) * size
         value.backward()
         if max_grad_norm is not None:
             nn.utils.clip_grad_norm_(parameters, max_grad_norm)
         optimizer.step()
-        total.add_(value.detach(), alpha=size)
         count += size
-    return float(total) / count
+    return total / count
 
 
 def fit(
@@ -478,11 +489,12 @@ def fit(
             ``max_grad_norm``, mismatched data lengths, or targets that would broadcast
             against the model's outputs into a shape neither has (e.g. outputs (n, 1) and
             targets (n,) in an MSE; checked on the first batch, before any step).
-        TypeError: for scalars of the wrong type, data of an unsupported type, object or
-            complex data, or an optimizer of an unsupported type.
+        TypeError: for scalars of the wrong type, data of an unsupported type, sparse,
+            object or complex data, or an optimizer of an unsupported type.
         FloatingPointError: a batch's loss is NaN or ±inf (NaN in the data, an exploding
             learning rate); the message names the epoch and the batch (counted from 1), and
-            the model keeps the parameters of the last finite step.
+            the model keeps the parameters of the last finite step. Also for a non-finite
+            validation loss (NaN in ``validation_data``), naming the epoch.
     """
     epochs, batch_size, learning_rate, max_grad_norm = _checked_fit_arguments(
         epochs, batch_size, learning_rate, max_grad_norm
@@ -502,7 +514,8 @@ def fit(
         history.train_loss.append(_train_epoch(model, batches, loss, opt, max_grad_norm, epoch))
         if validation_data is not None:
             source = valid if valid is not None else validation_data
-            history.val_loss.append(evaluate(model, source, loss=loss, batch_size=1024))
+            value = evaluate(model, source, loss=loss, batch_size=1024)
+            history.val_loss.append(check_finite(value, "the validation loss", epoch=epoch + 1))
         _record_metrics(model, history, metrics, train, valid)
         history.epochs_run = epoch + 1
         if not _epoch_end(callbacks, epoch, model, history):

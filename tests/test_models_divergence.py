@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pytest
+import scipy.sparse
 import torch
 from torch import nn
 
@@ -217,6 +218,30 @@ def test_fit_refuses_object_and_complex_data(inputs, match):
     with pytest.raises(TypeError, match=match):
         fit(_linear(), (inputs, torch.zeros(4, 1)), loss=nn.functional.mse_loss, epochs=1,
             batch_size=2, seed=0)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "sparse",
+    [
+        lambda x: scipy.sparse.csr_matrix(x),
+        lambda x: x.to_sparse(),
+    ],
+    ids=["scipy", "torch"],
+)
+def test_fit_refuses_sparse_data(sparse):
+    x, y = _regression(8)
+    for data in (sparse(x), (sparse(x), y)):
+        with pytest.raises(TypeError, match="train_data: sparse input is not supported"):
+            fit(_linear(), data, loss=nn.functional.mse_loss, epochs=1, batch_size=4, seed=0)
+
+
+def test_fit_stops_on_a_nan_validation_loss_naming_the_epoch():
+    x, y = _regression(16)
+    x_val, y_val = _regression(8)
+    y_val[2, 0] = float("nan")
+    with pytest.raises(FloatingPointError, match="validation loss is nan at epoch 1 "):
+        fit(_linear(), (x, y), loss=nn.functional.mse_loss, epochs=2, batch_size=4, seed=0,
+            validation_data=(x_val, y_val))  # fmt: skip
 
 
 def test_fit_accepts_numpy_integers_for_counts_and_seed():
