@@ -52,8 +52,7 @@ def binary_states(n_units: int, dtype: torch.dtype = torch.float64) -> Tensor:
     Returns:
         A tensor of shape (2^n, n) with entries 0 or 1.
     """
-    if not 0 <= n_units <= _MAX_ENUMERATED_UNITS:
-        raise ValueError(f"n_units must be in 0..{_MAX_ENUMERATED_UNITS}, got {n_units}")
+    n_units = check_int("n_units", n_units, 0, _MAX_ENUMERATED_UNITS)
     index = torch.arange(2**n_units)[:, None]
     return ((index >> torch.arange(n_units)[None, :]) & 1).to(dtype)
 
@@ -172,6 +171,7 @@ class RBM(nn.Module):
         Raises:
             ValueError: if min(n_visible, n_hidden) > 24 (too many states to enumerate).
         """
+        chunk_size = check_int("chunk_size", chunk_size, 1)
         n_small = min(self.n_visible, self.n_hidden)
         if n_small > _MAX_ENUMERATED_UNITS:
             raise ValueError(

@@ -5,6 +5,7 @@ numpy numbers are accepted wherever Python's are."""
 
 import math
 
+import gymnasium as gym
 import numpy as np
 import pytest
 import torch
@@ -24,8 +25,9 @@ from labcoat.models.ising import sample_ising
 from labcoat.models.metrics import confusion_matrix, precision
 from labcoat.models.mlp import MLP, Dropout, weight_penalty
 from labcoat.models.numpy_mlp import NumpyMLP
-from labcoat.models.rbm import RBM, train_rbm
+from labcoat.models.rbm import RBM, binary_states, train_rbm
 from labcoat.models.rnn import RNNClassifier, SequenceGenerator
+from labcoat.models.sb3 import CNNExtractor, MLPExtractor
 from labcoat.models.training import EarlyStopping, evaluate
 
 NAN, INF = math.nan, math.inf
@@ -265,6 +267,26 @@ REFUSED = {
         lambda: precision([0, 1], [1, 0], average="micro"),
         ValueError,
         "average must be one of 'binary', 'macro', None",
+    ),
+    "binary_states float n_units": (
+        lambda: binary_states(2.0),
+        TypeError,
+        r"n_units must be an integer in \[0, 24\]",
+    ),
+    "log_partition zero chunk_size": (
+        lambda: RBM(4, 2).log_partition(chunk_size=0),
+        ValueError,
+        "chunk_size must be an integer >= 1",
+    ),
+    "MLPExtractor zero features_dim": (
+        lambda: MLPExtractor(gym.spaces.Box(-1.0, 1.0, (3,)), features_dim=0),
+        ValueError,
+        "features_dim must be an integer >= 1",
+    ),
+    "CNNExtractor float features_dim": (
+        lambda: CNNExtractor(gym.spaces.Box(0.0, 1.0, (1, 8, 8)), features_dim=8.0),
+        TypeError,
+        "features_dim must be an integer >= 1",
     ),
 }  # fmt: skip
 
