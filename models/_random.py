@@ -5,19 +5,20 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from labcoat.classic._checks import check_int
+
 
 def check_seed(seed: object, name: str = "seed") -> int:
     """Return ``seed`` as an int, or raise naming ``name`` and the allowed range (>= 0).
+
+    :func:`labcoat.classic._checks.check_int` with ``low=0`` (its rule: numpy integers are
+    accepted, bools and floats are not).
 
     Raises:
         TypeError: if ``seed`` is not an integer (bools are refused too).
         ValueError: if ``seed`` is negative.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise TypeError(f"{name} must be an integer >= 0, got {seed!r}")
-    if seed < 0:
-        raise ValueError(f"{name} must be an integer >= 0, got {seed!r}")
-    return int(seed)
+    return check_int(name, seed, 0)
 
 
 def torch_generator(seed: object, offset: int = 0, name: str = "seed") -> torch.Generator:

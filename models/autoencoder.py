@@ -25,6 +25,8 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
+from labcoat.classic._checks import check_choice, check_float, check_int
+from labcoat.models._checks import check_sizes
 from labcoat.models._random import torch_generator
 from labcoat.models.mlp import MLP, ActivationName
 from labcoat.models.training import Objective
@@ -42,16 +44,6 @@ __all__ = [
 OutputName = Literal["sigmoid", "identity"]
 
 
-def _check_sizes(n_features: int, n_latent: int, hidden: Sequence[int]) -> tuple[int, ...]:
-    for name, value in (("n_features", n_features), ("n_latent", n_latent)):
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be an integer ≥ 1, got {value!r}")
-    sizes = tuple(hidden)
-    if any(not isinstance(n, int) or n < 1 for n in sizes):
-        raise ValueError(f"hidden must hold integers ≥ 1, got {sizes}")
-    return sizes
-
-
 def _networks(
     n_features: int,
     n_latent: int,
@@ -61,16 +53,17 @@ def _networks(
     n_code: int,
 ) -> tuple[MLP, MLP]:
     """Encoder n_features -> n_code and mirrored decoder n_latent -> n_features."""
-    sizes = _check_sizes(n_features, n_latent, hidden)
+    n_features = check_int("n_features", n_features, 1)
+    n_latent = check_int("n_latent", n_latent, 1)
+    sizes = check_sizes("hidden", hidden)
     encoder = MLP((n_features, *sizes, n_code), activation, seed=seed)
     decoder = MLP((n_latent, *sizes[::-1], n_features), activation, seed=seed + 1)
     return encoder, decoder
 
 
 def _output_layer(output: OutputName) -> nn.Module:
-    if output not in ("sigmoid", "identity"):
-        raise ValueError(f"output must be 'sigmoid' or 'identity', got {output!r}")
-    return nn.Sigmoid() if output == "sigmoid" else nn.Identity()
+    sigmoid = check_choice("output", output, ("sigmoid", "identity")) == "sigmoid"
+    return nn.Sigmoid() if sigmoid else nn.Identity()
 
 
 class Autoencoder(nn.Module):
@@ -186,8 +179,7 @@ class VAE(nn.Module):
             n_samples: how many (≥ 1).
             seed: seeds the ``torch.Generator`` drawing z.
         """
-        if n_samples < 1:
-            raise ValueError(f"n_samples must be ≥ 1, got {n_samples}")
+        n_samples = check_int("n_samples", n_samples, 1)
         generator = torch_generator(seed)
         dtype = self.decoder.output.weight.dtype
         z = torch.randn(n_samples, self.n_latent, generator=generator, dtype=dtype)
@@ -222,10 +214,9 @@ def vae_loss(
     equation (ERRATA: use w ≈ 25-100 for pixels in [0, 1]). Up to constants this is the
     negative ELBO of a Gaussian decoder with variance 1/w.
     """
-    if not reconstruction_weight > 0:
-        raise ValueError(f"reconstruction_weight must be > 0, got {reconstruction_weight}")
+    weight = check_float("reconstruction_weight", reconstruction_weight, 0.0, low_open=True)
     squared_error = ((x - x_out) ** 2).flatten(1).sum(1)  # (batch,)
-    return (0.5 * reconstruction_weight * squared_error + gaussian_kl(mu, log_var)).mean()
+    return (0.5 * weight * squared_error + gaussian_kl(mu, log_var)).mean()
 
 
 def autoencoder_objective() -> Objective:
@@ -240,8 +231,7 @@ def autoencoder_objective() -> Objective:
 
 def vae_objective(reconstruction_weight: float = 1.0) -> Objective:
     """Eq. 5.17 (weighted, see :func:`vae_loss`) as an Objective for ``fit`` (batches: x)."""
-    if not reconstruction_weight > 0:
-        raise ValueError(f"reconstruction_weight must be > 0, got {reconstruction_weight}")
+    check_float("reconstruction_weight", reconstruction_weight, 0.0, low_open=True)
 
     def negative_elbo(model: nn.Module, batch: Tensor) -> Tensor:
         x = batch[0] if isinstance(batch, tuple | list) else batch

@@ -23,6 +23,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils import skip_init
 
+from labcoat.classic._checks import check_float, check_int
+from labcoat.models._checks import check_sizes
 from labcoat.models.mlp import ActivationName, Dropout, activation_module
 from labcoat.models.training import init_parameters
 
@@ -35,12 +37,14 @@ def conv_output_size(size: int, kernel_size: int, stride: int = 1, padding: int 
 
 
 def _per_layer(value: int | Sequence[int], count: int, name: str, minimum: int) -> list[int]:
-    values = [value] * count if isinstance(value, int) else list(value)
-    if len(values) != count or any(not isinstance(v, int) or v < minimum for v in values):
+    """One int >= ``minimum`` per conv layer: a single int repeated, or ``count`` of them."""
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        return [check_int(name, value, minimum)] * count
+    if len(value) != count:
         raise ValueError(
             f"{name} must be an integer >= {minimum} or {count} of them, got {value!r}"
         )
-    return values
+    return [check_int(f"{name}[{i}]", v, minimum) for i, v in enumerate(value)]
 
 
 class CNN(nn.Module):
@@ -84,17 +88,15 @@ class CNN(nn.Module):
         seed: int = 0,
     ) -> None:
         super().__init__()
-        shape = tuple(input_shape)
-        if len(shape) not in (2, 3) or any(not isinstance(n, int) or n < 1 for n in shape):
+        shape = check_sizes("input_shape", input_shape)
+        if len(shape) not in (2, 3):
             raise ValueError(
                 f"input_shape must be (channels, length) or (channels, height, width), got {shape}"
             )
-        if not conv_channels or any(n < 1 for n in conv_channels):
-            raise ValueError(f"conv_channels must hold >= 1 positive counts, got {conv_channels}")
-        if n_outputs < 1 or any(n < 1 for n in dense_sizes):
-            raise ValueError("n_outputs and dense_sizes must be positive")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        conv_channels = check_sizes("conv_channels", conv_channels, 1)
+        dense_sizes = check_sizes("dense_sizes", dense_sizes)
+        n_outputs = check_int("n_outputs", n_outputs, 1)
+        dropout = check_float("dropout", dropout, 0.0, 1.0, high_open=True)
         count = len(conv_channels)
         kernels = _per_layer(kernel_sizes, count, "kernel_sizes", 1)
         stride_list = _per_layer(strides, count, "strides", 1)

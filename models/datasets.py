@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from labcoat.classic._checks import check_choice, check_float, check_int, check_probability
 from labcoat.classic.datasets import load_digits
 from labcoat.models._random import numpy_generator
 
@@ -75,10 +76,10 @@ def train_test_split(
     Returns:
         ``(train_index, test_index)``, sorted int64 arrays partitioning ``range(n_samples)``.
     """
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
-    if n_samples < 2:
-        raise ValueError(f"n_samples must be >= 2, got {n_samples}")
+    test_fraction = check_float(
+        "test_fraction", test_fraction, 0.0, 1.0, low_open=True, high_open=True
+    )
+    n_samples = check_int("n_samples", n_samples, 2)
     rng = numpy_generator(seed)
     groups = [np.arange(n_samples)] if labels is None else _groups(np.asarray(labels), n_samples)
     test = []
@@ -107,8 +108,7 @@ def digits_images(image_size: int = 8) -> tuple[Tensor, Tensor]:
     Returns:
         ``(images, labels)``: float32 (1797, 1, size, size) and int64 (1797,).
     """
-    if not isinstance(image_size, int) or image_size < 8:
-        raise ValueError(f"image_size must be an integer >= 8, got {image_size!r}")
+    image_size = check_int("image_size", image_size, 8)
     x, y = load_digits()
     images = torch.tensor(x / 16.0, dtype=torch.float32).reshape(-1, 1, 8, 8)
     if image_size != 8:
@@ -132,8 +132,7 @@ def digits_data(
         seed: seeds the split.
         layout: "image" for (n, 1, size, size) or "flat" for (n, size * size) inputs.
     """
-    if layout not in ("image", "flat"):
-        raise ValueError(f"layout must be 'image' or 'flat', got {layout!r}")
+    check_choice("layout", layout, ("image", "flat"))
     images, labels = digits_images(image_size)
     inputs = images.flatten(1) if layout == "flat" else images
     train, test = train_test_split(len(labels), test_fraction, seed, labels.numpy())
@@ -200,14 +199,15 @@ def planted_motif_dna(
         ``(x, y)``: float32 one-hot (n_samples, 4, length) and int64 labels (n_samples,), in a
         random order.
     """
-    if n_samples < 1:
-        raise ValueError(f"n_samples must be >= 1, got {n_samples}")
-    if not motif or any(letter not in DNA_ALPHABET for letter in motif):
+    n_samples = check_int("n_samples", n_samples, 1)
+    if (
+        not isinstance(motif, str)
+        or not motif
+        or any(letter not in DNA_ALPHABET for letter in motif)
+    ):
         raise ValueError(f"motif must be a non-empty word over A, C, G, T, got {motif!r}")
-    if length < len(motif):
-        raise ValueError(f"length must be >= len(motif) = {len(motif)}, got {length}")
-    if not 0.0 <= positive_fraction <= 1.0:
-        raise ValueError(f"positive_fraction must be in [0, 1], got {positive_fraction!r}")
+    length = check_int("length", length, len(motif))
+    positive_fraction = check_probability("positive_fraction", positive_fraction)
     rng = numpy_generator(seed)
     word = np.array([DNA_ALPHABET.index(letter) for letter in motif])
     codes = rng.integers(0, 4, size=(n_samples, length))

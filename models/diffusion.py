@@ -28,6 +28,7 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
+from labcoat.classic._checks import check_choice, check_float, check_int
 from labcoat.models._random import torch_generator
 from labcoat.models.mlp import MLP, ActivationName
 from labcoat.models.training import Objective
@@ -56,19 +57,15 @@ def beta_schedule(
             "cosine" (Nichol and Dhariwal 2021, eq. 17).
         cosine_offset: s of the cosine schedule (≥ 0).
     """
-    if not isinstance(n_steps, int) or n_steps < 1:
-        raise ValueError(f"n_steps must be an integer ≥ 1, got {n_steps!r}")
-    if kind == "linear":
+    n_steps = check_int("n_steps", n_steps, 1)
+    if check_choice("kind", kind, ("linear", "cosine")) == "linear":
         scale = 1000 / n_steps
         return torch.linspace(1e-4 * scale, min(0.02 * scale, 0.999), n_steps, dtype=torch.float64)
-    if kind == "cosine":
-        if cosine_offset < 0:
-            raise ValueError(f"cosine_offset must be ≥ 0, got {cosine_offset}")
-        t = torch.arange(n_steps + 1, dtype=torch.float64) / n_steps
-        f = torch.cos((t + cosine_offset) / (1 + cosine_offset) * math.pi / 2) ** 2
-        alpha_bar = f / f[0]
-        return (1 - alpha_bar[1:] / alpha_bar[:-1]).clamp(max=0.999)
-    raise ValueError(f"kind must be 'linear' or 'cosine', got {kind!r}")
+    offset = check_float("cosine_offset", cosine_offset, 0.0)
+    t = torch.arange(n_steps + 1, dtype=torch.float64) / n_steps
+    f = torch.cos((t + offset) / (1 + offset) * math.pi / 2) ** 2
+    alpha_bar = f / f[0]
+    return (1 - alpha_bar[1:] / alpha_bar[:-1]).clamp(max=0.999)
 
 
 def q_sample(x0: Tensor, t: Tensor, noise: Tensor, alpha_bars: Tensor) -> Tensor:
@@ -91,6 +88,14 @@ def forward_step(x_previous: Tensor, t: int, noise: Tensor, betas: Tensor) -> Te
     return math.sqrt(1 - beta) * x_previous + math.sqrt(beta) * noise
 
 
+def _check_even(name: str, value: object) -> int:
+    """``value`` as an even integer >= 2 (a width split into sine and cosine halves)."""
+    number = check_int(name, value, 2)
+    if number % 2:
+        raise ValueError(f"{name} must be an even integer >= 2, got {value!r}")
+    return number
+
+
 def sinusoidal_embedding(t: Tensor, dim: int) -> Tensor:
     """Transformer-style embedding of integer times: [sin(t ω_k), cos(t ω_k)], ω_k = 10⁻⁴^(k/h).
 
@@ -101,9 +106,7 @@ def sinusoidal_embedding(t: Tensor, dim: int) -> Tensor:
     Returns:
         Shape (batch, dim).
     """
-    if dim < 2 or dim % 2:
-        raise ValueError(f"dim must be even and ≥ 2, got {dim}")
-    half = dim // 2
+    half = _check_even("dim", dim) // 2
     omega = torch.exp(-math.log(10_000.0) * torch.arange(half, dtype=torch.float32) / half)
     angle = t.to(torch.float32)[:, None] * omega[None, :]  # (batch, half)
     return torch.cat([torch.sin(angle), torch.cos(angle)], dim=-1)
@@ -129,9 +132,7 @@ class EpsilonMLP(nn.Module):
         seed: int = 0,
     ) -> None:
         super().__init__()
-        if time_embedding_dim < 2 or time_embedding_dim % 2:
-            raise ValueError(f"time_embedding_dim must be even and ≥ 2, got {time_embedding_dim}")
-        self.time_embedding_dim = time_embedding_dim
+        self.time_embedding_dim = _check_even("time_embedding_dim", time_embedding_dim)
         sizes = (n_features + time_embedding_dim, *hidden, n_features)
         self.network = MLP(sizes, activation, seed=seed)
 
@@ -175,8 +176,7 @@ class DDPM(nn.Module):
         seed: int = 0,
     ) -> None:
         super().__init__()
-        if not isinstance(n_features, int) or n_features < 1:
-            raise ValueError(f"n_features must be an integer ≥ 1, got {n_features!r}")
+        n_features = check_int("n_features", n_features, 1)
         betas = beta_schedule(n_steps, schedule)
         self.register_buffer("betas", betas)
         self.register_buffer("alphas", 1 - betas)
@@ -228,8 +228,8 @@ class DDPM(nn.Module):
         Returns:
             x_0 of shape (n_samples, n_features), or the kept trajectory.
         """
-        if n_samples < 1:
-            raise ValueError(f"n_samples must be ≥ 1, got {n_samples}")
+        n_samples = check_int("n_samples", n_samples, 1)
+        keep_every = check_int("keep_every", keep_every, 0)
         generator = torch_generator(seed)
         dtype = self.network.network.output.weight.dtype
         x = torch.randn(n_samples, self.n_features, generator=generator, dtype=dtype)

@@ -21,7 +21,6 @@ and one G step per iteration with Adam (β1 = 0.5, the usual GAN setting).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -32,6 +31,8 @@ from numpy.typing import ArrayLike
 from torch import Tensor, nn
 from torch.nn.functional import softplus
 
+from labcoat.classic._checks import check_choice, check_float, check_int
+from labcoat.models._checks import check_finite
 from labcoat.models._random import torch_generator
 from labcoat.models.mlp import MLP, ActivationName
 
@@ -73,10 +74,8 @@ class GAN(nn.Module):
         seed: int = 0,
     ) -> None:
         super().__init__()
-        for name, value in (("n_features", n_features), ("n_noise", n_noise)):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an integer ≥ 1, got {value!r}")
-        self.n_noise = n_noise
+        n_features = check_int("n_features", n_features, 1)
+        self.n_noise = n_noise = check_int("n_noise", n_noise, 1)
         self.generator = MLP((n_noise, *generator_hidden, n_features), activation, seed=seed)
         self.discriminator = MLP((n_features, *discriminator_hidden, 1), activation, seed=seed + 1)
 
@@ -95,8 +94,7 @@ class GAN(nn.Module):
 
     def sample(self, n_samples: int, *, seed: int) -> Tensor:
         """Draw G(z) for ``n_samples`` fresh z without gradients (seeded)."""
-        if n_samples < 1:
-            raise ValueError(f"n_samples must be ≥ 1, got {n_samples}")
+        n_samples = check_int("n_samples", n_samples, 1)
         with torch.no_grad():
             return self.generate(self.noise(n_samples, torch_generator(seed)))
 
@@ -114,8 +112,7 @@ def discriminator_loss(
         logits_fake: l(G(z)) on a generated batch, shape (N2,).
         label_smoothing: α in [0, 1); 0 is eq. 5.22 as printed.
     """
-    if not 0.0 <= label_smoothing < 1.0:
-        raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing}")
+    label_smoothing = check_float("label_smoothing", label_smoothing, 0.0, 1.0, high_open=True)
     real = (1 - label_smoothing) * softplus(-logits_real) + label_smoothing * softplus(logits_real)
     return 0.5 * real.mean() + 0.5 * softplus(logits_fake).mean()
 
@@ -127,11 +124,9 @@ def generator_loss(logits_fake: Tensor, kind: GeneratorLossName = "non-saturatin
     "saturating" (eq. 5.23, minimax, G-dependent part of -L_D): ½ <log(1 - D(G(z)))> =
     -½ <softplus(l)>.
     """
-    if kind == "non-saturating":
+    if check_choice("kind", kind, ("non-saturating", "saturating")) == "non-saturating":
         return 0.5 * softplus(-logits_fake).mean()
-    if kind == "saturating":
-        return -0.5 * softplus(logits_fake).mean()
-    raise ValueError(f"kind must be 'non-saturating' or 'saturating', got {kind!r}")
+    return -0.5 * softplus(logits_fake).mean()
 
 
 @dataclass
@@ -145,18 +140,6 @@ class GANHistory:
 
     discriminator_loss: list[float] = field(default_factory=list)
     generator_loss: list[float] = field(default_factory=list)
-
-
-def _check_training(n_steps: int, batch_size: int, learning_rate: float, d_steps: int) -> None:
-    for name, value in (
-        ("n_steps", n_steps),
-        ("batch_size", batch_size),
-        ("discriminator_steps", d_steps),
-    ):
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be an integer ≥ 1, got {value!r}")
-    if not (learning_rate > 0 and math.isfinite(learning_rate)):
-        raise ValueError(f"learning_rate must be a finite number > 0, got {learning_rate}")
 
 
 def train_gan(
@@ -193,8 +176,16 @@ def train_gan(
 
     Returns:
         The per-iteration losses.
+
+    Raises:
+        ValueError: a count or learning rate out of range (TypeError for the wrong type).
+        FloatingPointError: a loss became NaN or ±inf (NaN in the data, a learning rate too
+            large); the message names the step (counted from 1), checked before its update.
     """
-    _check_training(n_steps, batch_size, learning_rate, discriminator_steps)
+    n_steps = check_int("n_steps", n_steps, 1)
+    batch_size = check_int("batch_size", batch_size, 1)
+    discriminator_steps = check_int("discriminator_steps", discriminator_steps, 1)
+    learning_rate = check_float("learning_rate", learning_rate, 0.0, low_open=True)
     generator_loss(torch.zeros(1), generator_loss_kind)  # validates the name early
     discriminator_loss(torch.zeros(1), torch.zeros(1), label_smoothing)
     dtype = gan.generator.output.weight.dtype
@@ -213,17 +204,19 @@ def train_gan(
             loss_d = discriminator_loss(
                 gan.discriminate(x), gan.discriminate(fake), label_smoothing
             )
+            value_d = check_finite(loss_d, "the discriminator loss", step=step)
             opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
             opt_d.step()
         loss_g = generator_loss(
             gan.discriminate(gan.generate(gan.noise(batch_size, g))), generator_loss_kind
         )
+        value_g = check_finite(loss_g, "the generator loss", step=step)
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
-        history.discriminator_loss.append(float(loss_d.detach()))
-        history.generator_loss.append(float(loss_g.detach()))
+        history.discriminator_loss.append(value_d)
+        history.generator_loss.append(value_g)
         if callback is not None:
             callback(step, gan)
     return history

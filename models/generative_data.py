@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from labcoat.classic._checks import check_float, check_int
 from labcoat.models._random import numpy_generator
 
 __all__ = [
@@ -26,13 +27,6 @@ __all__ = [
     "sample_bars_and_stripes",
     "sample_gaussian_mixture",
 ]
-
-
-def _check_side(side: int) -> None:
-    if not isinstance(side, int | np.integer) or isinstance(side, bool):
-        raise TypeError(f"side must be an int, got {type(side).__name__}")
-    if not 1 <= side <= 12:
-        raise ValueError(f"side must be in 1..12 (2^(side+1) - 2 patterns), got {side}")
 
 
 def bars_and_stripes(side: int) -> NDArray[np.float64]:
@@ -47,7 +41,7 @@ def bars_and_stripes(side: int) -> NDArray[np.float64]:
     Returns:
         A float array of shape (2^(n+1) - 2, n*n) with entries 0 or 1, no two rows equal.
     """
-    _check_side(side)
+    side = check_int("side", side, 1, 12)
     bits = (np.arange(2**side)[:, None] >> np.arange(side)[None, :]) & 1  # (2^n, n)
     stripes = np.repeat(bits[:, :, None], side, axis=2)  # (2^n, n, n): row r constant = bit r
     bars = np.swapaxes(stripes, 1, 2)[1:-1]  # columns constant; drop all-0 (0) and all-1 (last)
@@ -66,8 +60,7 @@ def sample_bars_and_stripes(side: int, n_samples: int, *, seed: int) -> NDArray[
     Returns:
         A float array of shape (n_samples, n*n) with entries 0 or 1.
     """
-    if n_samples < 1:
-        raise ValueError(f"n_samples must be ≥ 1, got {n_samples}")
+    n_samples = check_int("n_samples", n_samples, 1)
     patterns = bars_and_stripes(side)
     index = numpy_generator(seed).integers(len(patterns), size=n_samples)
     return patterns[index]
@@ -83,10 +76,8 @@ def ring_means(n_modes: int, radius: float = 1.0) -> NDArray[np.float64]:
     Returns:
         An array of shape (n_modes, 2).
     """
-    if n_modes < 1:
-        raise ValueError(f"n_modes must be ≥ 1, got {n_modes}")
-    if not radius > 0:
-        raise ValueError(f"radius must be > 0, got {radius}")
+    n_modes = check_int("n_modes", n_modes, 1)
+    radius = check_float("radius", radius, 0.0, low_open=True)
     phi = 2 * np.pi * np.arange(n_modes) / n_modes
     return radius * np.stack([np.cos(phi), np.sin(phi)], axis=1)
 
@@ -100,8 +91,8 @@ def _mixture_arrays(
     if mu.ndim != 2 or len(mu) == 0:
         raise ValueError(f"means must have shape (k,) or (k, d) with k ≥ 1, got {mu.shape}")
     sigma = np.broadcast_to(np.asarray(stds, dtype=np.float64), (len(mu),)).copy()
-    if np.any(sigma <= 0):
-        raise ValueError(f"stds must be > 0, got {sigma}")
+    if not np.all((sigma > 0) & np.isfinite(sigma)):
+        raise ValueError(f"stds must be finite and > 0, got {sigma}")
     w = np.full(len(mu), 1 / len(mu)) if weights is None else np.asarray(weights, float)
     if w.shape != (len(mu),) or np.any(w < 0) or not np.isclose(w.sum(), 1.0):
         raise ValueError(f"weights must be {len(mu)} non-negative numbers summing to 1, got {w}")
@@ -128,8 +119,7 @@ def sample_gaussian_mixture(
     Returns:
         An array of shape (n_samples, d) (d = 1 for 1-D means).
     """
-    if n_samples < 1:
-        raise ValueError(f"n_samples must be ≥ 1, got {n_samples}")
+    n_samples = check_int("n_samples", n_samples, 1)
     mu, sigma, w = _mixture_arrays(means, stds, weights)
     rng = numpy_generator(seed)
     k = rng.choice(len(mu), size=n_samples, p=w)

@@ -27,6 +27,8 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
+from labcoat.classic._checks import check_choice, check_float, check_int
+
 __all__ = [
     "DreamResult",
     "dream",
@@ -55,16 +57,15 @@ def _frozen(model: nn.Module) -> Iterator[None]:
         model.train(was_training)
 
 
-def _check_range(value_range: ValueRange) -> tuple[float, float]:
-    low, high = float(value_range[0]), float(value_range[1])
+def _bounds(value_range: ValueRange) -> tuple[float, float]:
+    """``value_range`` as two finite floats with low < high."""
+    if not isinstance(value_range, tuple | list) or len(value_range) != 2:
+        raise TypeError(f"value_range must be a pair (low, high), got {value_range!r}")
+    low = check_float("value_range[0]", value_range[0])
+    high = check_float("value_range[1]", value_range[1])
     if not low < high:
         raise ValueError(f"value_range must be (low, high) with low < high, got {value_range}")
     return low, high
-
-
-def _check_epsilon(epsilon: float) -> None:
-    if not epsilon >= 0.0:
-        raise ValueError(f"epsilon must be >= 0, got {epsilon!r}")
 
 
 def _input_gradient(loss: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
@@ -117,8 +118,8 @@ def fgsm(
     Returns:
         The adversarial inputs, detached, same shape as ``x``.
     """
-    _check_epsilon(epsilon)
-    low, high = _check_range(value_range)
+    epsilon = check_float("epsilon", epsilon, 0.0)
+    low, high = _bounds(value_range)
     with _frozen(model):
         gradient = _input_gradient(
             lambda z: nn.functional.cross_entropy(model(z), labels, reduction="sum"), x
@@ -151,10 +152,9 @@ def iterated_targeted_attack(
     Returns:
         The adversarial inputs x*, detached.
     """
-    _check_epsilon(epsilon)
-    if not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
-    low, high = _check_range(value_range)
+    epsilon = check_float("epsilon", epsilon, 0.0)
+    steps = check_int("steps", steps, 1)
+    low, high = _bounds(value_range)
     eta = epsilon / steps
     adversarial = x.detach().clone()
     with _frozen(model):
@@ -172,8 +172,8 @@ def random_sign_noise(
     value_range: ValueRange = (0.0, 1.0),
 ) -> Tensor:
     """X + eps * s with independent random signs s_i = +-1: noise of FGSM's size, clipped."""
-    _check_epsilon(epsilon)
-    low, high = _check_range(value_range)
+    epsilon = check_float("epsilon", epsilon, 0.0)
+    low, high = _bounds(value_range)
     signs = torch.randint(0, 2, x.shape, generator=generator).to(x.dtype) * 2 - 1
     return (x.detach() + epsilon * signs).clamp(low, high)
 
@@ -227,13 +227,11 @@ def dream(
         value_range: valid input range.
         loss: "squared" (eq. 6.2) or "cross_entropy".
     """
-    if not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
-    if loss not in ("squared", "cross_entropy"):
-        raise ValueError(f"loss must be 'squared' or 'cross_entropy', got {loss!r}")
-    if not learning_rate > 0.0 or not l2 >= 0.0:
-        raise ValueError(f"learning_rate must be > 0 and l2 >= 0, got {learning_rate}, {l2}")
-    low, high = _check_range(value_range)
+    steps = check_int("steps", steps, 1)
+    check_choice("loss", loss, ("squared", "cross_entropy"))
+    learning_rate = check_float("learning_rate", learning_rate, 0.0, low_open=True)
+    l2 = check_float("l2", l2, 0.0)
+    low, high = _bounds(value_range)
     labels = _targets(target, len(start))
     x0 = start.detach().clamp(low, high)
     x, losses = x0.clone(), []
@@ -277,8 +275,7 @@ def interpolate_latent(
     Returns:
         Decoded points, shape (steps, *decoded sample shape), without gradients.
     """
-    if not isinstance(steps, int) or steps < 2:
-        raise ValueError(f"steps must be an integer >= 2, got {steps!r}")
+    steps = check_int("steps", steps, 2)
     if x_start.shape != x_end.shape:
         raise ValueError(f"x_start and x_end differ in shape: {x_start.shape}, {x_end.shape}")
     with torch.no_grad():

@@ -24,6 +24,7 @@ the parameter k²).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -31,6 +32,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import ellipk
 
+from labcoat.classic._checks import check_choice, check_int
 from labcoat.models._random import numpy_generator
 
 __all__ = [
@@ -50,7 +52,7 @@ CRITICAL_TEMPERATURE: float = 2.0 / math.log(1.0 + math.sqrt(2.0))
 
 def _positive_temperatures(temperature: ArrayLike) -> NDArray[np.float64]:
     t = np.asarray(temperature, dtype=np.float64)
-    if np.any(t <= 0):
+    if not np.all(t > 0):  # False for NaN too
         raise ValueError(f"temperature must be > 0, got {t}")
     return t
 
@@ -157,19 +159,20 @@ class IsingSamples:
     magnetizations: NDArray[np.float64]
 
 
-def _check_sampling(
-    side: int, temperatures: NDArray[np.float64], counts: dict[str, int], start: str
-) -> None:
-    if not isinstance(side, int) or side < 2 or side % 2:
-        raise ValueError(f"side must be an even integer ≥ 2 (checkerboard updates), got {side}")
-    if temperatures.ndim != 1 or len(temperatures) == 0 or np.any(temperatures <= 0):
+def _checked_sampling(
+    side: object, temperatures: NDArray[np.float64], counts: Mapping[str, object], start: str
+) -> tuple[int, dict[str, int]]:
+    """The side and the counts of :func:`sample_ising`, checked and converted to ints."""
+    length = check_int("side", side, 2)
+    if length % 2:
+        raise ValueError(f"side must be an even integer >= 2 (checkerboard updates), got {side}")
+    if temperatures.ndim != 1 or len(temperatures) == 0 or not np.all(temperatures > 0):
         raise ValueError(f"temperatures must be a non-empty 1-D list of T > 0, got {temperatures}")
-    for name, value in counts.items():
-        minimum = 0 if name == "equilibration_sweeps" else 1
-        if not isinstance(value, int) or value < minimum:
-            raise ValueError(f"{name} must be an integer ≥ {minimum}, got {value!r}")
-    if start not in ("ordered", "random"):
-        raise ValueError(f"start must be 'ordered' or 'random', got {start!r}")
+    check_choice("start", start, ("ordered", "random"))
+    minimum = {"equilibration_sweeps": 0}
+    return length, {
+        name: check_int(name, value, minimum.get(name, 1)) for name, value in counts.items()
+    }
 
 
 def sample_ising(
@@ -212,7 +215,8 @@ def sample_ising(
         "n_samples_per_chain": n_samples_per_chain,
         "sweeps_between_samples": sweeps_between_samples,
     }
-    _check_sampling(side, t, counts, start)
+    side, counts = _checked_sampling(side, t, counts, start)
+    n_chains = counts["n_chains"]
     rng = numpy_generator(seed)
     shape = (len(t), n_chains, side, side)
     if start == "ordered":
@@ -221,12 +225,12 @@ def sample_ising(
     else:
         spins = rng.choice(np.array([-1, 1], dtype=np.int8), size=shape)
     beta = (1.0 / t)[:, None]
-    for _ in range(equilibration_sweeps):
+    for _ in range(counts["equilibration_sweeps"]):
         metropolis_sweep(spins, beta, rng)
     kept = []
-    for index in range(n_samples_per_chain):
+    for index in range(counts["n_samples_per_chain"]):
         if index:
-            for _ in range(sweeps_between_samples):
+            for _ in range(counts["sweeps_between_samples"]):
                 metropolis_sweep(spins, beta, rng)
         kept.append(spins.copy())
     configurations = np.concatenate(kept, axis=1)  # (n_T, n_samples_per_chain * n_chains, L, L)

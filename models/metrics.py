@@ -18,6 +18,8 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
+from labcoat.classic._checks import check_choice, check_int
+
 __all__ = [
     "accuracy",
     "confusion_matrix",
@@ -65,7 +67,8 @@ def confusion_matrix(y_true: Any, y_pred: Any, n_classes: int | None = None) -> 
     """
     true, pred = _pair(y_true, y_pred)
     size = int(max(true.max(), pred.max())) + 1 if n_classes is None else n_classes
-    if size < 1 or max(true.max(), pred.max()) >= size:
+    size = check_int("n_classes", size, 1)
+    if max(true.max(), pred.max()) >= size:
         raise ValueError(f"n_classes must exceed every label, got {n_classes}")
     return np.bincount(true * size + pred, minlength=size * size).reshape(size, size)
 
@@ -79,8 +82,7 @@ def accuracy(y_true: Any, y_pred: Any) -> float:
 def _counts(y_true: Any, y_pred: Any, positive_label: int) -> dict[str, np.ndarray]:
     """One-vs-rest true/false positives/negatives of every class (and of ``positive_label``)."""
     true, pred = _pair(y_true, y_pred)
-    if positive_label < 0:
-        raise ValueError(f"positive_label must be >= 0, got {positive_label}")
+    positive_label = check_int("positive_label", positive_label, 0)
     size = max(int(true.max()), int(pred.max()), positive_label) + 1
     matrix = confusion_matrix(true, pred, n_classes=size)
     tp = np.diag(matrix)
@@ -95,13 +97,11 @@ def _ratio(
 ) -> float | np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         values = np.where(denominator > 0, numerator / np.maximum(denominator, 1), 0.0)
-    if average is None:
+    if check_choice("average", average, ("binary", "macro", None)) is None:
         return values
     if average == "macro":
         return float(values.mean())
-    if average == "binary":
-        return float(values[positive_label])
-    raise ValueError(f"average must be 'binary', 'macro' or None, got {average!r}")
+    return float(values[positive_label])
 
 
 def precision(

@@ -17,6 +17,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils import skip_init
 
+from labcoat.classic._checks import check_float
+from labcoat.models._checks import check_sizes
 from labcoat.models._random import torch_generator
 from labcoat.models.training import Objective, init_parameters
 
@@ -62,9 +64,7 @@ class Dropout(nn.Module):
 
     def __init__(self, p: float, seed: int = 0) -> None:
         super().__init__()
-        if not 0.0 <= p < 1.0:
-            raise ValueError(f"dropout probability p must be in [0, 1), got {p!r}")
-        self.p = float(p)
+        self.p = check_float("p", p, 0.0, 1.0, high_open=True)
         self.generator = torch_generator(seed)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -107,13 +107,8 @@ class MLP(nn.Module):
         seed: int = 0,
     ) -> None:
         super().__init__()
-        sizes = tuple(layer_sizes)
-        if len(sizes) < 2 or any(not isinstance(n, int) or n < 1 for n in sizes):
-            raise ValueError(
-                f"layer_sizes must hold >= 2 integers >= 1 (input, ..., output), got {sizes}"
-            )
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        sizes = check_sizes("layer_sizes", layer_sizes, 2)  # (input, ..., output)
+        dropout = check_float("dropout", dropout, 0.0, 1.0, high_open=True)
         activation_module(activation)  # validates the name
         self.layer_sizes = sizes
         self.activation = activation
@@ -173,10 +168,9 @@ def weight_penalty(model: nn.Module, l1: float = 0.0, l2: float = 0.0) -> Tensor
     sum |W| directly (the lasso's lambda; eq. 4.24's factor 1/2 is absorbed into it).
 
     Raises:
-        ValueError: if ``l1`` or ``l2`` is negative.
+        ValueError: if ``l1`` or ``l2`` is negative or not finite (TypeError: not a number).
     """
-    if l1 < 0 or l2 < 0:
-        raise ValueError(f"l1 and l2 must be >= 0, got l1={l1!r}, l2={l2!r}")
+    l1, l2 = check_float("l1", l1, 0.0), check_float("l2", l2, 0.0)
     weights = _penalized_weights(model)
     total = torch.zeros((), dtype=weights[0].dtype if weights else torch.get_default_dtype())
     for w in weights:
@@ -195,8 +189,7 @@ def regularized(
     Pass the result to :func:`labcoat.models.training.fit` as ``loss``; batches are
     ``(inputs, targets)``.
     """
-    if l1 < 0 or l2 < 0:
-        raise ValueError(f"l1 and l2 must be >= 0, got l1={l1!r}, l2={l2!r}")
+    l1, l2 = check_float("l1", l1, 0.0), check_float("l2", l2, 0.0)
 
     def penalized(model: nn.Module, batch: tuple[Tensor, Tensor]) -> Tensor:
         inputs, targets = batch[0], batch[1]

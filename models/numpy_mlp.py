@@ -32,6 +32,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from labcoat.classic._checks import check_choice, check_float, check_int
+from labcoat.models._checks import check_finite, check_sizes
 from labcoat.models._random import numpy_generator
 
 __all__ = ["Gradients", "NumpyMLP", "activation", "activation_derivative"]
@@ -103,15 +105,10 @@ class NumpyMLP:
         loss: Loss = "mse",
         seed: int = 0,
     ) -> None:
-        sizes = tuple(layer_sizes)
-        if len(sizes) < 2 or any(not isinstance(n, int) or n < 1 for n in sizes):
-            raise ValueError(f"layer_sizes must hold >= 2 integers >= 1, got {sizes}")
-        if activation not in ("sigmoid", "tanh", "relu", "identity"):
-            raise ValueError(f"activation must be sigmoid, tanh, relu or identity: {activation!r}")
-        if output not in ("identity", "sigmoid", "tanh", "relu", "softmax"):
-            raise ValueError(f"output must be identity, sigmoid, tanh, relu or softmax: {output!r}")
-        if loss not in ("mse", "cross_entropy"):
-            raise ValueError(f"loss must be 'mse' or 'cross_entropy', got {loss!r}")
+        sizes = check_sizes("layer_sizes", layer_sizes, 2)
+        check_choice("activation", activation, ("sigmoid", "tanh", "relu", "identity"))
+        check_choice("output", output, ("identity", "sigmoid", "tanh", "relu", "softmax"))
+        check_choice("loss", loss, ("mse", "cross_entropy"))
         if loss == "cross_entropy" and output not in ("softmax", "sigmoid"):
             raise ValueError(f"loss cross_entropy needs output softmax or sigmoid, not {output!r}")
         if output == "softmax" and loss != "cross_entropy":
@@ -172,8 +169,7 @@ class NumpyMLP:
 
     def step(self, x: np.ndarray, y: np.ndarray, learning_rate: float) -> float:
         """One gradient-descent step W <- W - eta dC/dW, b <- b - eta dC/db; returns C before."""
-        if not learning_rate > 0.0:
-            raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}")
+        learning_rate = check_float("learning_rate", learning_rate, 0.0, low_open=True)
         cost = self.cost(x, y)
         gradients = self.backward(x, y)
         for w, b, gw, gb in zip(
@@ -193,17 +189,23 @@ class NumpyMLP:
         learning_rate: float,
         seed: int,
     ) -> list[float]:
-        """Mini-batch gradient descent; returns the cost on all data after each epoch."""
-        if epochs < 1 or batch_size < 1:
-            raise ValueError(f"epochs and batch_size must be >= 1, got {epochs}, {batch_size}")
+        """Mini-batch gradient descent; returns the cost on all data after each epoch.
+
+        Raises:
+            FloatingPointError: a batch's cost is NaN or ±inf (NaN in the data, a learning rate
+                too large); the message names the epoch and the batch (counted from 1).
+        """
+        epochs = check_int("epochs", epochs, 1)
+        batch_size = check_int("batch_size", batch_size, 1)
         x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
         rng = numpy_generator(seed)
         costs = []
-        for _ in range(epochs):
+        for epoch in range(1, epochs + 1):
             order = rng.permutation(len(x))
-            for start in range(0, len(x), batch_size):
+            for batch, start in enumerate(range(0, len(x), batch_size), 1):
                 index = order[start : start + batch_size]
-                self.step(x[index], y[index], learning_rate)
+                cost = self.step(x[index], y[index], learning_rate)
+                check_finite(cost, "the cost", epoch=epoch, batch=batch)
             costs.append(self.cost(x, y))
         return costs
 

@@ -19,7 +19,6 @@ states of the smaller layer, with the other layer summed out analytically.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -28,6 +27,8 @@ from numpy.typing import ArrayLike
 from torch import Tensor, nn
 from torch.nn.functional import softplus
 
+from labcoat.classic._checks import check_bool, check_float, check_int
+from labcoat.models._checks import check_finite
 from labcoat.models._random import torch_generator
 
 __all__ = [
@@ -51,8 +52,7 @@ def binary_states(n_units: int, dtype: torch.dtype = torch.float64) -> Tensor:
     Returns:
         A tensor of shape (2^n, n) with entries 0 or 1.
     """
-    if not 0 <= n_units <= _MAX_ENUMERATED_UNITS:
-        raise ValueError(f"n_units must be in 0..{_MAX_ENUMERATED_UNITS}, got {n_units}")
+    n_units = check_int("n_units", n_units, 0, _MAX_ENUMERATED_UNITS)
     index = torch.arange(2**n_units)[:, None]
     return ((index >> torch.arange(n_units)[None, :]) & 1).to(dtype)
 
@@ -83,11 +83,9 @@ class RBM(nn.Module):
         dtype: torch.dtype = torch.float64,
     ) -> None:
         super().__init__()
-        for name, value in (("n_visible", n_visible), ("n_hidden", n_hidden)):
-            if value < 1:
-                raise ValueError(f"{name} must be ≥ 1, got {value}")
-        if weight_scale < 0:
-            raise ValueError(f"weight_scale must be ≥ 0, got {weight_scale}")
+        n_visible = check_int("n_visible", n_visible, 1)
+        n_hidden = check_int("n_hidden", n_hidden, 1)
+        weight_scale = check_float("weight_scale", weight_scale, 0.0)
         generator = torch_generator(seed)
         w = weight_scale * torch.randn(n_visible, n_hidden, generator=generator, dtype=dtype)
         self.weight = nn.Parameter(w, requires_grad=False)
@@ -135,9 +133,7 @@ class RBM(nn.Module):
         Returns:
             v(r), shape (batch, n_visible).
         """
-        if n_steps < 0:
-            raise ValueError(f"n_steps must be ≥ 0, got {n_steps}")
-        for _ in range(n_steps):
+        for _ in range(check_int("n_steps", n_steps, 0)):
             v = self.sample_visible(self.sample_hidden(v, generator), generator)
         return v
 
@@ -152,8 +148,7 @@ class RBM(nn.Module):
         Returns:
             A tensor of shape (n_samples, n_visible) with entries 0 or 1.
         """
-        if n_samples < 1:
-            raise ValueError(f"n_samples must be ≥ 1, got {n_samples}")
+        n_samples = check_int("n_samples", n_samples, 1)
         generator = torch_generator(seed)
         start = torch.full((n_samples, self.n_visible), 0.5, dtype=self.weight.dtype)
         with torch.no_grad():
@@ -176,6 +171,7 @@ class RBM(nn.Module):
         Raises:
             ValueError: if min(n_visible, n_hidden) > 24 (too many states to enumerate).
         """
+        chunk_size = check_int("chunk_size", chunk_size, 1)
         n_small = min(self.n_visible, self.n_hidden)
         if n_small > _MAX_ENUMERATED_UNITS:
             raise ValueError(
@@ -258,6 +254,19 @@ def _record(
     history.reconstruction_error.append(float(((recon - data) ** 2).mean()))
 
 
+def _training_data(rbm: RBM, data: ArrayLike | Tensor) -> Tensor:
+    """``data`` as a tensor of the RBM's dtype, checked: shape (m, n_visible), values in [0, 1]."""
+    x_all = torch.as_tensor(data, dtype=rbm.weight.dtype)
+    if x_all.ndim != 2 or x_all.shape[1] != rbm.n_visible or len(x_all) == 0:
+        raise ValueError(f"data must have shape (m, {rbm.n_visible}), got {tuple(x_all.shape)}")
+    if not bool(((x_all >= 0) & (x_all <= 1)).all()):  # False for NaN too
+        raise ValueError(
+            "data must hold values in [0, 1] (binary units, or their probabilities); "
+            "it holds NaN or values outside"
+        )
+    return x_all
+
+
 def train_rbm(
     rbm: RBM,
     data: ArrayLike | Tensor,
@@ -295,24 +304,22 @@ def train_rbm(
 
     Returns:
         The per-epoch history (entry 0 is before training).
+
+    Raises:
+        ValueError: data of the wrong shape or with values outside [0, 1] (NaN included), or
+            a count or learning rate out of range (TypeError for one of the wrong type).
+        FloatingPointError: the parameters became non-finite (a learning rate so large that
+            they overflow); the message names the epoch and the batch (counted from 1).
     """
-    x_all = torch.as_tensor(data, dtype=rbm.weight.dtype)
-    if x_all.ndim != 2 or x_all.shape[1] != rbm.n_visible:
-        raise ValueError(f"data must have shape (m, {rbm.n_visible}), got {tuple(x_all.shape)}")
-    for name, value in (
-        ("epochs", epochs),
-        ("batch_size", batch_size),
-        ("gibbs_steps", gibbs_steps),
-    ):
-        if value < 1:
-            raise ValueError(f"{name} must be ≥ 1, got {value}")
-    if not (learning_rate > 0 and math.isfinite(learning_rate)):
-        raise ValueError(f"learning_rate must be a finite number > 0, got {learning_rate}")
+    x_all = _training_data(rbm, data)
+    epochs = check_int("epochs", epochs, 1)
+    batch_size = min(check_int("batch_size", batch_size, 1), len(x_all))
+    gibbs_steps = check_int("gibbs_steps", gibbs_steps, 1)
+    learning_rate = check_float("learning_rate", learning_rate, 0.0, low_open=True)
+    persistent = check_bool("persistent", persistent)
+    track_log_likelihood = check_bool("track_log_likelihood", track_log_likelihood)
+    n_chains = batch_size if n_chains is None else check_int("n_chains", n_chains, 1)
     g = torch_generator(seed)
-    batch_size = min(batch_size, len(x_all))
-    n_chains = batch_size if n_chains is None else n_chains
-    if n_chains < 1:
-        raise ValueError(f"n_chains must be ≥ 1, got {n_chains}")
     chains = torch.bernoulli(
         torch.full((n_chains, rbm.n_visible), 0.5, dtype=x_all.dtype), generator=g
     )
@@ -321,7 +328,7 @@ def train_rbm(
     with torch.no_grad():
         for epoch in range(1, epochs + 1):
             order = torch.randperm(len(x_all), generator=g)
-            for start in range(0, len(x_all), batch_size):
+            for batch, start in enumerate(range(0, len(x_all), batch_size), 1):
                 x = x_all[order[start : start + batch_size]]
                 v_start = chains if persistent else x
                 v_model = rbm.gibbs(v_start, gibbs_steps, g)
@@ -331,6 +338,9 @@ def train_rbm(
                 rbm.weight.add_(learning_rate * delta_w)
                 rbm.visible_bias.add_(learning_rate * delta_a)
                 rbm.hidden_bias.add_(learning_rate * delta_b)
+                # a sum is non-finite iff a term is (or it overflows, i.e. diverged anyway)
+                total = rbm.weight.sum() + rbm.visible_bias.sum() + rbm.hidden_bias.sum()
+                check_finite(total, "the sum of the parameters", epoch=epoch, batch=batch)
             _record(history, epoch, rbm, x_all, track_log_likelihood, g)
             if callback is not None:
                 callback(epoch, rbm)

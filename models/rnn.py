@@ -19,6 +19,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils import skip_init
 
+from labcoat.classic._checks import check_choice, check_float, check_int
 from labcoat.models.training import Objective, init_parameters
 
 __all__ = ["RNNClassifier", "SequenceGenerator", "next_token_loss"]
@@ -28,6 +29,7 @@ CellName = Literal["rnn", "lstm"]
 
 def _recurrent(cell: str, input_size: int, hidden_size: int, num_layers: int) -> nn.RNNBase:
     """An uninitialized RNN/LSTM (built on the meta device, so no global random draws)."""
+    check_choice("cell", cell, ("rnn", "lstm"))
     if cell == "rnn":
         layer: nn.RNNBase = nn.RNN(
             input_size,
@@ -37,17 +39,14 @@ def _recurrent(cell: str, input_size: int, hidden_size: int, num_layers: int) ->
             batch_first=True,
             device="meta",
         )
-    elif cell == "lstm":
-        layer = nn.LSTM(input_size, hidden_size, num_layers, batch_first=True, device="meta")
     else:
-        raise ValueError(f"cell must be 'rnn' or 'lstm', got {cell!r}")
+        layer = nn.LSTM(input_size, hidden_size, num_layers, batch_first=True, device="meta")
     return layer.to_empty(device="cpu")
 
 
-def _check_sizes(**sizes: int) -> None:
-    for name, value in sizes.items():
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+def _sizes(**sizes: object) -> tuple[int, ...]:
+    """The sizes as ints, each checked >= 1 by ``check_int`` (named by its keyword)."""
+    return tuple(check_int(name, value, 1) for name, value in sizes.items())
 
 
 class RNNClassifier(nn.Module):
@@ -73,7 +72,7 @@ class RNNClassifier(nn.Module):
         seed: int = 0,
     ) -> None:
         super().__init__()
-        _check_sizes(
+        input_size, hidden_size, n_outputs, num_layers = _sizes(
             input_size=input_size,
             hidden_size=hidden_size,
             n_outputs=n_outputs,
@@ -117,7 +116,9 @@ class SequenceGenerator(nn.Module):
         seed: int = 0,
     ) -> None:
         super().__init__()
-        _check_sizes(n_tokens=n_tokens, hidden_size=hidden_size, num_layers=num_layers)
+        n_tokens, hidden_size, num_layers = _sizes(
+            n_tokens=n_tokens, hidden_size=hidden_size, num_layers=num_layers
+        )
         self.n_tokens = n_tokens
         self.recurrent = _recurrent(cell, n_tokens, hidden_size, num_layers)
         self.output = skip_init(nn.Linear, hidden_size, n_tokens)
@@ -159,9 +160,9 @@ class SequenceGenerator(nn.Module):
         Returns:
             int64 tensor (batch, length) beginning with ``start``.
         """
-        if not temperature > 0.0:
-            raise ValueError(f"temperature must be > 0, got {temperature!r}")
+        temperature = check_float("temperature", temperature, 0.0, low_open=True)
         prefix = start.reshape(len(start), -1).long()
+        length = check_int("length", length, 1)
         if length <= prefix.shape[1]:
             raise ValueError(f"length must exceed the prefix length {prefix.shape[1]}")
         was_training = self.training

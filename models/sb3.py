@@ -21,6 +21,7 @@ import torch
 from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 from torch import Tensor
 
+from labcoat.classic._checks import check_int
 from labcoat.models.cnn import CNN
 from labcoat.models.mlp import MLP, ActivationName, activation_module
 
@@ -55,6 +56,7 @@ class MLPExtractor(BaseFeaturesExtractor):
         seed: int = 0,
     ) -> None:
         n_inputs = int(np.prod(_box_shape(observation_space)))
+        features_dim = check_int("features_dim", features_dim, 1)
         super().__init__(observation_space, features_dim)
         self.network = MLP((n_inputs, *hidden_sizes, features_dim), activation, seed=seed)
         self.activation = activation_module(activation)
@@ -91,6 +93,7 @@ class CNNExtractor(BaseFeaturesExtractor):
         seed: int = 0,
     ) -> None:
         shape = _box_shape(observation_space)
+        features_dim = check_int("features_dim", features_dim, 1)
         super().__init__(observation_space, features_dim)
         self.network = CNN(
             shape,

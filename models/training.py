@@ -30,6 +30,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from labcoat.classic._checks import check_bool, check_choice, check_float, check_int
+from labcoat.models._checks import check_finite
 from labcoat.models._random import torch_generator
 
 __all__ = [
@@ -153,16 +155,10 @@ class EarlyStopping:
         monitor: str = "val_loss",
         mode: Literal["min", "max"] = "min",
     ) -> None:
-        if not isinstance(patience, int) or patience < 1:
-            raise ValueError(f"patience must be an integer >= 1, got {patience!r}")
-        if not min_delta >= 0.0:
-            raise ValueError(f"min_delta must be >= 0, got {min_delta!r}")
-        if mode not in ("min", "max"):
-            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
-        self.sign = 1.0 if mode == "min" else -1.0
-        self.patience = patience
-        self.min_delta = float(min_delta)
-        self.restore_best = restore_best
+        self.patience = check_int("patience", patience, 1)
+        self.min_delta = check_float("min_delta", min_delta, 0.0)
+        self.restore_best = check_bool("restore_best", restore_best)
+        self.sign = 1.0 if check_choice("mode", mode, ("min", "max")) == "min" else -1.0
         self.monitor = monitor
         self.best = math.inf
         self.best_epoch: int | None = None
@@ -202,19 +198,39 @@ def _model_dtype(model: nn.Module) -> torch.dtype:
     return parameter.dtype if parameter is not None else torch.get_default_dtype()
 
 
-def _as_tensor(array: Tensor | np.ndarray, dtype: torch.dtype) -> Tensor:
+def _refuse_sparse(data: object, argument: str) -> None:
+    """A TypeError for a scipy sparse matrix or a sparse torch tensor."""
+    if hasattr(data, "tocoo") or (isinstance(data, Tensor) and data.layout != torch.strided):
+        raise TypeError(
+            f"{argument}: sparse input is not supported; convert it to a dense array "
+            "(.toarray() for scipy, .to_dense() for torch)"
+        )
+
+
+def _as_tensor(array: Tensor | np.ndarray, dtype: torch.dtype, argument: str) -> Tensor:
+    """``array`` as a tensor, floating ones cast to ``dtype``; sparse, object, complex refused."""
+    _refuse_sparse(array, argument)
+    kind = array.dtype.kind if isinstance(array, np.ndarray) else None
+    if kind is not None and kind not in "biuf":
+        raise TypeError(
+            f"{argument} must hold real numbers (bool, integer or float), got dtype "
+            f"{array.dtype}{' (complex)' if kind == 'c' else ''}; convert it with .astype(float)"
+        )
     tensor = torch.as_tensor(array)
+    if tensor.is_complex():
+        raise TypeError(f"{argument} must hold real numbers, got complex dtype {tensor.dtype}")
     return tensor.to(dtype) if tensor.is_floating_point() else tensor
 
 
 def _tensors(data: Any, dtype: torch.dtype, argument: str) -> tuple[Tensor, ...] | None:
     """In-memory data as a tuple of tensors of equal length; None for a Dataset."""
+    _refuse_sparse(data, argument)
     if isinstance(data, Tensor | np.ndarray):
         data = (data,)
     if isinstance(data, tuple | list):
         if not data:
             raise ValueError(f"{argument} must hold at least one tensor, got an empty sequence")
-        tensors = tuple(_as_tensor(a, dtype) for a in data)
+        tensors = tuple(_as_tensor(a, dtype, argument) for a in data)
         lengths = {len(t) for t in tensors}
         if len(lengths) != 1 or 0 in lengths:
             raise ValueError(f"{argument}: tensors must share a non-zero length, got {lengths}")
@@ -254,7 +270,10 @@ def _batches(
         yield (parts[0] if single else parts), len(parts[0])
 
 
-def _batch_loss(model: nn.Module, batch: Batch, loss: Callable[..., Tensor]) -> Tensor:
+def _batch_loss(
+    model: nn.Module, batch: Batch, loss: Callable[..., Tensor], check_shapes: bool = False
+) -> Tensor:
+    """The batch's loss; with ``check_shapes`` its targets are checked against the outputs."""
     if isinstance(loss, Objective):
         return loss(model, batch)
     if not isinstance(batch, tuple | list) or len(batch) < 2:
@@ -262,7 +281,33 @@ def _batch_loss(model: nn.Module, batch: Batch, loss: Callable[..., Tensor]) -> 
             "a loss(outputs, targets) needs batches (inputs, targets); "
             "wrap a loss of (model, batch) in Objective(...)"
         )
-    return loss(model(batch[0]), batch[1])
+    outputs = model(batch[0])
+    if check_shapes:
+        _check_target_shape(outputs, batch[1])
+    return loss(outputs, batch[1])
+
+
+def _check_target_shape(outputs: Any, targets: Any) -> None:
+    """Refuse targets that broadcast with the outputs into a shape neither has.
+
+    (n, 1) outputs against (n,) targets give an (n, n) difference in an MSE: a wrong loss
+    without an error. Shapes that do not broadcast (class indices for a cross-entropy) and
+    one-sided expansions ((n, 2) outputs, (n, 1) targets) are left to the loss.
+    """
+    if not (isinstance(outputs, Tensor) and isinstance(targets, Tensor)):
+        return
+    if outputs.shape == targets.shape:
+        return
+    try:
+        shape = torch.broadcast_shapes(outputs.shape, targets.shape)
+    except RuntimeError:
+        return
+    if shape not in (outputs.shape, targets.shape):
+        raise ValueError(
+            f"targets of shape {tuple(targets.shape)} would broadcast against the model's "
+            f"outputs of shape {tuple(outputs.shape)} into {tuple(shape)} in the loss; give "
+            f"the targets the outputs' shape: targets.reshape{(-1, *outputs.shape[1:])}"
+        )
 
 
 # ---------------------------------------------------------------- evaluation
@@ -273,9 +318,8 @@ def predict(model: nn.Module, inputs: Tensor | np.ndarray, batch_size: int = 102
 
     The model's train/eval mode is restored afterwards.
     """
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    x = _as_tensor(inputs, _model_dtype(model))
+    batch_size = check_int("batch_size", batch_size, 1)
+    x = _as_tensor(inputs, _model_dtype(model), "inputs")
     was_training = model.training
     model.eval()
     try:
@@ -293,6 +337,7 @@ def evaluate(
     batch_size: int = 1024,
 ) -> float:
     """Mean loss over ``data`` (sample-weighted batch means) in eval mode, without gradients."""
+    batch_size = check_int("batch_size", batch_size, 1)
     tensors = _tensors(data, _model_dtype(model), "data")
     single = tensors is not None and len(tensors) == 1
     was_training = model.training
@@ -301,7 +346,8 @@ def evaluate(
     try:
         with torch.no_grad():
             for batch, size in _batches(data, tensors, batch_size, None, single):
-                total = total + _batch_loss(model, batch, loss).detach().double() * size
+                value = _batch_loss(model, batch, loss, check_shapes=count == 0)
+                total = total + value.detach().double() * size
                 count += size
     finally:
         model.train(was_training)
@@ -335,17 +381,18 @@ def _make_optimizer(
     )
 
 
-def _check_fit_arguments(
-    epochs: int, batch_size: int, learning_rate: float, max_grad_norm: float | None
-) -> None:
-    if not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
-    if not learning_rate > 0.0:
-        raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}")
-    if max_grad_norm is not None and not max_grad_norm > 0.0:
-        raise ValueError(f"max_grad_norm must be > 0 or None, got {max_grad_norm!r}")
+def _checked_fit_arguments(
+    epochs: object, batch_size: object, learning_rate: object, max_grad_norm: object
+) -> tuple[int, int, float, float | None]:
+    """``fit``'s scalars, checked and converted (numpy numbers accepted)."""
+    return (
+        check_int("epochs", epochs, 1),
+        check_int("batch_size", batch_size, 1),
+        check_float("learning_rate", learning_rate, 0.0, low_open=True),
+        None
+        if max_grad_norm is None
+        else check_float("max_grad_norm", max_grad_norm, 0.0, low_open=True),
+    )
 
 
 def _epochs(epochs: int, progress_bar: bool) -> Iterator[int]:
@@ -363,20 +410,27 @@ def _train_epoch(
     loss: Callable[..., Tensor],
     optimizer: torch.optim.Optimizer,
     max_grad_norm: float | None,
+    epoch: int,
 ) -> float:
-    """One pass of mini-batch gradient descent; one host sync for the epoch's mean loss."""
+    """One pass of mini-batch gradient descent (``epoch`` counted from 0).
+
+    Each batch's loss is read once (``item``, the one host sync per batch) to be checked
+    finite before its backward pass, so a diverging run stops with the parameters of the
+    last finite step, and summed for the epoch's mean; the first batch of the first epoch
+    also has its targets' shape checked against the outputs.
+    """
     parameters = [p for p in model.parameters() if p.requires_grad]
-    total, count = torch.zeros((), dtype=torch.float64), 0
-    for batch, size in batches:
+    total, count = 0.0, 0
+    for index, (batch, size) in enumerate(batches):
         optimizer.zero_grad(set_to_none=True)
-        value = _batch_loss(model, batch, loss)
+        value = _batch_loss(model, batch, loss, check_shapes=epoch == 0 and index == 0)
+        total += check_finite(value, "loss", epoch=epoch + 1, batch=index + 1) * size
         value.backward()
         if max_grad_norm is not None:
             nn.utils.clip_grad_norm_(parameters, max_grad_norm)
         optimizer.step()
-        total.add_(value.detach(), alpha=size)
         count += size
-    return float(total) / count
+    return total / count
 
 
 def fit(
@@ -432,10 +486,19 @@ def fit(
 
     Raises:
         ValueError: for a non-positive ``epochs``, ``batch_size``, ``learning_rate`` or
-            ``max_grad_norm``, or mismatched data lengths.
-        TypeError: for data or an optimizer of an unsupported type.
+            ``max_grad_norm``, mismatched data lengths, or targets that would broadcast
+            against the model's outputs into a shape neither has (e.g. outputs (n, 1) and
+            targets (n,) in an MSE; checked on the first batch, before any step).
+        TypeError: for scalars of the wrong type, data of an unsupported type, sparse,
+            object or complex data, or an optimizer of an unsupported type.
+        FloatingPointError: a batch's loss is NaN or ±inf (NaN in the data, an exploding
+            learning rate); the message names the epoch and the batch (counted from 1), and
+            the model keeps the parameters of the last finite step. Also for a non-finite
+            validation loss (NaN in ``validation_data``), naming the epoch.
     """
-    _check_fit_arguments(epochs, batch_size, learning_rate, max_grad_norm)
+    epochs, batch_size, learning_rate, max_grad_norm = _checked_fit_arguments(
+        epochs, batch_size, learning_rate, max_grad_norm
+    )
     dtype = _model_dtype(model)
     train = _tensors(train_data, dtype, "train_data")
     valid = None if validation_data is None else _tensors(validation_data, dtype, "validation_data")
@@ -448,10 +511,11 @@ def fit(
         getattr(callback, "on_train_begin", lambda *a: None)(model, history)
     for epoch in _epochs(epochs, progress_bar):
         batches = _batches(train_data, train, batch_size, generator, single)
-        history.train_loss.append(_train_epoch(model, batches, loss, opt, max_grad_norm))
+        history.train_loss.append(_train_epoch(model, batches, loss, opt, max_grad_norm, epoch))
         if validation_data is not None:
             source = valid if valid is not None else validation_data
-            history.val_loss.append(evaluate(model, source, loss=loss, batch_size=1024))
+            value = evaluate(model, source, loss=loss, batch_size=1024)
+            history.val_loss.append(check_finite(value, "the validation loss", epoch=epoch + 1))
         _record_metrics(model, history, metrics, train, valid)
         history.epochs_run = epoch + 1
         if not _epoch_end(callbacks, epoch, model, history):
