@@ -11,11 +11,12 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from labcoat.exercises import EXERCISES, get_exercise
+from labcoat.exercises import EXERCISES, Exercise, get_exercise
 from labcoat.exercises._framework import (
     Result,
     apply_overrides,
@@ -115,17 +116,36 @@ def _parse_sets(pairs: Sequence[str]) -> dict[str, str]:
     return overrides
 
 
+class UsageError(Exception):
+    """A bad command-line argument, found before any work: one line on stderr, exit status 2."""
+
+
+def build_config(
+    name: str, *, seed: int | None, quick: bool, sets: Sequence[str]
+) -> tuple[Exercise, Any]:
+    """The exercise and its config with ``--quick``, ``--set`` and ``--seed`` applied.
+
+    Raises:
+        UsageError: a malformed ``--set``, an unknown key, or a value the config refuses
+            (its TypeError or ValueError, which name the field and its allowed range).
+    """
+    try:
+        user_sets = _parse_sets(sets)
+        exercise = get_exercise(name)
+        overrides = {k: str(v) for k, v in exercise.quick.items()} if quick else {}
+        overrides.update(user_sets)
+        if seed is not None:
+            overrides["seed"] = str(seed)
+        return exercise, apply_overrides(exercise.config(), overrides)
+    except (TypeError, ValueError) as error:
+        raise UsageError(str(error)) from None
+
+
 def run_one(
     name: str, *, seed: int | None, out: Path | None, quick: bool, sets: Sequence[str]
 ) -> tuple[Result, Path]:
     """Build the config (rejecting bad settings before any work), run, print and write."""
-    user_sets = _parse_sets(sets)
-    exercise = get_exercise(name)
-    overrides: dict[str, str] = {k: str(v) for k, v in exercise.quick.items()} if quick else {}
-    overrides.update(user_sets)
-    if seed is not None:
-        overrides["seed"] = str(seed)
-    config = apply_overrides(exercise.config(), overrides)
+    exercise, config = build_config(name, seed=seed, quick=quick, sets=sets)
     if out is None:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         out = Path("labcoat-runs") / f"{name}-{stamp}"
@@ -201,10 +221,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         code: int = args.func(args)
-    except ValueError as error:
-        console.print(f"[red]error:[/red] {error}")
+    except (UsageError, ValueError) as error:
+        print(f"labcoat: error: {error}", file=sys.stderr)
         return 2
     return code
 
 
-__all__ = ["build_parser", "main", "run_one"]
+__all__ = ["UsageError", "build_config", "build_parser", "main", "run_one"]

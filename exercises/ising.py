@@ -21,8 +21,7 @@ import torch
 from matplotlib.figure import Figure
 
 from labcoat.classic.decomposition import PCA
-from labcoat.exercises._checks import check_float, check_int, check_ints
-from labcoat.exercises._framework import Exercise, Result, Table
+from labcoat.exercises._framework import Exercise, Result, Table, check_float, check_int, check_ints
 from labcoat.models.ising import (
     CRITICAL_TEMPERATURE,
     onsager_energy,
