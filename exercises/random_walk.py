@@ -41,7 +41,6 @@ from labcoat.exercises._framework import (
     Table,
     check_float,
     check_floats,
-    check_int,
     check_ints,
     track,
 )
@@ -81,7 +80,8 @@ class Config:
     def __post_init__(self) -> None:
         counts = ("small_size", "n_runs", "n_episodes", "size", "max_jump", "n_groups")
         check_ints(self, {**dict.fromkeys(counts, 1), "aggregation_episodes": 2, "seed": 0})
-        check_int("n_groups", self.n_groups, 1, self.size)
+        if self.n_groups > self.size:
+            raise ValueError(f"n_groups must be at most size={self.size}, got {self.n_groups}")
         for name in ("td_learning_rates", "mc_learning_rates"):
             check_floats(name, getattr(self, name), 0.0, 1.0, low_open=True)
         rate = self.aggregation_learning_rate

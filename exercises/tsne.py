@@ -45,7 +45,12 @@ class Config:
 
     def __post_init__(self) -> None:
         check_int("n_samples", self.n_samples, 50, 1797)
-        check_float("perplexity", self.perplexity, 1.0, self.n_samples / 3, high_open=True)
+        check_float("perplexity", self.perplexity, 1.0)
+        if self.perplexity >= self.n_samples / 3:
+            raise ValueError(
+                f"perplexity must be below n_samples/3 = {self.n_samples / 3:g}, "
+                f"got {self.perplexity}"
+            )
         check_int("max_iter", self.max_iter, 50)
         check_float("early_exaggeration", self.early_exaggeration, 0.0, low_open=True)
         check_choice("init", self.init, ("pca", "random"))
