@@ -335,4 +335,14 @@ def _interrupted(progress: Progress) -> str:
     return f"interrupted; nothing written to {progress.out}"
 
 
-__all__ = ["UsageError", "build_config", "build_parser", "main", "run_one"]
+__all__ = [
+    "Finished",
+    "Progress",
+    "UsageError",
+    "build_config",
+    "build_parser",
+    "execute",
+    "main",
+    "run_one",
+    "write_run",
+]
