@@ -85,27 +85,48 @@ def publish(out: Path, fill: Callable[[Path], object], *, force: bool) -> None:
         raise
 
 
+_FILLED = (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR)
+"""What ``rename`` says when the target is another run's folder (or a file)."""
+
+
 def _move_into_place(folder: Path, out: Path, *, force: bool) -> None:
-    old = out.with_name(f".{out.name}.{secrets.token_hex(4)}.old") if force else None
-    if old is not None:
-        try:
-            os.rename(out, old)
-        except FileNotFoundError:
-            old = None
+    old = _set_aside(out) if force else None
     try:
-        # Atomic; replaces a missing or empty folder, fails on a non-empty one.
-        os.rename(folder, out)
+        os.rename(folder, out)  # atomic; replaces a missing or empty folder, fails on a full one
     except OSError as error:
-        if error.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
+        if error.errno not in _FILLED:
+            _put_back(old, out)
             raise
+        _discard(old)  # another run replaced it too; its whole folder stays
         kept = out.with_name(f"{out.name}.{secrets.token_hex(4)}")
         os.rename(folder, kept)
         raise OutputConflict(
             f"--out {out} was filled by another run meanwhile; this run's files are in {kept}"
         ) from None
-    finally:
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        _put_back(old, out)  # e.g. Ctrl-C: the previous folder is not lost
+        raise
+    _discard(old)
+
+
+def _set_aside(out: Path) -> Path | None:
+    old = out.with_name(f".{out.name}.{secrets.token_hex(4)}.old")
+    try:
+        os.rename(out, old)
+    except FileNotFoundError:
+        return None
+    return old
+
+
+def _put_back(old: Path | None, out: Path) -> None:
+    if old is not None:
+        with contextlib.suppress(OSError):
+            os.rename(old, out)
+
+
+def _discard(old: Path | None) -> None:
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def run_info(command: Sequence[str], started: dt.datetime, seconds: float) -> dict[str, Any]:

@@ -210,6 +210,21 @@ def test_two_racing_runs_never_mix_their_files(hooks, tmp_path, force):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary or old folder
 
 
+def test_force_keeps_the_old_folder_when_the_new_one_cannot_move_in(hooks, tmp_path, monkeypatch):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "keep.csv").write_text("the previous run")
+    real = os.rename
+
+    def interrupted_rename(source, target):
+        if str(source).endswith(".partial"):  # the last step: the new folder moves in
+            raise KeyboardInterrupt
+        real(source, target)
+
+    monkeypatch.setattr(output.os, "rename", interrupted_rename)
+    assert main(["run", "plant", "--out", "out", "--force"]) == 130
+    assert tree(tmp_path) == ["out", "out/keep.csv"]  # put back; no temporary folder left
+
+
 def test_a_conflict_is_one_line_exit_1(hooks, tmp_path, capsys):
     def filled_meanwhile(config):
         (tmp_path / "out").mkdir()
