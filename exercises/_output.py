@@ -64,11 +64,18 @@ def check_out(text: str | os.PathLike[str], *, force: bool) -> Path:
     return out
 
 
-def publish(out: Path, fill: Callable[[Path], object], *, force: bool) -> None:
+def publish(
+    out: Path,
+    fill: Callable[[Path], object],
+    *,
+    force: bool,
+    published: Callable[[], object] = lambda: None,
+) -> None:
     """Call ``fill(folder)`` on a temporary sibling of ``out``, then rename it into place.
 
-    With ``force`` an existing ``out`` is renamed away first and deleted once the new folder is
-    in place. On any exception (KeyboardInterrupt included) the temporary folder is removed.
+    ``published()`` is called as soon as the folder is in place. With ``force`` an existing
+    ``out`` is renamed away first and deleted after that. On any exception (KeyboardInterrupt
+    included) the temporary folder is removed and a folder set aside is put back.
 
     Raises:
         OutputConflict: ``out`` was filled by another run meanwhile; this run's complete
@@ -79,7 +86,7 @@ def publish(out: Path, fill: Callable[[Path], object], *, force: bool) -> None:
     try:
         fill(folder)
         os.chmod(folder, 0o777 & ~_umask())  # mkdtemp makes 0700; give the usual permissions
-        _move_into_place(folder, out, force=force)
+        _move_into_place(folder, out, force=force, published=published)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -89,7 +96,9 @@ _FILLED = (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR)
 """What ``rename`` says when the target is another run's folder (or a file)."""
 
 
-def _move_into_place(folder: Path, out: Path, *, force: bool) -> None:
+def _move_into_place(
+    folder: Path, out: Path, *, force: bool, published: Callable[[], object]
+) -> None:
     old = _set_aside(out) if force else None
     try:
         os.rename(folder, out)  # atomic; replaces a missing or empty folder, fails on a full one
@@ -106,6 +115,7 @@ def _move_into_place(folder: Path, out: Path, *, force: bool) -> None:
     except BaseException:
         _put_back(old, out)  # e.g. Ctrl-C: the previous folder is not lost
         raise
+    published()
     _discard(old)
 
 

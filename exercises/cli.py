@@ -150,6 +150,10 @@ class Progress:
     out: Path | None = None
     published: bool = False
 
+    def done(self) -> None:
+        """Record that the output folder is in place, whole."""
+        self.published = True
+
 
 @dataclass
 class Finished:
@@ -225,8 +229,7 @@ def run_one(
     def fill(tmp: Path) -> None:
         files.extend(folder / p.relative_to(tmp) for p in write_run(run, tmp, command or sys.argv))
 
-    publish(folder, fill, force=force)
-    progress.published = True
+    publish(folder, fill, force=force, published=progress.done)
     console.print(f"{name}: {run.seconds:.1f} s; {len(files)} files in [bold]{folder}[/bold]")
     for png in (p for p in files if p.suffix == ".png"):
         console.print(f"  plot: {png}")
@@ -264,8 +267,7 @@ def cmd_tour(args: argparse.Namespace) -> int:
         for run in runs:
             write_run(run, tmp / run.name, args.command_line)
 
-    publish(root, fill, force=args.force)
-    args.progress.published = True
+    publish(root, fill, force=args.force, published=args.progress.done)
     console.print(f"tour done: plots and CSV under [bold]{root}[/bold]")
     return 0
 

@@ -225,6 +225,22 @@ def test_force_keeps_the_old_folder_when_the_new_one_cannot_move_in(hooks, tmp_p
     assert tree(tmp_path) == ["out", "out/keep.csv"]  # put back; no temporary folder left
 
 
+def test_ctrl_c_after_the_new_folder_is_in_place_says_so(hooks, tmp_path, capsys, monkeypatch):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "stale.csv").write_text("the previous run")
+    real = shutil.rmtree
+
+    def interrupted_rmtree(path, **kwargs):
+        if str(path).endswith(".old"):  # deleting the replaced folder, after the move
+            raise KeyboardInterrupt
+        real(path, **kwargs)
+
+    monkeypatch.setattr(output.shutil, "rmtree", interrupted_rmtree)
+    assert main(["run", "plant", "--seed", "6", "--out", "out", "--force"]) == 130
+    assert capsys.readouterr().err == "interrupted; the run's files are complete in out\n"
+    assert seeds_in(tmp_path / "out") == {6}
+
+
 def test_a_conflict_is_one_line_exit_1(hooks, tmp_path, capsys):
     def filled_meanwhile(config):
         (tmp_path / "out").mkdir()
