@@ -3,8 +3,11 @@
 Every exercise module defines a frozen dataclass ``Config`` (with a ``seed`` field and a
 docstring line under each field), a function ``run(config) -> Result`` and a module constant
 ``EXERCISE = Exercise(...)``. The command line (cli.py) is a thin layer over these. The
-configs validate their fields with ``check_int``, ``check_ints`` and ``check_float``
-(defined in ``_checks.py``, re-exported here).
+configs validate their fields with the one helper set of the layers that may import classic
+(``labcoat.classic._checks``: ``check_int``, ``check_float``, ``check_bool``, ``check_choice``,
+re-exported here) and two loops over it defined here (``check_ints``, ``check_floats``): a value
+of the wrong type is a TypeError, a value out of range a ValueError, and both name the field and
+its allowed range.
 """
 
 from __future__ import annotations
@@ -28,9 +31,11 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 from matplotlib.figure import Figure
 
-from labcoat.exercises._checks import check_float as check_float
-from labcoat.exercises._checks import check_int as check_int
-from labcoat.exercises._checks import check_ints as check_ints
+from labcoat.classic._checks import check_bool as check_bool
+from labcoat.classic._checks import check_choice as check_choice
+from labcoat.classic._checks import check_float as check_float
+from labcoat.classic._checks import check_int as check_int
+from labcoat.classic._checks import float_range
 
 C = TypeVar("C")
 T = TypeVar("T")
@@ -74,6 +79,43 @@ class Exercise(Generic[C]):
     run: Callable[[C], Result]
     quick: Mapping[str, Any] = field(default_factory=dict)
     """Overrides applied by ``--quick`` (seconds, for the tests and the tour)."""
+
+
+# ---------------------------------------------------------------- config checks
+
+
+def check_ints(config: object, lows: Mapping[str, int]) -> None:
+    """:func:`check_int` on each named field of ``config`` against its lower bound."""
+    for name, low in lows.items():
+        check_int(name, getattr(config, name), low)
+
+
+def check_floats(
+    name: str,
+    values: object,
+    low: float = -math.inf,
+    high: float = math.inf,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+    min_length: int = 1,
+    max_length: int | None = None,
+) -> None:
+    """Check a tuple field: ``min_length..max_length`` numbers, each as :func:`check_float`.
+
+    Raises:
+        TypeError: ``values`` is not a tuple, or an entry is not a real number.
+        ValueError: the length or an entry is out of range (NaN and ±inf included).
+    """
+    entries = float_range(low, high, low_open, high_open)
+    most = "" if max_length is None else f" and at most {max_length}"
+    allowed = f"a tuple of at least {min_length}{most} finite numbers{entries}"
+    if not isinstance(values, tuple):
+        raise TypeError(f"{name} must be {allowed}, got {values!r}")
+    if len(values) < min_length or (max_length is not None and len(values) > max_length):
+        raise ValueError(f"{name} must be {allowed}, got {values!r}")
+    for value in values:
+        check_float(name, value, low, high, low_open=low_open, high_open=high_open)
 
 
 # ---------------------------------------------------------------- progress bars

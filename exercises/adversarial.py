@@ -25,8 +25,17 @@ from matplotlib.figure import Figure
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from labcoat.exercises._checks import check_float, check_int, check_ints
-from labcoat.exercises._framework import Exercise, Result, Table, track
+from labcoat.exercises._framework import (
+    Exercise,
+    Result,
+    Table,
+    check_choice,
+    check_float,
+    check_floats,
+    check_int,
+    check_ints,
+    track,
+)
 from labcoat.models.datasets import digits_data
 from labcoat.models.interpret import dream, fgsm, iterated_targeted_attack, random_sign_noise
 from labcoat.models.metrics import accuracy
@@ -73,12 +82,8 @@ class Config:
             check_float(name, getattr(self, name), 0.0, low_open=True)
         check_float("dream_l2", self.dream_l2, 0.0)
         check_float("example_epsilon", self.example_epsilon, 0.0, 1.0)
-        if not self.epsilons:
-            raise ValueError("epsilons must hold at least one value in [0, 1]")
-        for value in self.epsilons:
-            check_float("epsilons", value, 0.0, 1.0)
-        if self.dream_loss not in ("cross_entropy", "squared"):
-            raise ValueError(f"dream_loss must be cross_entropy or squared, got {self.dream_loss}")
+        check_floats("epsilons", self.epsilons, 0.0, 1.0)
+        check_choice("dream_loss", self.dream_loss, ("cross_entropy", "squared"))
 
 
 def train_classifier(config: Config) -> tuple[nn.Module, Tensor, Tensor, float]:

@@ -25,8 +25,15 @@ from labcoat.agents.bandits import (
     GradientBandit,
     run_testbed,
 )
-from labcoat.exercises._checks import check_float, check_ints
-from labcoat.exercises._framework import Exercise, Result, Table, track
+from labcoat.exercises._framework import (
+    Exercise,
+    Result,
+    Table,
+    check_bool,
+    check_float,
+    check_ints,
+    track,
+)
 
 COLORS = {
     "greedy": "#7f7f7f",
@@ -81,6 +88,7 @@ class Config:
         check_float("optimistic_step_size", self.optimistic_step_size, 0.0, 1.0, low_open=True)
         for name in ("q_star_mean", "optimistic_value"):
             check_float(name, getattr(self, name))
+        check_bool("study", self.study)
 
 
 def learning_curve_strategies(config: Config) -> dict[str, BanditStrategy]:

@@ -10,12 +10,14 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from labcoat.exercises import EXERCISES, get_exercise
+from labcoat.exercises import EXERCISES, Exercise, get_exercise
 from labcoat.exercises._framework import (
     Result,
     apply_overrides,
@@ -23,6 +25,7 @@ from labcoat.exercises._framework import (
     progress_enabled,
     write_result,
 )
+from labcoat.exercises._output import OutputConflict, check_out, publish, run_info
 
 # Piped or logged output gets a wide console (rich assumes 80 columns), so tables stay whole.
 console = Console(width=None if sys.stdout.isatty() else 140)
@@ -115,52 +118,162 @@ def _parse_sets(pairs: Sequence[str]) -> dict[str, str]:
     return overrides
 
 
-def run_one(
-    name: str, *, seed: int | None, out: Path | None, quick: bool, sets: Sequence[str]
-) -> tuple[Result, Path]:
-    """Build the config (rejecting bad settings before any work), run, print and write."""
-    user_sets = _parse_sets(sets)
-    exercise = get_exercise(name)
-    overrides: dict[str, str] = {k: str(v) for k, v in exercise.quick.items()} if quick else {}
-    overrides.update(user_sets)
-    if seed is not None:
-        overrides["seed"] = str(seed)
-    config = apply_overrides(exercise.config(), overrides)
-    if out is None:
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        out = Path("labcoat-runs") / f"{name}-{stamp}"
+class UsageError(Exception):
+    """A bad command-line argument, found before any work: one line on stderr, exit status 2."""
+
+
+def build_config(
+    name: str, *, seed: int | None, quick: bool, sets: Sequence[str]
+) -> tuple[Exercise, Any]:
+    """The exercise and its config with ``--quick``, ``--set`` and ``--seed`` applied.
+
+    Raises:
+        UsageError: a malformed ``--set``, an unknown key, or a value the config refuses
+            (its TypeError or ValueError, which name the field and its allowed range).
+    """
+    try:
+        user_sets = _parse_sets(sets)
+        exercise = get_exercise(name)
+        overrides = {k: str(v) for k, v in exercise.quick.items()} if quick else {}
+        overrides.update(user_sets)
+        if seed is not None:
+            overrides["seed"] = str(seed)
+        return exercise, apply_overrides(exercise.config(), overrides)
+    except (TypeError, ValueError) as error:
+        raise UsageError(str(error)) from None
+
+
+@dataclass
+class Progress:
+    """Where a command writes and whether its folder is in place (for the Ctrl-C message)."""
+
+    out: Path | None = None
+    published: bool = False
+
+    def done(self) -> None:
+        """Record that the output folder is in place, whole."""
+        self.published = True
+
+
+@dataclass
+class Finished:
+    """A run done in memory: what ``write_run`` puts in its folder."""
+
+    name: str
+    quick: bool
+    config: Any
+    result: Result
+    started: dt.datetime
+    seconds: float
+
+
+def execute(name: str, exercise: Exercise, config: Any, *, quick: bool) -> Finished:
+    """Run an exercise in memory (nothing is written) and print its tables."""
     console.print(f"[bold]labcoat run {name}[/bold]" + (" (quick)" if quick else ""))
-    started = time.perf_counter()
+    started, clock = dt.datetime.now(dt.UTC), time.perf_counter()
     with progress_enabled(True):
         result = exercise.run(config)
-    elapsed = time.perf_counter() - started
+    seconds = time.perf_counter() - clock
     for table in result.tables.values():
         _print_table(table.title, table.columns, table.rows)
-    written = write_result(result, config, out)
-    # Timing apart from metrics.json, so that the same seed writes identical numbers.
-    run_info = {"exercise": name, "quick": quick, "seconds": round(elapsed, 3)}
-    atomic_write_bytes(out / "run.json", json.dumps(run_info, indent=2).encode())
-    written.append(out / "run.json")
-    pngs = [p for p in written if p.suffix == ".png"]
-    console.print(f"{name}: {elapsed:.1f} s; {len(written)} files in [bold]{out}[/bold]")
-    for png in pngs:
+    return Finished(name, quick, config, result, started, seconds)
+
+
+def write_run(run: Finished, folder: Path, command: Sequence[str]) -> list[Path]:
+    """Write a run's results and its ``run.json`` into ``folder``.
+
+    The volatile things (versions, commit, command, date, wall time) go to ``run.json`` only,
+    so that the same seed writes byte-identical CSV and ``metrics.json``.
+    """
+    written = write_result(run.result, run.config, folder)
+    info = {"exercise": run.name, "quick": run.quick, **run_info(command, run.started, run.seconds)}
+    atomic_write_bytes(folder / "run.json", json.dumps(info, indent=2).encode())
+    return [*written, folder / "run.json"]
+
+
+def _default_out(name: str) -> Path:
+    return Path("labcoat-runs") / f"{name}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+
+
+def _checked_out(out: str | Path | None, name: str, force: bool, progress: Progress) -> Path:
+    try:
+        progress.out = check_out(_default_out(name) if out is None else out, force=force)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    return progress.out
+
+
+def run_one(
+    name: str,
+    *,
+    seed: int | None,
+    out: str | Path | None,
+    quick: bool,
+    sets: Sequence[str],
+    force: bool = False,
+    command: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> tuple[Result, Path]:
+    """Check the config and ``out`` before any work, run, then publish ``out`` whole.
+
+    Raises:
+        UsageError: a bad setting or output folder (before any work).
+        OutputConflict: another run filled ``out`` meanwhile (this run's files are kept).
+    """
+    progress = progress or Progress()
+    exercise, config = build_config(name, seed=seed, quick=quick, sets=sets)
+    folder = _checked_out(out, name, force, progress)
+    run = execute(name, exercise, config, quick=quick)
+    files: list[Path] = []
+
+    def fill(tmp: Path) -> None:
+        files.extend(folder / p.relative_to(tmp) for p in write_run(run, tmp, command or sys.argv))
+
+    publish(folder, fill, force=force, published=progress.done)
+    console.print(f"{name}: {run.seconds:.1f} s; {len(files)} files in [bold]{folder}[/bold]")
+    for png in (p for p in files if p.suffix == ".png"):
         console.print(f"  plot: {png}")
-    return result, out
+    return run.result, folder
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one exercise."""
-    run_one(args.exercise, seed=args.seed, out=args.out, quick=args.quick, sets=args.set)
+    run_one(
+        args.exercise,
+        seed=args.seed,
+        out=args.out,
+        quick=args.quick,
+        sets=args.set,
+        force=args.force,
+        command=args.command_line,
+        progress=args.progress,
+    )
     return 0
+
+
+TOUR = (("plant", False), ("bandits", True))
+"""The tour: each exercise and whether it runs in quick mode."""
 
 
 def cmd_tour(args: argparse.Namespace) -> int:
-    """The main job: the plant MDP in full and the bandit testbed in quick mode."""
-    root = args.out or Path("labcoat-runs") / f"tour-{dt.datetime.now():%Y%m%d-%H%M%S}"
-    for name, quick in (("plant", False), ("bandits", True)):
-        run_one(name, seed=args.seed, out=root / name, quick=quick, sets=())
+    """The main job: the plant MDP in full and the bandit testbed in quick mode, one folder."""
+    configs = {
+        name: build_config(name, seed=args.seed, quick=quick, sets=()) for name, quick in TOUR
+    }
+    root = _checked_out(args.out, "tour", args.force, args.progress)
+    runs = [execute(name, *configs[name], quick=quick) for name, quick in TOUR]
+
+    def fill(tmp: Path) -> None:
+        for run in runs:
+            write_run(run, tmp / run.name, args.command_line)
+
+    publish(root, fill, force=args.force, published=args.progress.done)
     console.print(f"tour done: plots and CSV under [bold]{root}[/bold]")
     return 0
+
+
+OUT_HELP = "output folder, filled whole when the run completes (default: labcoat-runs/NAME-TIME)"
+FORCE_HELP = "replace a non-empty --out folder whole"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -176,7 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run an exercise")
     run.add_argument("exercise", choices=sorted(EXERCISES))
     run.add_argument("--seed", type=int, default=None, help="random seed (default: the config's)")
-    run.add_argument("--out", type=Path, default=None, help="output folder")
+    run.add_argument("--out", default=None, help=OUT_HELP)
+    run.add_argument("--force", action="store_true", help=FORCE_HELP)
     run.add_argument("--quick", action="store_true", help="a small, fast version")
     run.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="change a config field"
@@ -184,7 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
     tour = sub.add_parser("tour", help="run plant and bandits (quick): the main job")
     tour.add_argument("--seed", type=int, default=None)
-    tour.add_argument("--out", type=Path, default=None)
+    tour.add_argument("--out", default=None, help=OUT_HELP)
+    tour.add_argument("--force", action="store_true", help=FORCE_HELP)
     tour.set_defaults(func=cmd_tour)
     return parser
 
@@ -197,14 +312,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(variable, "1")
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser().parse_args(argv)
+    args.command_line, args.progress = ["labcoat", *argv], Progress()
     try:
         code: int = args.func(args)
-    except ValueError as error:
-        console.print(f"[red]error:[/red] {error}")
+    except KeyboardInterrupt:
+        print(_interrupted(args.progress), file=sys.stderr)
+        return 130
+    except OutputConflict as error:
+        print(f"labcoat: error: {error}", file=sys.stderr)
+        return 1
+    except (UsageError, ValueError) as error:
+        print(f"labcoat: error: {error}", file=sys.stderr)
         return 2
     return code
 
 
-__all__ = ["build_parser", "main", "run_one"]
+def _interrupted(progress: Progress) -> str:
+    if progress.published:
+        return f"interrupted; the run's files are complete in {progress.out}"
+    if progress.out is None:
+        return "interrupted; nothing written"
+    return f"interrupted; nothing written to {progress.out}"
+
+
+__all__ = [
+    "Finished",
+    "Progress",
+    "UsageError",
+    "build_config",
+    "build_parser",
+    "execute",
+    "main",
+    "run_one",
+    "write_run",
+]

@@ -18,8 +18,15 @@ from matplotlib.figure import Figure
 
 from labcoat.agents.batched import batched_control
 from labcoat.agents.planning import TabularModel, policy_iteration
-from labcoat.exercises._checks import check_float, check_ints
-from labcoat.exercises._framework import Exercise, Result, Table, track
+from labcoat.exercises._framework import (
+    Exercise,
+    Result,
+    Table,
+    check_bool,
+    check_float,
+    check_ints,
+    track,
+)
 
 SHAPE, START, GOAL = (4, 12), 36, 47
 MOVES = ((-1, 0), (0, 1), (1, 0), (0, -1))  # up, right, down, left (Gymnasium's order)
@@ -53,6 +60,7 @@ class Config:
         check_float("epsilon", self.epsilon, 0.0, 1.0)
         check_float("learning_rate", self.learning_rate, 0.0, 1.0, low_open=True)
         check_float("gamma", self.gamma, 0.0, 1.0)
+        check_bool("expected_sarsa", self.expected_sarsa)
 
 
 def greedy_path(q: np.ndarray, limit: int = 100) -> list[int]:

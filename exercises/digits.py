@@ -22,8 +22,7 @@ from matplotlib.ticker import MaxNLocator
 from torch import nn
 from torch.nn import functional as F
 
-from labcoat.exercises._checks import check_float, check_ints
-from labcoat.exercises._framework import Exercise, Result, Table, track
+from labcoat.exercises._framework import Exercise, Result, Table, check_float, check_ints, track
 from labcoat.models.cnn import CNN
 from labcoat.models.datasets import SplitData, digits_data
 from labcoat.models.metrics import accuracy, confusion_matrix, precision, recall, specificity

@@ -17,8 +17,15 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy.stats import wasserstein_distance
 
-from labcoat.exercises._checks import check_float, check_ints
-from labcoat.exercises._framework import Exercise, Result, Table, track
+from labcoat.exercises._framework import (
+    Exercise,
+    Result,
+    Table,
+    check_float,
+    check_floats,
+    check_ints,
+    track,
+)
 from labcoat.models.gan import GAN, train_gan
 from labcoat.models.generative_data import gaussian_mixture_density, sample_gaussian_mixture
 
@@ -55,8 +62,7 @@ class Config:
     """Seed of the data, weights, batches and noise."""
 
     def __post_init__(self) -> None:
-        if not 1 <= len(self.means) <= 8:
-            raise ValueError(f"means must hold 1..8 centres, got {self.means}")
+        check_floats("means", self.means, max_length=8)
         check_float("std", self.std, 0.0, low_open=True)
         check_ints(self, {"seed": 0, "n_data": 10, "n_eval": 100})
         check_ints(

@@ -38,8 +38,7 @@ from matplotlib.figure import Figure
 from labcoat.agents.features import TileCoding
 from labcoat.agents.semi_gradient import SemiGradientSarsa
 from labcoat.envs.heater import HeaterControlEnv
-from labcoat.exercises._checks import check_float, check_ints
-from labcoat.exercises._framework import Exercise, Result, Table, track
+from labcoat.exercises._framework import Exercise, Result, Table, check_float, check_ints, track
 
 COLORS = {
     "thermostat": "#7f7f7f",

@@ -21,8 +21,7 @@ import torch
 from matplotlib.figure import Figure
 
 from labcoat.classic.decomposition import PCA
-from labcoat.exercises._checks import check_float, check_int, check_ints
-from labcoat.exercises._framework import Exercise, Result, Table
+from labcoat.exercises._framework import Exercise, Result, Table, check_float, check_int, check_ints
 from labcoat.models.ising import (
     CRITICAL_TEMPERATURE,
     onsager_energy,
@@ -70,7 +69,9 @@ class Config:
         if self.side % 2:
             raise ValueError(f"side must be even in 4..128, got {self.side}")
         check_float("t_min", self.t_min, 0.0, low_open=True)
-        check_float("t_max", self.t_max, self.t_min, low_open=True)
+        check_float("t_max", self.t_max, 0.0, low_open=True)
+        if self.t_max <= self.t_min:
+            raise ValueError(f"t_max must be greater than t_min={self.t_min}, got {self.t_max}")
         check_float("train_margin", self.train_margin, 0.0)
 
 

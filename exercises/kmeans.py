@@ -17,8 +17,7 @@ from matplotlib.figure import Figure
 from labcoat.classic.cluster import KMeans
 from labcoat.classic.datasets import load_iris
 from labcoat.classic.decomposition import PCA
-from labcoat.exercises._checks import check_int, check_ints
-from labcoat.exercises._framework import Exercise, Result, Table, track
+from labcoat.exercises._framework import Exercise, Result, Table, check_int, check_ints, track
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ class Config:
     def __post_init__(self) -> None:
         check_int("n_clusters", self.n_clusters, 1, 150)  # at most the 150 iris samples
         check_int("max_k", self.max_k, 2, 150)
-        check_ints(self, {"n_seeds": 2, "n_init": 1})
+        check_ints(self, {"n_seeds": 2, "n_init": 1, "seed": 0})
 
 
 def _purity(clusters: np.ndarray, labels: np.ndarray) -> float:

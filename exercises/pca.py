@@ -16,8 +16,7 @@ from matplotlib.figure import Figure
 
 from labcoat.classic.datasets import IRIS_TARGET_NAMES, load_iris
 from labcoat.classic.decomposition import PCA
-from labcoat.exercises._checks import check_float, check_int, check_ints
-from labcoat.exercises._framework import Exercise, Result, Table
+from labcoat.exercises._framework import Exercise, Result, Table, check_float, check_int, check_ints
 from labcoat.models.ising import CRITICAL_TEMPERATURE, onsager_magnetization, sample_ising
 
 
@@ -45,8 +44,10 @@ class Config:
         if self.side % 2:
             raise ValueError(f"side must be an even integer >= 2, got {self.side}")
         check_float("t_min", self.t_min, 0.0, low_open=True)
-        check_float("t_max", self.t_max, self.t_min, low_open=True)
-        check_ints(self, {"n_temperatures": 2, "n_chains": 1, "equilibration_sweeps": 0})
+        check_float("t_max", self.t_max, 0.0, low_open=True)
+        if self.t_max <= self.t_min:
+            raise ValueError(f"t_max must be greater than t_min={self.t_min}, got {self.t_max}")
+        check_ints(self, {"n_temperatures": 2, "n_chains": 1, "equilibration_sweeps": 0, "seed": 0})
 
 
 def _iris(result: Result) -> None:

@@ -31,8 +31,7 @@ from labcoat.agents.planning import (
 )
 from labcoat.agents.tabular import QLearning, Sarsa
 from labcoat.envs.plant_watering import PlantWateringEnv
-from labcoat.exercises._checks import check_float, check_ints
-from labcoat.exercises._framework import Exercise, Result, Table, track
+from labcoat.exercises._framework import Exercise, Result, Table, check_float, check_ints, track
 
 STATES = ("high", "low")
 ACTIONS = ("on", "off", "text")

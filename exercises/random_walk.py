@@ -35,8 +35,15 @@ from labcoat.agents.semi_gradient import (
     value_error_minimizer,
 )
 from labcoat.agents.tabular import TD0, MonteCarlo
-from labcoat.exercises._checks import check_float, check_int, check_ints
-from labcoat.exercises._framework import Exercise, Result, Table, track
+from labcoat.exercises._framework import (
+    Exercise,
+    Result,
+    Table,
+    check_float,
+    check_floats,
+    check_ints,
+    track,
+)
 
 WALK = "labcoat/RandomWalk-v0"
 
@@ -72,16 +79,11 @@ class Config:
 
     def __post_init__(self) -> None:
         counts = ("small_size", "n_runs", "n_episodes", "size", "max_jump", "n_groups")
-        check_ints(self, {**dict.fromkeys(counts, 1), "aggregation_episodes": 2})
-        check_int("n_groups", self.n_groups, 1, self.size)
+        check_ints(self, {**dict.fromkeys(counts, 1), "aggregation_episodes": 2, "seed": 0})
+        if self.n_groups > self.size:
+            raise ValueError(f"n_groups must be at most size={self.size}, got {self.n_groups}")
         for name in ("td_learning_rates", "mc_learning_rates"):
-            rates = getattr(self, name)
-            if not isinstance(rates, tuple) or not rates:
-                raise ValueError(
-                    f"{name} must be a non-empty tuple of values in (0, 1], got {rates!r}"
-                )
-            for rate in rates:
-                check_float(name, rate, 0.0, 1.0, low_open=True)
+            check_floats(name, getattr(self, name), 0.0, 1.0, low_open=True)
         rate = self.aggregation_learning_rate
         check_float("aggregation_learning_rate", rate, 0.0, 1.0, low_open=True)
         check_float("initial_value", self.initial_value)

@@ -17,8 +17,15 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from labcoat.exercises._checks import check_float, check_int, check_ints
-from labcoat.exercises._framework import Exercise, Result, Table, track
+from labcoat.exercises._framework import (
+    Exercise,
+    Result,
+    Table,
+    check_float,
+    check_int,
+    check_ints,
+    track,
+)
 from labcoat.models.generative_data import bars_and_stripes
 from labcoat.models.rbm import RBM, train_rbm
 

@@ -41,8 +41,7 @@ from labcoat.agents.features import TileCoding
 from labcoat.agents.semi_gradient import SemiGradientSarsa
 from labcoat.envs.reaction import HIGH, LOW, ReactionOptimizationEnv
 from labcoat.exercises._bayesopt import bayesian_optimization
-from labcoat.exercises._checks import check_float, check_ints
-from labcoat.exercises._framework import Exercise, Result, Table, track
+from labcoat.exercises._framework import Exercise, Result, Table, check_float, check_ints, track
 
 METHODS = (
     "random search",

@@ -22,8 +22,7 @@ from labcoat.classic.model_selection import (
     train_validation_test_split,
     validation_curve,
 )
-from labcoat.exercises._checks import check_float, check_ints
-from labcoat.exercises._framework import Exercise, Result, Table
+from labcoat.exercises._framework import Exercise, Result, Table, check_float, check_ints
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ class Config:
     def __post_init__(self) -> None:
         for name in ("validation_size", "test_size"):
             check_float(name, getattr(self, name), 0.05, 0.4)
-        check_ints(self, {"n_lambdas": 5, "n_alphas": 5})
+        check_ints(self, {"n_lambdas": 5, "n_alphas": 5, "seed": 0})
 
 
 def _ols_table(model: LinearRegression) -> Table:

@@ -33,8 +33,15 @@ from labcoat.agents.bandits import (
     lai_robbins_constant,
     run_testbed,
 )
-from labcoat.exercises._checks import check_float, check_ints
-from labcoat.exercises._framework import Exercise, Result, Table, track
+from labcoat.exercises._framework import (
+    Exercise,
+    Result,
+    Table,
+    check_float,
+    check_floats,
+    check_ints,
+    track,
+)
 
 COLORS = ("#7f7f7f", "#d62728", "#1f77b4", "#2ca02c", "#9467bd")
 
@@ -59,13 +66,7 @@ class Config:
     """One seed for the patients' outcomes and the strategies."""
 
     def __post_init__(self) -> None:
-        p = self.recovery_probabilities
-        if not isinstance(p, tuple) or len(p) < 2:
-            raise ValueError(
-                f"recovery_probabilities must be a tuple of >= 2 numbers in [0, 1], got {p!r}"
-            )
-        for value in p:
-            check_float("recovery_probabilities", value, 0.0, 1.0)
+        check_floats("recovery_probabilities", self.recovery_probabilities, 0.0, 1.0, min_length=2)
         check_ints(self, {"n_patients": 1, "n_runs": 1, "seed": 0})
         check_float("epsilon", self.epsilon, 0.0, 1.0)
         for name in ("ucb_c", "gradient_alpha"):

@@ -16,8 +16,14 @@ from matplotlib.figure import Figure
 from labcoat.classic.datasets import load_digits
 from labcoat.classic.decomposition import PCA
 from labcoat.classic.manifold import TSNE, trustworthiness
-from labcoat.exercises._checks import check_float, check_int
-from labcoat.exercises._framework import Exercise, Result, Table
+from labcoat.exercises._framework import (
+    Exercise,
+    Result,
+    Table,
+    check_choice,
+    check_float,
+    check_int,
+)
 
 
 @dataclass(frozen=True)
@@ -39,11 +45,16 @@ class Config:
 
     def __post_init__(self) -> None:
         check_int("n_samples", self.n_samples, 50, 1797)
-        check_float("perplexity", self.perplexity, 1.0, self.n_samples / 3, high_open=True)
+        check_float("perplexity", self.perplexity, 1.0)
+        if self.perplexity >= self.n_samples / 3:
+            raise ValueError(
+                f"perplexity must be below n_samples/3 = {self.n_samples / 3:g}, "
+                f"got {self.perplexity}"
+            )
         check_int("max_iter", self.max_iter, 50)
         check_float("early_exaggeration", self.early_exaggeration, 0.0, low_open=True)
-        if self.init not in ("pca", "random"):
-            raise ValueError(f"init must be 'pca' or 'random', got {self.init!r}")
+        check_choice("init", self.init, ("pca", "random"))
+        check_int("seed", self.seed, 0)
 
 
 def knn_accuracy(embedding: np.ndarray, labels: np.ndarray, k: int = 5) -> float:

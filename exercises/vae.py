@@ -18,8 +18,15 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from labcoat.classic.datasets import load_digits
-from labcoat.exercises._checks import check_float, check_int, check_ints
-from labcoat.exercises._framework import Exercise, Result, Table, track
+from labcoat.exercises._framework import (
+    Exercise,
+    Result,
+    Table,
+    check_float,
+    check_int,
+    check_ints,
+    track,
+)
 from labcoat.models.autoencoder import VAE, Autoencoder, autoencoder_objective, vae_objective
 from labcoat.models.interpret import interpolate_latent
 from labcoat.models.training import fit

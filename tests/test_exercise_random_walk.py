@@ -62,8 +62,11 @@ def test_runs_are_reproducible_and_config_is_checked():
         Config(size=10, n_groups=11)
     with pytest.raises(ValueError, match="td_learning_rates"):
         Config(td_learning_rates=(0.1, 1.5))
-    for rates in (0.1, (), [0.1]):  # a bare number, an empty or a mutable sequence
-        with pytest.raises(ValueError, match=r"mc_learning_rates must be a non-empty tuple"):
+    words = r"mc_learning_rates must be a tuple of at least 1 finite numbers in \(0, 1\]"
+    for rates in (0.1, [0.1]):  # a bare number or a mutable sequence: the wrong type
+        with pytest.raises(TypeError, match=words):
             Config(mc_learning_rates=rates)
+    with pytest.raises(ValueError, match=words):
+        Config(mc_learning_rates=())
     with pytest.raises(ValueError, match="aggregation_episodes"):
         Config(aggregation_episodes=1)
