@@ -28,6 +28,7 @@ from numpy.typing import ArrayLike
 from torch import Tensor, nn
 from torch.nn.functional import softplus
 
+from labcoat.classic._checks import check_bool
 from labcoat.models._random import torch_generator
 
 __all__ = [
@@ -224,12 +225,45 @@ def contrastive_divergence_gradient(
     Returns:
         (ΔW, Δa, Δb) with the shapes of W, a, b.
     """
-    p_data = rbm.hidden_probability(x)  # (batch, n_h)
-    p_model = rbm.hidden_probability(v_model)  # (n_chains, n_h)
+    return _gradient(x, rbm.hidden_probability(x), v_model, rbm.hidden_probability(v_model))
+
+
+def _gradient(
+    x: Tensor, p_data: Tensor, v_model: Tensor, p_model: Tensor
+) -> tuple[Tensor, Tensor, Tensor]:
+    """(ΔW, Δa, Δb) of eq. 5.14 from P(h=1|x), (batch, n_h), and P(h=1|v'), (n_chains, n_h)."""
     delta_w = x.T @ p_data / len(x) - v_model.T @ p_model / len(v_model)
     delta_a = x.mean(0) - v_model.mean(0)
     delta_b = p_data.mean(0) - p_model.mean(0)
     return delta_w, delta_a, delta_b
+
+
+def _cd_step(
+    rbm: RBM,
+    x: Tensor,
+    chains: Tensor | None,
+    gibbs_steps: int,
+    learning_rate: float,
+    g: torch.Generator,
+) -> Tensor:
+    """One update θ ← θ + η Δθ on the batch x (eq. 5.14); returns the negative samples v'.
+
+    The Gibbs chain is Algorithm 3 from the persistent ``chains`` (PCD) or from x (CD, chains
+    None), drawing from ``g`` in the order of :meth:`RBM.gibbs`, but each hidden probability is
+    computed once: P(h|x) serves the positive statistics and, for CD, the first Gibbs step;
+    P(h|v') of the last step serves the negative statistics.
+    """
+    p_data = rbm.hidden_probability(x)
+    p_hidden = p_data if chains is None else rbm.hidden_probability(chains)
+    v = x if chains is None else chains
+    for _ in range(gibbs_steps):
+        v = rbm.sample_visible(torch.bernoulli(p_hidden, generator=g), g)
+        p_hidden = rbm.hidden_probability(v)
+    delta_w, delta_a, delta_b = _gradient(x, p_data, v, p_hidden)
+    rbm.weight.add_(delta_w, alpha=learning_rate)
+    rbm.visible_bias.add_(delta_a, alpha=learning_rate)
+    rbm.hidden_bias.add_(delta_b, alpha=learning_rate)
+    return v
 
 
 @dataclass
@@ -239,7 +273,7 @@ class RBMHistory:
     Attributes:
         epochs: epoch numbers 0..n (0 = before training).
         log_likelihood: exact mean log P(x) over the training data (eq. 5.2), when tracked.
-        reconstruction_error: mean squared error of one Gibbs step from the data.
+        reconstruction_error: mean squared error of one Gibbs step from the data, when tracked.
     """
 
     epochs: list[int] = field(default_factory=list)
@@ -248,14 +282,22 @@ class RBMHistory:
 
 
 def _record(
-    history: RBMHistory, epoch: int, rbm: RBM, data: Tensor, track: bool, g: torch.Generator
+    history: RBMHistory,
+    epoch: int,
+    rbm: RBM,
+    data: Tensor,
+    track: tuple[bool, bool],
+    g: torch.Generator,
 ) -> None:
+    """Append epoch, then (as ``track`` asks) log-likelihood and reconstruction error."""
     history.epochs.append(epoch)
-    if track:
+    track_log_likelihood, track_reconstruction = track
+    if track_log_likelihood:
         history.log_likelihood.append(float(rbm.log_likelihood(data).mean()))
-    with torch.no_grad():
-        recon = rbm.visible_probability(rbm.sample_hidden(data, g))
-    history.reconstruction_error.append(float(((recon - data) ** 2).mean()))
+    if track_reconstruction:
+        with torch.no_grad():
+            recon = rbm.visible_probability(rbm.sample_hidden(data, g))
+        history.reconstruction_error.append(float(((recon - data) ** 2).mean()))
 
 
 def train_rbm(
@@ -270,6 +312,7 @@ def train_rbm(
     n_chains: int | None = None,
     seed: int,
     track_log_likelihood: bool = False,
+    track_reconstruction: bool = True,
     callback: Callable[[int, RBM], None] | None = None,
 ) -> RBMHistory:
     """Train with CD-k (Algorithm 4, per-batch mean) or persistent CD, in place.
@@ -291,11 +334,15 @@ def train_rbm(
             than batch rows make the negative statistics less noisy.
         seed: seed of the ``torch.Generator`` (shuffling, Gibbs sampling).
         track_log_likelihood: record the exact mean log-likelihood (needs a small layer ≤ 24).
+        track_reconstruction: record the reconstruction error, a pass over all the data per
+            epoch. Its hidden sample draws from the training generator, so switching it off
+            saves that pass but changes the random stream (other weights for the same seed).
         callback: called as ``callback(epoch, rbm)`` after every epoch.
 
     Returns:
         The per-epoch history (entry 0 is before training).
     """
+    track_reconstruction = check_bool("track_reconstruction", track_reconstruction)
     x_all = torch.as_tensor(data, dtype=rbm.weight.dtype)
     if x_all.ndim != 2 or x_all.shape[1] != rbm.n_visible:
         raise ValueError(f"data must have shape (m, {rbm.n_visible}), got {tuple(x_all.shape)}")
@@ -316,22 +363,19 @@ def train_rbm(
     chains = torch.bernoulli(
         torch.full((n_chains, rbm.n_visible), 0.5, dtype=x_all.dtype), generator=g
     )
+    track = (track_log_likelihood, track_reconstruction)
     history = RBMHistory()
-    _record(history, 0, rbm, x_all, track_log_likelihood, g)
+    _record(history, 0, rbm, x_all, track, g)
     with torch.no_grad():
         for epoch in range(1, epochs + 1):
             order = torch.randperm(len(x_all), generator=g)
             for start in range(0, len(x_all), batch_size):
                 x = x_all[order[start : start + batch_size]]
-                v_start = chains if persistent else x
-                v_model = rbm.gibbs(v_start, gibbs_steps, g)
+                start_chains = chains if persistent else None
+                v_model = _cd_step(rbm, x, start_chains, gibbs_steps, learning_rate, g)
                 if persistent:
                     chains = v_model
-                delta_w, delta_a, delta_b = contrastive_divergence_gradient(rbm, x, v_model)
-                rbm.weight.add_(learning_rate * delta_w)
-                rbm.visible_bias.add_(learning_rate * delta_a)
-                rbm.hidden_bias.add_(learning_rate * delta_b)
-            _record(history, epoch, rbm, x_all, track_log_likelihood, g)
+            _record(history, epoch, rbm, x_all, track, g)
             if callback is not None:
                 callback(epoch, rbm)
     return history
