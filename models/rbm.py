@@ -58,6 +58,11 @@ def binary_states(n_units: int, dtype: torch.dtype = torch.float64) -> Tensor:
     return ((index >> torch.arange(n_units)[None, :]) & 1).to(dtype)
 
 
+def _conditional(bias: Tensor, units: Tensor, weight: Tensor) -> Tensor:
+    """σ(bias + units @ weight): P(h=1|v) with (b, v, W) (eq. 5.8), P(v=1|h) with (a, h, Wᵀ)."""
+    return torch.sigmoid(bias + units @ weight)
+
+
 class RBM(nn.Module):
     """Bernoulli-Bernoulli restricted Boltzmann machine (seed 000, eqs. 5.3-5.8).
 
@@ -111,11 +116,11 @@ class RBM(nn.Module):
 
     def hidden_probability(self, v: Tensor) -> Tensor:
         """P(h_j = 1 | v) = σ(b_j + Σ_i v_i W_ij) (eq. 5.8)."""
-        return torch.sigmoid(self.hidden_bias + v @ self.weight)
+        return _conditional(self.hidden_bias, v, self.weight)
 
     def visible_probability(self, h: Tensor) -> Tensor:
         """P(v_i = 1 | h) = σ(a_i + Σ_j W_ij h_j) (eq. 5.7)."""
-        return torch.sigmoid(self.visible_bias + h @ self.weight.T)
+        return _conditional(self.visible_bias, h, self.weight.T)
 
     def sample_hidden(self, v: Tensor, generator: torch.Generator) -> Tensor:
         """Draw h ~ P(h | v), each unit independently (eq. 5.8)."""
@@ -232,7 +237,10 @@ def _gradient(
     x: Tensor, p_data: Tensor, v_model: Tensor, p_model: Tensor
 ) -> tuple[Tensor, Tensor, Tensor]:
     """(ΔW, Δa, Δb) of eq. 5.14 from P(h=1|x), (batch, n_h), and P(h=1|v'), (n_chains, n_h)."""
-    delta_w = x.T @ p_data / len(x) - v_model.T @ p_model / len(v_model)
+    # x^T P(h|x) / batch - v'^T P(h|v') / n_chains in one fused multiply-add
+    delta_w = torch.addmm(
+        x.T @ p_data, v_model.T, p_model, beta=1 / len(x), alpha=-1 / len(v_model)
+    )
     delta_a = x.mean(0) - v_model.mean(0)
     delta_b = p_data.mean(0) - p_model.mean(0)
     return delta_w, delta_a, delta_b
@@ -253,16 +261,18 @@ def _cd_step(
     computed once: P(h|x) serves the positive statistics and, for CD, the first Gibbs step;
     P(h|v') of the last step serves the negative statistics.
     """
-    p_data = rbm.hidden_probability(x)
-    p_hidden = p_data if chains is None else rbm.hidden_probability(chains)
+    w, a, b = rbm.weight, rbm.visible_bias, rbm.hidden_bias  # module look-ups are slow
+    p_data = _conditional(b, x, w)
+    p_hidden = p_data if chains is None else _conditional(b, chains, w)
     v = x if chains is None else chains
     for _ in range(gibbs_steps):
-        v = rbm.sample_visible(torch.bernoulli(p_hidden, generator=g), g)
-        p_hidden = rbm.hidden_probability(v)
+        h = torch.bernoulli(p_hidden, generator=g)
+        v = torch.bernoulli(_conditional(a, h, w.T), generator=g)
+        p_hidden = _conditional(b, v, w)
     delta_w, delta_a, delta_b = _gradient(x, p_data, v, p_hidden)
-    rbm.weight.add_(delta_w, alpha=learning_rate)
-    rbm.visible_bias.add_(delta_a, alpha=learning_rate)
-    rbm.hidden_bias.add_(delta_b, alpha=learning_rate)
+    w.add_(delta_w, alpha=learning_rate)
+    a.add_(delta_a, alpha=learning_rate)
+    b.add_(delta_b, alpha=learning_rate)
     return v
 
 
