@@ -241,9 +241,9 @@ def _gradient(
     delta_w = torch.addmm(
         x.T @ p_data, v_model.T, p_model, beta=1 / len(x), alpha=-1 / len(v_model)
     )
-    delta_a = x.mean(0) - v_model.mean(0)
-    delta_b = p_data.mean(0) - p_model.mean(0)
-    return delta_w, delta_a, delta_b
+    if len(x) == len(v_model):  # one reduction instead of two (torch's mean is the slow part)
+        return delta_w, (x - v_model).mean(0), (p_data - p_model).mean(0)
+    return delta_w, x.mean(0) - v_model.mean(0), p_data.mean(0) - p_model.mean(0)
 
 
 def _cd_step(
