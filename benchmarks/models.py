@@ -27,7 +27,7 @@ import copy
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 import numpy as np
@@ -48,7 +48,7 @@ Timings = dict[str, dict[str, list[float]]]  # side -> clock ("wall", "cpu") -> 
 
 
 def interleaved(
-    sides: dict[str, Callable[[State], object]], start: State, repeats: int
+    sides: Mapping[str, Callable[[State], object]], start: State, repeats: int
 ) -> tuple[Timings, dict[str, State]]:
     """Time each side ``repeats`` times, alternating A B / B A, by wall clock and CPU time.
 
