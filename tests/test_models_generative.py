@@ -126,6 +126,23 @@ def test_cd_gradient_is_the_free_energy_difference_gradient():
         assert torch.allclose(ours, reference, atol=1e-12)
 
 
+def test_cd_gradient_with_one_negative_sample_per_row_is_the_difference_of_batch_means():
+    # CD has as many negative samples as rows: the bias steps take one mean of the difference
+    rbm = _random_rbm(6, 4, seed=3)
+    g = torch.Generator().manual_seed(1)
+    x, v_model = torch.bernoulli(torch.full((2, 7, 6), 0.5, dtype=torch.float64), generator=g)
+    p_x, p_v = rbm.hidden_probability(x), rbm.hidden_probability(v_model)
+    expected = (
+        sum(torch.outer(x[i], p_x[i]) - torch.outer(v_model[i], p_v[i]) for i in range(7)) / 7,
+        sum(x[i] - v_model[i] for i in range(7)) / 7,
+        sum(p_x[i] - p_v[i] for i in range(7)) / 7,
+    )
+    for ours, reference in zip(
+        contrastive_divergence_gradient(rbm, x, v_model), expected, strict=True
+    ):
+        assert torch.allclose(ours, reference, rtol=0, atol=1e-14)
+
+
 def test_exact_log_likelihood_gradient_is_positive_minus_exact_negative_phase():
     rbm = _random_rbm(5, 3, seed=4)
     v = binary_states(5)
