@@ -57,6 +57,11 @@ def binary_states(n_units: int, dtype: torch.dtype = torch.float64) -> Tensor:
     return ((index >> torch.arange(n_units)[None, :]) & 1).to(dtype)
 
 
+def _conditional(bias: Tensor, units: Tensor, weight: Tensor) -> Tensor:
+    """σ(bias + units @ weight): P(h=1|v) with (b, v, W) (eq. 5.8), P(v=1|h) with (a, h, Wᵀ)."""
+    return torch.sigmoid(bias + units @ weight)
+
+
 class RBM(nn.Module):
     """Bernoulli-Bernoulli restricted Boltzmann machine (seed 000, eqs. 5.3-5.8).
 
@@ -108,11 +113,11 @@ class RBM(nn.Module):
 
     def hidden_probability(self, v: Tensor) -> Tensor:
         """P(h_j = 1 | v) = σ(b_j + Σ_i v_i W_ij) (eq. 5.8)."""
-        return torch.sigmoid(self.hidden_bias + v @ self.weight)
+        return _conditional(self.hidden_bias, v, self.weight)
 
     def visible_probability(self, h: Tensor) -> Tensor:
         """P(v_i = 1 | h) = σ(a_i + Σ_j W_ij h_j) (eq. 5.7)."""
-        return torch.sigmoid(self.visible_bias + h @ self.weight.T)
+        return _conditional(self.visible_bias, h, self.weight.T)
 
     def sample_hidden(self, v: Tensor, generator: torch.Generator) -> Tensor:
         """Draw h ~ P(h | v), each unit independently (eq. 5.8)."""
@@ -220,12 +225,50 @@ def contrastive_divergence_gradient(
     Returns:
         (ΔW, Δa, Δb) with the shapes of W, a, b.
     """
-    p_data = rbm.hidden_probability(x)  # (batch, n_h)
-    p_model = rbm.hidden_probability(v_model)  # (n_chains, n_h)
-    delta_w = x.T @ p_data / len(x) - v_model.T @ p_model / len(v_model)
-    delta_a = x.mean(0) - v_model.mean(0)
-    delta_b = p_data.mean(0) - p_model.mean(0)
-    return delta_w, delta_a, delta_b
+    return _gradient(x, rbm.hidden_probability(x), v_model, rbm.hidden_probability(v_model))
+
+
+def _gradient(
+    x: Tensor, p_data: Tensor, v_model: Tensor, p_model: Tensor
+) -> tuple[Tensor, Tensor, Tensor]:
+    """(ΔW, Δa, Δb) of eq. 5.14 from P(h=1|x), (batch, n_h), and P(h=1|v'), (n_chains, n_h)."""
+    # x^T P(h|x) / batch - v'^T P(h|v') / n_chains in one fused multiply-add
+    delta_w = torch.addmm(
+        x.T @ p_data, v_model.T, p_model, beta=1 / len(x), alpha=-1 / len(v_model)
+    )
+    if len(x) == len(v_model):  # one reduction instead of two (torch's mean is the slow part)
+        return delta_w, (x - v_model).mean(0), (p_data - p_model).mean(0)
+    return delta_w, x.mean(0) - v_model.mean(0), p_data.mean(0) - p_model.mean(0)
+
+
+def _cd_step(
+    rbm: RBM,
+    x: Tensor,
+    chains: Tensor | None,
+    gibbs_steps: int,
+    learning_rate: float,
+    g: torch.Generator,
+) -> Tensor:
+    """One update θ ← θ + η Δθ on the batch x (eq. 5.14); returns the negative samples v'.
+
+    The Gibbs chain is Algorithm 3 from the persistent ``chains`` (PCD) or from x (CD, chains
+    None), drawing from ``g`` in the order of :meth:`RBM.gibbs`, but each hidden probability is
+    computed once: P(h|x) serves the positive statistics and, for CD, the first Gibbs step;
+    P(h|v') of the last step serves the negative statistics.
+    """
+    w, a, b = rbm.weight, rbm.visible_bias, rbm.hidden_bias  # module look-ups are slow
+    p_data = _conditional(b, x, w)
+    p_hidden = p_data if chains is None else _conditional(b, chains, w)
+    v = x if chains is None else chains
+    for _ in range(gibbs_steps):
+        h = torch.bernoulli(p_hidden, generator=g)
+        v = torch.bernoulli(_conditional(a, h, w.T), generator=g)
+        p_hidden = _conditional(b, v, w)
+    delta_w, delta_a, delta_b = _gradient(x, p_data, v, p_hidden)
+    w.add_(delta_w, alpha=learning_rate)
+    a.add_(delta_a, alpha=learning_rate)
+    b.add_(delta_b, alpha=learning_rate)
+    return v
 
 
 @dataclass
@@ -235,7 +278,7 @@ class RBMHistory:
     Attributes:
         epochs: epoch numbers 0..n (0 = before training).
         log_likelihood: exact mean log P(x) over the training data (eq. 5.2), when tracked.
-        reconstruction_error: mean squared error of one Gibbs step from the data.
+        reconstruction_error: mean squared error of one Gibbs step from the data, when tracked.
     """
 
     epochs: list[int] = field(default_factory=list)
@@ -244,14 +287,22 @@ class RBMHistory:
 
 
 def _record(
-    history: RBMHistory, epoch: int, rbm: RBM, data: Tensor, track: bool, g: torch.Generator
+    history: RBMHistory,
+    epoch: int,
+    rbm: RBM,
+    data: Tensor,
+    track: tuple[bool, bool],
+    g: torch.Generator,
 ) -> None:
+    """Append epoch, then (as ``track`` asks) log-likelihood and reconstruction error."""
     history.epochs.append(epoch)
-    if track:
+    track_log_likelihood, track_reconstruction = track
+    if track_log_likelihood:
         history.log_likelihood.append(float(rbm.log_likelihood(data).mean()))
-    with torch.no_grad():
-        recon = rbm.visible_probability(rbm.sample_hidden(data, g))
-    history.reconstruction_error.append(float(((recon - data) ** 2).mean()))
+    if track_reconstruction:
+        with torch.no_grad():
+            recon = rbm.visible_probability(rbm.sample_hidden(data, g))
+        history.reconstruction_error.append(float(((recon - data) ** 2).mean()))
 
 
 def _training_data(rbm: RBM, data: ArrayLike | Tensor) -> Tensor:
@@ -279,6 +330,7 @@ def train_rbm(
     n_chains: int | None = None,
     seed: int,
     track_log_likelihood: bool = False,
+    track_reconstruction: bool = True,
     callback: Callable[[int, RBM], None] | None = None,
 ) -> RBMHistory:
     """Train with CD-k (Algorithm 4, per-batch mean) or persistent CD, in place.
@@ -300,6 +352,9 @@ def train_rbm(
             than batch rows make the negative statistics less noisy.
         seed: seed of the ``torch.Generator`` (shuffling, Gibbs sampling).
         track_log_likelihood: record the exact mean log-likelihood (needs a small layer ≤ 24).
+        track_reconstruction: record the reconstruction error, a pass over all the data per
+            epoch. Its hidden sample draws from the training generator, so switching it off
+            saves that pass but changes the random stream (other weights for the same seed).
         callback: called as ``callback(epoch, rbm)`` after every epoch.
 
     Returns:
@@ -318,30 +373,28 @@ def train_rbm(
     learning_rate = check_float("learning_rate", learning_rate, 0.0, low_open=True)
     persistent = check_bool("persistent", persistent)
     track_log_likelihood = check_bool("track_log_likelihood", track_log_likelihood)
+    track_reconstruction = check_bool("track_reconstruction", track_reconstruction)
     n_chains = batch_size if n_chains is None else check_int("n_chains", n_chains, 1)
     g = torch_generator(seed)
     chains = torch.bernoulli(
         torch.full((n_chains, rbm.n_visible), 0.5, dtype=x_all.dtype), generator=g
     )
+    track = (track_log_likelihood, track_reconstruction)
     history = RBMHistory()
-    _record(history, 0, rbm, x_all, track_log_likelihood, g)
+    _record(history, 0, rbm, x_all, track, g)
     with torch.no_grad():
         for epoch in range(1, epochs + 1):
             order = torch.randperm(len(x_all), generator=g)
             for batch, start in enumerate(range(0, len(x_all), batch_size), 1):
                 x = x_all[order[start : start + batch_size]]
-                v_start = chains if persistent else x
-                v_model = rbm.gibbs(v_start, gibbs_steps, g)
+                start_chains = chains if persistent else None
+                v_model = _cd_step(rbm, x, start_chains, gibbs_steps, learning_rate, g)
                 if persistent:
                     chains = v_model
-                delta_w, delta_a, delta_b = contrastive_divergence_gradient(rbm, x, v_model)
-                rbm.weight.add_(learning_rate * delta_w)
-                rbm.visible_bias.add_(learning_rate * delta_a)
-                rbm.hidden_bias.add_(learning_rate * delta_b)
                 # a sum is non-finite iff a term is (or it overflows, i.e. diverged anyway)
                 total = rbm.weight.sum() + rbm.visible_bias.sum() + rbm.hidden_bias.sum()
                 check_finite(total, "the sum of the parameters", epoch=epoch, batch=batch)
-            _record(history, epoch, rbm, x_all, track_log_likelihood, g)
+            _record(history, epoch, rbm, x_all, track, g)
             if callback is not None:
                 callback(epoch, rbm)
     return history

@@ -126,6 +126,23 @@ def test_cd_gradient_is_the_free_energy_difference_gradient():
         assert torch.allclose(ours, reference, atol=1e-12)
 
 
+def test_cd_gradient_with_one_negative_sample_per_row_is_the_difference_of_batch_means():
+    # CD has as many negative samples as rows: the bias steps take one mean of the difference
+    rbm = _random_rbm(6, 4, seed=3)
+    g = torch.Generator().manual_seed(1)
+    x, v_model = torch.bernoulli(torch.full((2, 7, 6), 0.5, dtype=torch.float64), generator=g)
+    p_x, p_v = rbm.hidden_probability(x), rbm.hidden_probability(v_model)
+    expected = (
+        sum(torch.outer(x[i], p_x[i]) - torch.outer(v_model[i], p_v[i]) for i in range(7)) / 7,
+        sum(x[i] - v_model[i] for i in range(7)) / 7,
+        sum(p_x[i] - p_v[i] for i in range(7)) / 7,
+    )
+    for ours, reference in zip(
+        contrastive_divergence_gradient(rbm, x, v_model), expected, strict=True
+    ):
+        assert torch.allclose(ours, reference, rtol=0, atol=1e-14)
+
+
 def test_exact_log_likelihood_gradient_is_positive_minus_exact_negative_phase():
     rbm = _random_rbm(5, 3, seed=4)
     v = binary_states(5)
@@ -195,6 +212,84 @@ def test_rbm_training_is_seeded_and_checks_input():
         train_rbm(RBM(9, 2), data, epochs=1, batch_size=2, learning_rate=0.0, seed=0)
     with pytest.raises(ValueError, match="n_hidden"):
         RBM(3, 0)
+
+
+def _hand_written_cd(
+    rbm: RBM, data: np.ndarray, settings: dict, monitor: bool
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, list[float]]:
+    """CD-k / PCD written out, drawing from one generator in train_rbm's documented order.
+
+    The order of the code before the single-computation change: the chains' uniform start,
+    a monitoring sample of h given all the data, then per epoch a permutation, per batch the
+    Gibbs draws h, v (k times, from the batch or the chains), the batch-mean update of eq. 5.14
+    with every hidden probability recomputed, and a monitoring sample after the epoch.
+    """
+    w, a, b = rbm.weight.clone(), rbm.visible_bias.clone(), rbm.hidden_bias.clone()
+    x_all = torch.as_tensor(data, dtype=torch.float64)
+    g = torch.Generator().manual_seed(settings["seed"])
+    batch, rate = settings["batch_size"], settings["learning_rate"]
+    start = torch.full((settings.get("n_chains", batch), len(a)), 0.5, dtype=torch.float64)
+    chains = torch.bernoulli(start, generator=g)
+    errors: list[float] = []
+
+    def record() -> None:
+        if monitor:
+            h = torch.bernoulli(torch.sigmoid(b + x_all @ w), generator=g)
+            errors.append(float(((torch.sigmoid(a + h @ w.T) - x_all) ** 2).mean()))
+
+    record()
+    for _ in range(settings["epochs"]):
+        order = torch.randperm(len(x_all), generator=g)
+        for first in range(0, len(x_all), batch):
+            x = x_all[order[first : first + batch]]
+            v = chains if settings.get("persistent", False) else x
+            for _ in range(settings.get("gibbs_steps", 1)):
+                h = torch.bernoulli(torch.sigmoid(b + v @ w), generator=g)
+                v = torch.bernoulli(torch.sigmoid(a + h @ w.T), generator=g)
+            chains = v
+            p_x, p_v = torch.sigmoid(b + x @ w), torch.sigmoid(b + v @ w)
+            w += rate * (x.T @ p_x / len(x) - v.T @ p_v / len(v))
+            a += rate * (x.mean(0) - v.mean(0))
+            b += rate * (p_x.mean(0) - p_v.mean(0))
+        record()
+    return w, a, b, errors
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [{}, {"gibbs_steps": 3}, {"persistent": True, "n_chains": 7}, {"batch_size": 40}],
+    ids=["cd1", "cd3", "pcd", "one-batch"],
+)
+def test_train_rbm_matches_a_hand_written_cd_draw_for_draw(variant):
+    # Each hidden probability is now computed once per batch; the weights, the random stream
+    # and the monitored reconstruction error must be those of the plain algorithm.
+    data = sample_bars_and_stripes(3, 40, seed=2)
+    settings = {"epochs": 3, "batch_size": 8, "learning_rate": 0.3, "seed": 4} | variant
+    rbm = RBM(9, 5, seed=1, weight_scale=0.5)
+    w, a, b, errors = _hand_written_cd(rbm, data, settings, monitor=True)
+    history = train_rbm(rbm, data, **settings)
+    assert torch.allclose(rbm.weight, w, rtol=0, atol=1e-12)
+    assert torch.allclose(rbm.visible_bias, a, rtol=0, atol=1e-12)
+    assert torch.allclose(rbm.hidden_bias, b, rtol=0, atol=1e-12)
+    assert history.reconstruction_error == pytest.approx(errors, rel=1e-12)
+    assert (
+        len(errors) == 4
+        and float((w - RBM(9, 5, seed=1, weight_scale=0.5).weight).abs().max()) > 0.1
+    )
+
+
+def test_train_rbm_without_the_reconstruction_pass_is_the_bare_cd_loop():
+    data = sample_bars_and_stripes(3, 40, seed=2)
+    settings = {"epochs": 3, "batch_size": 8, "learning_rate": 0.3, "seed": 4}
+    rbm = RBM(9, 5, seed=1, weight_scale=0.5)
+    w, a, b, errors = _hand_written_cd(rbm, data, settings, monitor=False)
+    history = train_rbm(rbm, data, track_reconstruction=False, **settings)
+    assert errors == [] and history.reconstruction_error == [] and history.epochs == [0, 1, 2, 3]
+    assert torch.allclose(rbm.weight, w, rtol=0, atol=1e-12)
+    assert torch.allclose(rbm.visible_bias, a, rtol=0, atol=1e-12)
+    assert torch.allclose(rbm.hidden_bias, b, rtol=0, atol=1e-12)
+    with pytest.raises(TypeError, match="track_reconstruction must be True or False"):
+        train_rbm(rbm, data, track_reconstruction="no", **settings)
 
 
 # ---------------------------------------------------------------- autoencoders

@@ -141,3 +141,52 @@ def test_zero_temperature_limit_never_raises_the_energy():
     before = ising_energy(spins)
     metropolis_sweep(spins, np.full(5, 1e4), rng)
     assert np.all(ising_energy(spins) <= before)
+
+
+def _literal_metropolis_sweep(spins: np.ndarray, beta: np.ndarray, rng: np.random.Generator):
+    """The rule as written, site by site: flip with probability min(1, e^(-β ΔE)).
+
+    One float32 uniform per site per sweep (drawn up front, the documented stream); the sites
+    of the even colour first, then the odd ones; ΔE = 2 s_i h_i and e^(-β ΔE) in float32.
+    """
+    beta = np.asarray(beta, dtype=np.float32)
+    uniform = rng.random(spins.shape, dtype=np.float32)
+    side = spins.shape[-1]
+    for parity in (0, 1):
+        for i, j in itertools.product(range(side), range(side)):
+            if (i + j) % 2 != parity:
+                continue
+            h = (
+                spins[..., (i + 1) % side, j].astype(np.int32)
+                + spins[..., i - 1, j]
+                + spins[..., i, (j + 1) % side]
+                + spins[..., i, j - 1]
+            )
+            delta_e = (2 * spins[..., i, j] * h).astype(np.float32)
+            # ΔE < 0 overflows at large β, β = ∞ with ΔE = 0 gives NaN: min(1, ·) is 1 there
+            with np.errstate(over="ignore", invalid="ignore"):
+                flip = (delta_e <= 0) | (uniform[..., i, j] < np.exp(-beta * delta_e))
+            spins[..., i, j] = np.where(flip, -spins[..., i, j], spins[..., i, j])
+    return spins
+
+
+def test_sweep_is_the_literal_metropolis_rule_draw_for_draw():
+    # the sweep decides with two exponentials per lattice and integer comparisons; the chain
+    # must be the one of min(1, e^(-βΔE)) evaluated site by site from the same uniforms
+    beta = np.array([[0.0], [0.3], [1 / CRITICAL_TEMPERATURE], [0.8], [1e4], [np.inf]])
+    start = np.random.default_rng(5).choice(np.array([-1, 1], dtype=np.int8), size=(6, 2, 6, 6))
+    ours, literal = start.copy(), start.copy()
+    rng_ours, rng_literal = np.random.default_rng(9), np.random.default_rng(9)
+    for _ in range(25):
+        metropolis_sweep(ours, beta, rng_ours)
+        _literal_metropolis_sweep(literal, beta, rng_literal)
+        assert np.array_equal(ours, literal)
+    assert not np.array_equal(ours[1:4], start[1:4])  # the finite-temperature chains moved
+
+
+@pytest.mark.parametrize("bad", [-0.1, np.nan])
+def test_sweep_refuses_a_negative_or_nan_beta_before_touching_the_spins(bad):
+    spins = np.ones((2, 4, 4), dtype=np.int8)
+    with pytest.raises(ValueError, match="beta must be >= 0"):
+        metropolis_sweep(spins, np.array([0.1, bad]), np.random.default_rng(0))
+    assert np.all(spins == 1)
