@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import inspect
+import numbers
 from typing import Any
 
 import numpy as np
+
+from labcoat.classic._checks import check_choice, check_float, check_int
+
+KERNELS = ("linear", "poly", "rbf")
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -83,32 +88,17 @@ def check_xy(x: Any, y: Any, y_ndim: tuple[int, ...] = (1,)) -> tuple[np.ndarray
     return array, target
 
 
-def check_positive(value: Any, name: str, integer: bool = False, minimum: float = 0.0) -> None:
-    """Raise TypeError/ValueError unless ``value`` is a number > ``minimum`` (an int if asked)."""
-    kinds: tuple[type, ...] = (int, np.integer) if integer else (int, float, np.number)
-    if isinstance(value, bool) or not isinstance(value, kinds):
-        kind = "an int" if integer else "a number"
-        raise TypeError(f"{name} must be {kind}, got {type(value).__name__}")
-    number = float(value)  # type: ignore[arg-type]
-    if not (number > minimum and np.isfinite(number)):
-        raise ValueError(f"{name} must be > {minimum}, got {value}")
-
-
-def check_choice(value: Any, name: str, choices: tuple[Any, ...]) -> None:
-    """Raise ValueError unless ``value`` is one of ``choices``."""
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
-
-
 def make_rng(random_state: int | np.random.Generator | None) -> np.random.Generator:
     """A Generator from a seed, a Generator (used as is) or None (fresh entropy)."""
     if isinstance(random_state, np.random.Generator):
         return random_state
-    if random_state is None or (
-        isinstance(random_state, int | np.integer) and not isinstance(random_state, bool)
-    ):
-        return np.random.default_rng(random_state)
-    raise TypeError(f"random_state must be an int, a numpy Generator or None, got {random_state!r}")
+    if random_state is None:
+        return np.random.default_rng()
+    if isinstance(random_state, bool | np.bool_) or not isinstance(random_state, numbers.Integral):
+        raise TypeError(
+            f"random_state must be an integer >= 0, a numpy Generator or None, got {random_state!r}"
+        )
+    return np.random.default_rng(check_int("random_state", random_state, 0))
 
 
 def squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -130,9 +120,8 @@ def kernel_matrix(
         return a @ b.T
     if kernel == "poly":
         return (gamma * (a @ b.T) + coef0) ** degree
-    if kernel == "rbf":
-        return np.exp(-gamma * squared_distances(a, b))
-    raise ValueError(f"kernel must be 'linear', 'poly' or 'rbf'; got {kernel!r}")
+    check_choice("kernel", kernel, KERNELS)
+    return np.exp(-gamma * squared_distances(a, b))
 
 
 def resolve_gamma(gamma: float | str | None, x: np.ndarray) -> float:
@@ -142,8 +131,9 @@ def resolve_gamma(gamma: float | str | None, x: np.ndarray) -> float:
         return 1.0 / (x.shape[1] * variance) if variance > 0 else 1.0
     if gamma is None or gamma == "auto":
         return 1.0 / x.shape[1]
-    check_positive(gamma, "gamma")
-    return float(gamma)  # type: ignore[arg-type]
+    if isinstance(gamma, str):
+        check_choice("gamma", gamma, ("scale", "auto"))
+    return check_float("gamma", gamma, 0.0, low_open=True)
 
 
 def clone(estimator: Estimator) -> Estimator:

@@ -23,13 +23,8 @@ import scipy.linalg
 import scipy.optimize
 import scipy.special
 
-from labcoat.classic._base import (
-    Estimator,
-    check_choice,
-    check_features,
-    check_positive,
-    check_xy,
-)
+from labcoat.classic._base import Estimator, check_features, check_xy
+from labcoat.classic._checks import check_bool, check_choice, check_float, check_int
 
 Loss = Literal["sum", "mean", "half_mean"]
 _LOSSES = ("sum", "mean", "half_mean")
@@ -41,8 +36,13 @@ def rss_penalty(alpha: float, loss: str, n_samples: int) -> float:
     ``"sum"``: RSS + alpha P -> alpha; ``"mean"``: RSS/n + alpha P -> n alpha;
     ``"half_mean"``: RSS/(2n) + alpha P -> 2 n alpha.
     """
-    check_choice(loss, "loss", _LOSSES)
+    check_choice("loss", loss, _LOSSES)
     return float(alpha) * {"sum": 1.0, "mean": n_samples, "half_mean": 2.0 * n_samples}[loss]
+
+
+def _check_intercept_flags(fit_intercept: object, penalize_intercept: object) -> None:
+    check_bool("fit_intercept", fit_intercept)
+    check_bool("penalize_intercept", penalize_intercept)
 
 
 def _design(x: np.ndarray, fit_intercept: bool) -> np.ndarray:
@@ -96,7 +96,7 @@ class LinearRegression(_LinearPredictor):
         """Least squares on (X, y); returns self."""
         x, target = check_xy(X, y, (1, 2))
         target = target.astype(np.float64)
-        design = _design(x, self.fit_intercept)
+        design = _design(x, check_bool("fit_intercept", self.fit_intercept))
         m = design.shape[0]
         beta, _, rank, _ = scipy.linalg.lstsq(design, target, check_finite=False)
         residual = target - design @ beta
@@ -156,9 +156,8 @@ class Ridge(_LinearPredictor):
         """Solve the ridge normal equations; returns self."""
         x, target = check_xy(X, y, (1, 2))
         target = target.astype(np.float64)
-        if self.alpha != 0:
-            check_positive(self.alpha, "alpha")
-        lam = rss_penalty(self.alpha, self.loss, x.shape[0])
+        lam = rss_penalty(check_float("alpha", self.alpha, 0.0), self.loss, x.shape[0])
+        _check_intercept_flags(self.fit_intercept, self.penalize_intercept)
         if self.fit_intercept and self.penalize_intercept:
             design, offset, y_mean = _design(x, True), 0.0, 0.0
         elif self.fit_intercept:
@@ -302,11 +301,10 @@ class Lasso(_LinearPredictor):
         """Coordinate descent on (X, y), y of shape (m,); returns self."""
         x, target = check_xy(X, y)
         target = target.astype(np.float64)
-        if self.alpha != 0:
-            check_positive(self.alpha, "alpha")
-        check_positive(self.max_iter, "max_iter", integer=True)
-        check_positive(self.tol, "tol")
-        lam = rss_penalty(self.alpha, self.loss, x.shape[0])
+        lam = rss_penalty(check_float("alpha", self.alpha, 0.0), self.loss, x.shape[0])
+        _check_intercept_flags(self.fit_intercept, self.penalize_intercept)
+        max_iter = check_int("max_iter", self.max_iter, 1)
+        tol = check_float("tol", self.tol, 0.0, low_open=True)
         both = self.fit_intercept and self.penalize_intercept
         if both:
             design, offset, y_mean = _design(x, True), 0.0, 0.0
@@ -322,8 +320,8 @@ class Lasso(_LinearPredictor):
             float(target @ target),
             mu,
             np.zeros(design.shape[1]),
-            self.max_iter,
-            self.tol,
+            max_iter,
+            tol,
         )
         if both:
             self.coef_, self.intercept_ = beta[1:], float(beta[0])
@@ -357,13 +355,13 @@ def lasso_path(
     x, target = check_xy(X, y)
     target = target.astype(np.float64)
     m = x.shape[0]
-    check_positive(max_iter, "max_iter", integer=True)
-    check_positive(tol, "tol")
-    gram, xty, yty = x.T @ x, x.T @ target, float(target @ target)
+    max_iter = check_int("max_iter", max_iter, 1)
+    tol = check_float("tol", tol, 0.0, low_open=True)
     scale = rss_penalty(1.0, loss, m) / 2.0  # mu = scale * alpha in 1/2 |r|^2 + mu |beta|_1
+    gram, xty, yty = x.T @ x, x.T @ target, float(target @ target)
     if alphas is None:
-        check_positive(n_alphas, "n_alphas", integer=True)
-        check_positive(eps, "eps")
+        n_alphas = check_int("n_alphas", n_alphas, 1)
+        eps = check_float("eps", eps, 0.0, low_open=True)
         # The grid is built on mu, so its first point is exactly |X^T y|_inf: the soft
         # threshold then returns exact zeros by construction, whatever the rounding of alpha.
         mu_max = float(np.abs(xty).max())
@@ -406,7 +404,7 @@ def best_subsets(X: np.ndarray, y: np.ndarray, fit_intercept: bool = True) -> li
     n = x.shape[1]
     if n > 20:
         raise ValueError(f"X must have at most 20 features for an exhaustive search, got {n}")
-    if fit_intercept:
+    if check_bool("fit_intercept", fit_intercept):
         x, target = x - x.mean(axis=0), target - target.mean()
     gram, xty, yty = x.T @ x, x.T @ target, float(target @ target)
     best = [Subset((), yty)]
@@ -440,10 +438,8 @@ class BestSubsetRegression(_LinearPredictor):
     def fit(self, X: np.ndarray, y: np.ndarray) -> BestSubsetRegression:
         """Search every subset of size ``n_features`` and fit on the best; returns self."""
         x, target = check_xy(X, y)
-        check_positive(self.n_features, "n_features", integer=True)
-        if self.n_features > x.shape[1]:
-            raise ValueError(f"n_features must be in 1..{x.shape[1]}, got {self.n_features}")
-        subset = best_subsets(x, target, self.fit_intercept)[self.n_features].features
+        size = check_int("n_features", self.n_features, 1, x.shape[1])
+        subset = best_subsets(x, target, self.fit_intercept)[size].features
         ols = LinearRegression(self.fit_intercept).fit(x[:, list(subset)], target)
         self.support_ = np.array(subset)
         self.coef_ = np.zeros(x.shape[1])
@@ -491,6 +487,7 @@ class LeastSquaresClassifier(_Classifier):
     def fit(self, X: np.ndarray, y: np.ndarray) -> LeastSquaresClassifier:
         """Least squares on the one-hot targets; returns self."""
         x, target = check_xy(X, y)
+        check_bool("fit_intercept", self.fit_intercept)
         labels = self._encode(target)
         one_hot = np.eye(self.classes_.size)[labels]
         ols = LinearRegression(self.fit_intercept).fit(x, one_hot)
@@ -540,10 +537,11 @@ class LogisticRegression(_Classifier):
     def fit(self, X: np.ndarray, y: np.ndarray) -> LogisticRegression:
         """Minimize the penalized cross-entropy; returns self."""
         x, target = check_xy(X, y)
-        check_positive(self.C, "C")
-        check_choice(self.penalty, "penalty", ("l2", None))
-        check_positive(self.max_iter, "max_iter", integer=True)
-        check_positive(self.tol, "tol")
+        c = check_float("C", self.C, 0.0, low_open=True)
+        check_choice("penalty", self.penalty, ("l2", None))
+        check_bool("fit_intercept", self.fit_intercept)
+        max_iter = check_int("max_iter", self.max_iter, 1)
+        tol = check_float("tol", self.tol, 0.0, low_open=True)
         labels = self._encode(target)
         k = 1 if self.classes_.size == 2 else self.classes_.size
         n = x.shape[1]
@@ -552,14 +550,14 @@ class LogisticRegression(_Classifier):
         penalized = np.ones((design.shape[1], k))
         if self.fit_intercept:
             penalized[0] = 0.0
-        strength = 0.0 if self.penalty is None else 1.0 / self.C
+        strength = 0.0 if self.penalty is None else 1.0 / c
         result = scipy.optimize.minimize(
             _cross_entropy,
             np.zeros(design.shape[1] * k),
             args=(design, targets, penalized * strength),
             jac=True,
             method="L-BFGS-B",
-            options={"maxiter": self.max_iter, "gtol": self.tol, "ftol": 1e-15, "maxcor": 20},
+            options={"maxiter": max_iter, "gtol": tol, "ftol": 1e-15, "maxcor": 20},
         )
         w = result.x.reshape(design.shape[1], k)
         self.coef_ = w[-n:].T

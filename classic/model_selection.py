@@ -14,7 +14,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from labcoat.classic._base import Estimator, check_positive, clone, make_rng
+from labcoat.classic._base import Estimator, clone, make_rng
+from labcoat.classic._checks import check_bool, check_choice, check_float, check_int
 
 
 def mean_squared_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -48,15 +49,7 @@ _METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
 
 
 def _metric(name: str) -> Callable[[np.ndarray, np.ndarray], float]:
-    if name not in _METRICS:
-        raise ValueError(f"metric must be one of {', '.join(_METRICS)}; got {name!r}")
-    return _METRICS[name]
-
-
-def _check_fraction(value: float, name: str) -> None:
-    check_positive(value, name, minimum=-1e-300)
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must be in [0, 1), got {value}")
+    return _METRICS[check_choice("metric", name, tuple(_METRICS))]
 
 
 def train_validation_test_split(
@@ -78,8 +71,9 @@ def train_validation_test_split(
     m = len(arrays[0])
     if any(len(a) != m for a in arrays):
         raise ValueError(f"all arrays must have {m} rows, got {[len(a) for a in arrays]}")
-    _check_fraction(validation_size, "validation_size")
-    _check_fraction(test_size, "test_size")
+    validation_size = check_float("validation_size", validation_size, 0.0, 1.0, high_open=True)
+    test_size = check_float("test_size", test_size, 0.0, 1.0, high_open=True)
+    check_bool("shuffle", shuffle)
     n_validation, n_test = round(validation_size * m), round(test_size * m)
     if n_validation + n_test >= m:
         raise ValueError(f"validation_size + test_size leave no training rows out of {m}")
@@ -101,9 +95,8 @@ class KFold:
         shuffle: bool = False,
         random_state: int | np.random.Generator | None = None,
     ) -> None:
-        check_positive(n_splits, "n_splits", integer=True, minimum=1)
-        self.n_splits = n_splits
-        self.shuffle = shuffle
+        self.n_splits = check_int("n_splits", n_splits, 2)
+        self.shuffle = check_bool("shuffle", shuffle)
         self.random_state = random_state
 
     def split(self, X: Sequence[Any] | np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:

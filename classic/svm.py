@@ -16,14 +16,14 @@ from typing import Literal
 import numpy as np
 
 from labcoat.classic._base import (
+    KERNELS,
     Estimator,
-    check_choice,
     check_features,
-    check_positive,
     check_xy,
     kernel_matrix,
     resolve_gamma,
 )
+from labcoat.classic._checks import check_choice, check_float, check_int
 
 _TAU = 1e-12
 
@@ -120,7 +120,8 @@ class SVC(Estimator):
         C: penalty on the slacks (eq. 3.31), > 0.
         kernel: "linear" x.x', "poly" (gamma x.x' + coef0)^degree, "rbf" exp(-gamma |x - x'|^2).
         degree: polynomial degree.
-        gamma: kernel coefficient; "scale" = 1 / (n_features Var X), "auto" = 1 / n_features.
+        gamma: kernel coefficient; "scale" = 1 / (n_features Var X), "auto" (or None) =
+            1 / n_features.
         coef0: the polynomial kernel's constant.
         tol: SMO stopping tolerance on the KKT violation.
         max_iter: maximum SMO steps per binary problem.
@@ -159,11 +160,12 @@ class SVC(Estimator):
     def fit(self, X: np.ndarray, y: np.ndarray) -> SVC:
         """Solve the dual problem(s) on (X, y); returns self."""
         x, target = check_xy(X, y)
-        check_positive(self.C, "C")
-        check_choice(self.kernel, "kernel", ("linear", "poly", "rbf"))
-        check_positive(self.degree, "degree", integer=True)
-        check_positive(self.tol, "tol")
-        check_positive(self.max_iter, "max_iter", integer=True)
+        c = check_float("C", self.C, 0.0, low_open=True)
+        check_choice("kernel", self.kernel, KERNELS)
+        check_int("degree", self.degree, 1)
+        check_float("coef0", self.coef0)
+        tol = check_float("tol", self.tol, 0.0, low_open=True)
+        max_iter = check_int("max_iter", self.max_iter, 1)
         self.classes_, labels = np.unique(target, return_inverse=True)
         if self.classes_.size < 2:
             raise ValueError("y must contain at least 2 classes")
@@ -176,7 +178,7 @@ class SVC(Estimator):
                 rows = np.flatnonzero((labels == first) | (labels == second))
                 signs = np.where(labels[rows] == second, 1.0, -1.0)
                 sub = kernel[np.ix_(rows, rows)]
-                solution = smo(sub, signs, float(self.C), float(self.tol), int(self.max_iter))
+                solution = smo(sub, signs, c, tol, max_iter)
                 keep = solution.alpha > 0
                 used[rows[keep]] = True
                 weights = solution.alpha[keep] * signs[keep]
