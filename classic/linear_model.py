@@ -23,7 +23,13 @@ import scipy.linalg
 import scipy.optimize
 import scipy.special
 
-from labcoat.classic._base import Estimator, check_features, check_xy
+from labcoat.classic._base import (
+    Estimator,
+    check_array,
+    check_features,
+    check_labels,
+    check_xy,
+)
 from labcoat.classic._checks import check_bool, check_choice, check_float, check_int
 
 Loss = Literal["sum", "mean", "half_mean"]
@@ -64,7 +70,7 @@ class _LinearPredictor(Estimator):
 
     def score(self, X: np.ndarray, y: np.ndarray) -> float:
         """R^2 = 1 - RSS / sum_i (y_i - mean y)^2 of the predictions on (X, y)."""
-        target = np.asarray(y, dtype=np.float64)
+        target = check_array(y, "y", (1, 2))
         residual = target - self.predict(X)
         total = ((target - target.mean(axis=0)) ** 2).sum()
         return float(1.0 - (residual**2).sum() / total)
@@ -467,7 +473,7 @@ class _Classifier(Estimator):
 
     def score(self, X: np.ndarray, y: np.ndarray) -> float:
         """Accuracy: the fraction of correctly predicted labels."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
+        return float(np.mean(self.predict(X) == check_labels(y)))
 
 
 class LeastSquaresClassifier(_Classifier):
@@ -486,7 +492,7 @@ class LeastSquaresClassifier(_Classifier):
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> LeastSquaresClassifier:
         """Least squares on the one-hot targets; returns self."""
-        x, target = check_xy(X, y)
+        x, target = check_xy(X, y, labels=True)
         check_bool("fit_intercept", self.fit_intercept)
         labels = self._encode(target)
         one_hot = np.eye(self.classes_.size)[labels]
@@ -536,7 +542,7 @@ class LogisticRegression(_Classifier):
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> LogisticRegression:
         """Minimize the penalized cross-entropy; returns self."""
-        x, target = check_xy(X, y)
+        x, target = check_xy(X, y, labels=True)
         c = check_float("C", self.C, 0.0, low_open=True)
         check_choice("penalty", self.penalty, ("l2", None))
         check_bool("fit_intercept", self.fit_intercept)

@@ -14,13 +14,13 @@ from typing import Any, Literal
 
 import numpy as np
 
-from labcoat.classic._base import Estimator, clone, make_rng
+from labcoat.classic._base import Estimator, check_array, clone, make_rng, refuse_sparse
 from labcoat.classic._checks import check_bool, check_choice, check_float, check_int
 
 
 def mean_squared_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """MSE = (1/|V|) sum_{j in V} (y_j - f(x_j))^2 (eqs. 3.24-3.25)."""
-    true, pred = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
+    true, pred = check_array(y_true, "y_true", (1, 2)), check_array(y_pred, "y_pred", (1, 2))
     if true.shape != pred.shape:
         raise ValueError(f"y_true and y_pred must have one shape, got {true.shape}, {pred.shape}")
     return float(np.mean((true - pred) ** 2))
@@ -28,7 +28,7 @@ def mean_squared_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 
 def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Coefficient of determination R^2 = 1 - RSS / sum_j (y_j - mean y)^2."""
-    true = np.asarray(y_true, dtype=np.float64)
+    true = check_array(y_true, "y_true", (1, 2))
     rss = mean_squared_error(true, y_pred) * true.size
     return float(1.0 - rss / np.sum((true - true.mean()) ** 2))
 
@@ -68,6 +68,8 @@ def train_validation_test_split(
     """
     if not arrays:
         raise ValueError("at least one array is required")
+    for index, array in enumerate(arrays):
+        refuse_sparse(f"arrays[{index}]", array)
     m = len(arrays[0])
     if any(len(a) != m for a in arrays):
         raise ValueError(f"all arrays must have {m} rows, got {[len(a) for a in arrays]}")
@@ -129,6 +131,8 @@ def cross_val_score(
     """
     folds = cv if isinstance(cv, KFold) else KFold(cv)
     score = _metric(metric)
+    refuse_sparse("X", X)
+    refuse_sparse("y", y)
     x, target = np.asarray(X), np.asarray(y)
     results = []
     for train, test in folds.split(x):

@@ -19,6 +19,7 @@ from labcoat.classic._base import (
     KERNELS,
     Estimator,
     check_features,
+    check_labels,
     check_xy,
     kernel_matrix,
     resolve_gamma,
@@ -159,7 +160,7 @@ class SVC(Estimator):
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> SVC:
         """Solve the dual problem(s) on (X, y); returns self."""
-        x, target = check_xy(X, y)
+        x, target = check_xy(X, y, labels=True)
         c = check_float("C", self.C, 0.0, low_open=True)
         check_choice("kernel", self.kernel, KERNELS)
         check_int("degree", self.degree, 1)
@@ -230,4 +231,4 @@ class SVC(Estimator):
 
     def score(self, X: np.ndarray, y: np.ndarray) -> float:
         """Accuracy on (X, y)."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
+        return float(np.mean(self.predict(X) == check_labels(y)))

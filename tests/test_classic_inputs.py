@@ -1,0 +1,222 @@
+"""scikit-learn's input rules, for every estimator of labcoat.classic (one check_array).
+
+- an object array of numbers is converted; None is a missing value (ValueError naming X or y);
+- complex numbers, strings and other non-numeric entries are a TypeError naming the array;
+- scipy.sparse input is a TypeError "sparse input is not supported";
+- a bool array is 0/1, as in scikit-learn;
+- class labels may be numbers or strings, not a mix, not None, not NaN.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+import scipy.sparse
+
+from labcoat import classic
+
+RNG = np.random.default_rng(1)
+X = RNG.normal(size=(30, 3))
+Y = X @ np.array([1.0, -2.0, 0.5]) + 0.1 * RNG.normal(size=30)
+LABELS = np.where(Y > np.median(Y), "high", "low")
+
+REGRESSORS: dict[str, Callable[[], Any]] = {
+    "LinearRegression": classic.LinearRegression,
+    "Ridge": classic.Ridge,
+    "Lasso": lambda: classic.Lasso(alpha=0.01),
+    "BestSubsetRegression": lambda: classic.BestSubsetRegression(2),
+}
+CLASSIFIERS: dict[str, Callable[[], Any]] = {
+    "LeastSquaresClassifier": classic.LeastSquaresClassifier,
+    "LogisticRegression": classic.LogisticRegression,
+    "SVC": classic.SVC,
+}
+UNSUPERVISED: dict[str, Callable[[], Any]] = {
+    "PCA": lambda: classic.PCA(2),
+    "KernelPCA": lambda: classic.KernelPCA(2),
+    "KMeans": lambda: classic.KMeans(2, random_state=0),
+    "TSNE": lambda: classic.TSNE(perplexity=5.0, max_iter=60, random_state=0),
+}
+ESTIMATORS = {**REGRESSORS, **CLASSIFIERS, **UNSUPERVISED}
+SUPERVISED = {**REGRESSORS, **CLASSIFIERS}
+
+
+def _target(name: str) -> np.ndarray | None:
+    if name in REGRESSORS:
+        return Y
+    return LABELS if name in CLASSIFIERS else None
+
+
+def _fit(name: str, x: Any, y: Any = None) -> Any:
+    estimator = ESTIMATORS[name]()
+    if name in UNSUPERVISED:
+        return estimator.fit(x)
+    return estimator.fit(x, _target(name) if y is None else y)
+
+
+def _output(estimator: Any) -> np.ndarray:
+    """What a fitted estimator learned, as one array."""
+    for attribute in ("embedding_", "labels_", "eigenvalues_", "components_"):
+        if hasattr(estimator, attribute):
+            return np.asarray(getattr(estimator, attribute), dtype=float)
+    if hasattr(estimator, "decision_function"):
+        return np.asarray(estimator.decision_function(X), dtype=float)
+    return np.asarray(estimator.predict(X), dtype=float)
+
+
+def _with(array: np.ndarray, index: tuple[int, ...], value: Any) -> np.ndarray:
+    copy = array.astype(object)
+    copy[index] = value
+    return copy
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_an_object_array_of_numbers_is_converted(name):
+    reference = _output(_fit(name, X))
+    converted = _output(_fit(name, X.astype(object)))
+    np.testing.assert_allclose(converted, reference, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", REGRESSORS)
+def test_an_object_target_of_numbers_is_converted(name):
+    reference = _output(_fit(name, X, Y))
+    converted = _output(_fit(name, X, Y.astype(object)))
+    np.testing.assert_allclose(converted, reference, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_a_bool_array_is_zero_one(name):
+    # TSNE and KMeans need no distinct points; a bool design only needs its 0/1 values.
+    binary = np.column_stack([X[:, 0] > 0, X[:, 1] > 0.5, X[:, 2] > -0.5])
+    reference = _output(_fit(name, binary.astype(float)))
+    np.testing.assert_allclose(_output(_fit(name, binary)), reference, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_none_in_X_is_a_value_error_naming_X(name):
+    with pytest.raises(ValueError, match=r"^X must contain only finite numbers.*None"):
+        _fit(name, _with(X, (4, 1), None))
+
+
+@pytest.mark.parametrize("name", SUPERVISED)
+def test_none_in_y_is_a_value_error_naming_y(name):
+    # Before: LinearRegression returned NaN coefficients, the classifiers a bare
+    # "'<' not supported between instances".
+    target = _target(name)
+    with pytest.raises(ValueError, match=r"^y must .*None"):
+        _fit(name, X, _with(target, (7,), None))
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+@pytest.mark.parametrize("value", ["1.5", "a", b"2", 1 + 2j, [1.0], {}])
+def test_a_non_number_in_X_is_a_type_error_naming_X(name, value):
+    with pytest.raises(TypeError, match=r"^X must hold real numbers"):
+        _fit(name, _with(X, (2, 0), value))
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_a_complex_or_string_X_is_a_type_error_naming_X(name):
+    with pytest.raises(TypeError, match=r"^X must hold real numbers, got complex"):
+        _fit(name, X + 0j)
+    with pytest.raises(TypeError, match=r"^X must hold real numbers, got dtype <U"):
+        _fit(name, X.astype(str))
+
+
+@pytest.mark.parametrize("name", REGRESSORS)
+def test_a_complex_or_string_target_is_a_type_error_naming_y(name):
+    with pytest.raises(TypeError, match=r"^y must hold real numbers, got complex"):
+        _fit(name, X, Y + 1j)
+    with pytest.raises(TypeError, match=r"^y must hold real numbers"):
+        _fit(name, X, Y.astype(str))
+
+
+@pytest.mark.parametrize("name", CLASSIFIERS)
+def test_labels_of_two_kinds_or_complex_labels_are_a_type_error_naming_y(name):
+    with pytest.raises(TypeError, match=r"^y must hold labels of one kind"):
+        _fit(name, X, _with(LABELS, (3,), 1))
+    with pytest.raises(TypeError, match=r"^y must hold .*complex"):
+        _fit(name, X, (LABELS == "high") + 1j)
+    numbers = _output(_fit(name, X, (LABELS == "high").astype(int).astype(object)))
+    np.testing.assert_allclose(numbers, _output(_fit(name, X, (LABELS == "high").astype(int))))
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+@pytest.mark.parametrize("layout", [scipy.sparse.csr_array, scipy.sparse.coo_matrix])
+def test_sparse_X_is_a_type_error_saying_so(name, layout):
+    with pytest.raises(TypeError, match=r"^X: sparse input is not supported"):
+        _fit(name, layout(X))
+
+
+@pytest.mark.parametrize("name", SUPERVISED)
+def test_sparse_y_is_a_type_error_saying_so(name):
+    target = _target(name)
+    column = (target == "high").astype(float) if target.dtype.kind == "U" else target
+    with pytest.raises(TypeError, match=r"^y: sparse input is not supported"):
+        _fit(name, X, scipy.sparse.csr_array(column[:, None]))
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_a_ragged_X_is_a_value_error_naming_X(name):
+    ragged = [list(row) for row in X]
+    ragged[5] = ragged[5][:2]
+    with pytest.raises(ValueError, match=r"^X must be a rectangular array"):
+        _fit(name, ragged)
+
+
+@pytest.mark.parametrize("name", [n for n in ESTIMATORS if n != "TSNE"])
+def test_predict_and_transform_follow_the_same_rules(name):
+    fitted = _fit(name, X)
+    method = getattr(fitted, "predict", None) or fitted.transform
+    converted, reference = method(X.astype(object)), method(X)
+    if reference.dtype.kind == "U":
+        np.testing.assert_array_equal(converted, reference)
+    else:
+        np.testing.assert_allclose(converted, reference, rtol=1e-12, atol=1e-12)
+    with pytest.raises(TypeError, match=r"^X: sparse input is not supported"):
+        method(scipy.sparse.csr_array(X))
+    with pytest.raises(TypeError, match=r"^X must hold real numbers, got complex"):
+        method(X + 0j)
+    with pytest.raises(ValueError, match=r"^X must contain only finite numbers.*None"):
+        method(_with(X, (0, 0), None))
+
+
+@pytest.mark.parametrize("name", SUPERVISED)
+def test_score_refuses_a_missing_target(name):
+    fitted = _fit(name, X)
+    with pytest.raises(ValueError, match=r"^y must .*None"):
+        fitted.score(X, _with(_target(name), (1,), None))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x, y: classic.lasso_path(x, y, n_alphas=3),
+        lambda x, y: classic.best_subsets(x, y),
+        lambda x, y: classic.cross_val_score(classic.Ridge(), x, y, cv=3),
+    ],
+)
+def test_the_functions_follow_the_same_rules(call):
+    with pytest.raises(TypeError, match=r"^X: sparse input is not supported"):
+        call(scipy.sparse.csr_array(X), Y)
+    with pytest.raises(TypeError, match=r"^y: sparse input is not supported"):
+        call(X, scipy.sparse.csr_array(Y[:, None]))
+
+
+@pytest.mark.parametrize("metric", [classic.mean_squared_error, classic.r2_score])
+def test_metrics_refuse_a_missing_value(metric):
+    with pytest.raises(ValueError, match=r"^y_true must .*None"):
+        metric(_with(Y, (2,), None), Y)
+    with pytest.raises(ValueError, match=r"^y_pred must .*None"):
+        metric(Y, _with(Y, (2,), None))
+    assert metric(Y.astype(object), Y) == pytest.approx(metric(Y, Y))
+
+
+def test_trustworthiness_names_the_embedding():
+    with pytest.raises(TypeError, match=r"^X_embedded: sparse input is not supported"):
+        classic.trustworthiness(X, scipy.sparse.csr_array(X), n_neighbors=3)
+
+
+def test_the_split_names_the_sparse_array():
+    with pytest.raises(TypeError, match=r"^arrays\[1\]: sparse input is not supported"):
+        classic.train_validation_test_split(X, scipy.sparse.csr_array(X))
