@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import numbers
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -48,11 +50,37 @@ class Estimator:
         ]
         return f"{type(self).__name__}({', '.join(changed)})"
 
+    def _check_overflow(self, quantity: str, *values: Any) -> None:
+        check_overflow(type(self).__name__, quantity, *values)
+
     def _check_fitted(self, attribute: str) -> None:
         if not hasattr(self, attribute):
             raise NotFittedError(
                 f"this {type(self).__name__} is not fitted yet: call fit(X, ...) first"
             )
+
+
+def check_overflow(owner: str, quantity: str, *values: Any) -> None:
+    """FloatingPointError if a quantity computed from finite data holds inf or NaN.
+
+    Finite inputs can still overflow float64 once squared (X^T X, |x_i - x_j|^2): ``owner``
+    (the estimator or function) and ``quantity`` (what overflowed) make the message.
+    """
+    for value in values:
+        if not np.all(np.isfinite(value)):
+            raise FloatingPointError(
+                f"{owner}: {quantity} overflowed float64 (inf or NaN) during fit; the data are "
+                "too large: rescale X (and y), e.g. standardize each column"
+            )
+
+
+@contextlib.contextmanager
+def overflow_in(owner: str) -> Iterator[None]:
+    """Prefix ``owner`` to a FloatingPointError raised by the estimators it calls."""
+    try:
+        yield
+    except FloatingPointError as error:
+        raise FloatingPointError(f"{owner}: {error}") from error
 
 
 def refuse_sparse(name: str, value: object) -> None:

@@ -167,6 +167,7 @@ class KMeans(Estimator):
             if best is None or run[2][-1] < best[2][-1]:
                 best = run
         assert best is not None
+        self._check_overflow("the loss sum_i |x_i - mu_j|^2", best[2][-1])
         self.cluster_centers_, self.labels_, self.objective_history_, self.n_iter_ = best
         self.inertia_ = self.objective_history_[-1]
         self.n_features_in_ = x.shape[1]

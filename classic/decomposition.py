@@ -76,6 +76,7 @@ class PCA(Estimator):
         self.mean_ = x.mean(axis=0)
         centred = x - self.mean_
         covariance = centred.T @ centred  # eq. 2.2, (n, n)
+        self._check_overflow("the covariance X^T X", covariance)
         total = float(np.trace(covariance))
         values, vectors = _top_eigh(covariance, k)
         values = np.maximum(values, 0.0)
@@ -161,6 +162,7 @@ class KernelPCA(Estimator):
         self._total_mean = float(self._column_means.mean())
         centred = kernel - self._column_means[None, :] - self._column_means[:, None]
         centred += self._total_mean
+        self._check_overflow("the centred kernel matrix", centred)
         values, vectors = _top_eigh(centred, k)
         if self.n_components is None:
             keep = values > 1e-12 * max(values[0], 1e-300)

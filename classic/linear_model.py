@@ -28,7 +28,9 @@ from labcoat.classic._base import (
     check_array,
     check_features,
     check_labels,
+    check_overflow,
     check_xy,
+    overflow_in,
 )
 from labcoat.classic._checks import check_bool, check_choice, check_float, check_int
 
@@ -49,6 +51,15 @@ def rss_penalty(alpha: float, loss: str, n_samples: int) -> float:
 def _check_intercept_flags(fit_intercept: object, penalize_intercept: object) -> None:
     check_bool("fit_intercept", fit_intercept)
     check_bool("penalize_intercept", penalize_intercept)
+
+
+def _gram_terms(
+    owner: str, design: np.ndarray, target: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """X^T X, X^T y and y^T y, refused if the data's scale overflowed them."""
+    gram, xty, yty = design.T @ design, design.T @ target, float(target @ target)
+    check_overflow(owner, "X^T X, X^T y or y^T y", gram, xty, yty)
+    return gram, xty, yty
 
 
 def _design(x: np.ndarray, fit_intercept: bool) -> np.ndarray:
@@ -103,19 +114,23 @@ class LinearRegression(_LinearPredictor):
         x, target = check_xy(X, y, (1, 2))
         target = target.astype(np.float64)
         design = _design(x, check_bool("fit_intercept", self.fit_intercept))
+        gram = design.T @ design
+        self._check_overflow("X~^T X~", gram)
         m = design.shape[0]
         beta, _, rank, _ = scipy.linalg.lstsq(design, target, check_finite=False)
         residual = target - design @ beta
+        rss = (residual**2).sum(axis=0)
+        total = ((target - target.mean(axis=0)) ** 2).sum()
+        self._check_overflow("the residual or total sum of squares", rss, total)
         dof = m - int(rank)  # m - n - 1 (eq. 3.17) when X~ has full column rank
-        self.sigma2_ = (residual**2).sum(axis=0) / dof if dof > 0 else np.full_like(beta[0], np.nan)
-        inverse = scipy.linalg.pinvh(design.T @ design)
+        self.sigma2_ = rss / dof if dof > 0 else np.full_like(beta[0], np.nan)
+        inverse = scipy.linalg.pinvh(gram)
         self.covariance_ = np.multiply.outer(np.atleast_1d(self.sigma2_), inverse).squeeze()
         diagonal = np.sqrt(np.maximum(np.atleast_1d(self.sigma2_)[:, None] * np.diag(inverse), 0.0))
         self.standard_errors_ = diagonal[0] if target.ndim == 1 else diagonal
         self.rank_ = int(rank)
         self._set_beta(beta)
-        total = ((target - target.mean(axis=0)) ** 2).sum()
-        self.r2_ = float(1.0 - (residual**2).sum() / total)
+        self.r2_ = float(1.0 - rss.sum() / total)
         return self
 
     def _set_beta(self, beta: np.ndarray) -> None:
@@ -174,9 +189,10 @@ class Ridge(_LinearPredictor):
         if lam == 0:  # least squares; lstsq also handles a singular X^T X (minimum norm)
             beta = scipy.linalg.lstsq(design, target, check_finite=False)[0]
         else:
-            gram = design.T @ design
+            gram, xty = design.T @ design, design.T @ target
+            self._check_overflow("X^T X or X^T y", gram, xty)
             gram.flat[:: gram.shape[0] + 1] += lam
-            beta = scipy.linalg.solve(gram, design.T @ target, assume_a="pos", check_finite=False)
+            beta = scipy.linalg.solve(gram, xty, assume_a="pos", check_finite=False)
         if self.fit_intercept and self.penalize_intercept:
             self.coef_, self.intercept_ = beta[1:].T, beta[0]
         else:
@@ -320,14 +336,9 @@ class Lasso(_LinearPredictor):
         else:
             design, offset, y_mean = x, 0.0, 0.0
         mu = np.full(design.shape[1], lam / 2.0)
+        gram, xty, yty = _gram_terms("Lasso", design, target)
         beta, self.dual_gap_, self.n_iter_ = _lasso_gram(
-            design.T @ design,
-            design.T @ target,
-            float(target @ target),
-            mu,
-            np.zeros(design.shape[1]),
-            max_iter,
-            tol,
+            gram, xty, yty, mu, np.zeros(design.shape[1]), max_iter, tol
         )
         if both:
             self.coef_, self.intercept_ = beta[1:], float(beta[0])
@@ -364,7 +375,7 @@ def lasso_path(
     max_iter = check_int("max_iter", max_iter, 1)
     tol = check_float("tol", tol, 0.0, low_open=True)
     scale = rss_penalty(1.0, loss, m) / 2.0  # mu = scale * alpha in 1/2 |r|^2 + mu |beta|_1
-    gram, xty, yty = x.T @ x, x.T @ target, float(target @ target)
+    gram, xty, yty = _gram_terms("lasso_path", x, target)
     if alphas is None:
         n_alphas = check_int("n_alphas", n_alphas, 1)
         eps = check_float("eps", eps, 0.0, low_open=True)
@@ -412,7 +423,7 @@ def best_subsets(X: np.ndarray, y: np.ndarray, fit_intercept: bool = True) -> li
         raise ValueError(f"X must have at most 20 features for an exhaustive search, got {n}")
     if check_bool("fit_intercept", fit_intercept):
         x, target = x - x.mean(axis=0), target - target.mean()
-    gram, xty, yty = x.T @ x, x.T @ target, float(target @ target)
+    gram, xty, yty = _gram_terms("best_subsets", x, target)
     best = [Subset((), yty)]
     for k in range(1, n + 1):
         winner = Subset((), np.inf)
@@ -445,8 +456,9 @@ class BestSubsetRegression(_LinearPredictor):
         """Search every subset of size ``n_features`` and fit on the best; returns self."""
         x, target = check_xy(X, y)
         size = check_int("n_features", self.n_features, 1, x.shape[1])
-        subset = best_subsets(x, target, self.fit_intercept)[size].features
-        ols = LinearRegression(self.fit_intercept).fit(x[:, list(subset)], target)
+        with overflow_in("BestSubsetRegression"):
+            subset = best_subsets(x, target, self.fit_intercept)[size].features
+            ols = LinearRegression(self.fit_intercept).fit(x[:, list(subset)], target)
         self.support_ = np.array(subset)
         self.coef_ = np.zeros(x.shape[1])
         self.coef_[self.support_] = ols.coef_
@@ -496,7 +508,8 @@ class LeastSquaresClassifier(_Classifier):
         check_bool("fit_intercept", self.fit_intercept)
         labels = self._encode(target)
         one_hot = np.eye(self.classes_.size)[labels]
-        ols = LinearRegression(self.fit_intercept).fit(x, one_hot)
+        with overflow_in("LeastSquaresClassifier"):
+            ols = LinearRegression(self.fit_intercept).fit(x, one_hot)
         self.coef_, self.intercept_ = ols.coef_, np.atleast_1d(ols.intercept_)
         self.n_features_in_ = x.shape[1]
         return self
@@ -565,6 +578,11 @@ class LogisticRegression(_Classifier):
             method="L-BFGS-B",
             options={"maxiter": max_iter, "gtol": tol, "ftol": 1e-15, "maxcor": 20},
         )
+        if result.nit == 0 and not result.success:
+            raise ValueError(
+                f"LogisticRegression: L-BFGS stopped at the start ({result.message}); the "
+                "features are too large for its first step: standardize X"
+            )
         w = result.x.reshape(design.shape[1], k)
         self.coef_ = w[-n:].T
         self.intercept_ = w[0] if self.fit_intercept else np.zeros(k)
@@ -601,4 +619,6 @@ def _cross_entropy(
         loss = float(np.sum(log_norm - np.sum(targets * logits, axis=1, keepdims=True)))
         residual = np.exp(logits - log_norm) - targets
     loss += 0.5 * float(np.sum(strength * w * w))
-    return loss, (design.T @ residual + strength * w).ravel()
+    gradient = (design.T @ residual + strength * w).ravel()
+    check_overflow("LogisticRegression", "the cross-entropy or its gradient", loss, gradient)
+    return loss, gradient

@@ -17,6 +17,7 @@ from labcoat.classic._base import (
     Estimator,
     check_array,
     make_rng,
+    overflow_in,
     squared_distances,
 )
 from labcoat.classic._checks import check_choice, check_float, check_int
@@ -252,16 +253,21 @@ class TSNE(Estimator):
                 f"n_samples - 1 = {m - 1}): over k neighbours it cannot exceed k; "
                 f"got {self.perplexity}"
             )
+        # |x_i - x_j|^2 <= 4 max_i |x_i|^2 bounds every squared distance computed below.
+        self._check_overflow(
+            "the squared distances |x_i - x_j|^2", 4.0 * np.einsum("ij,ij->i", x, x).max()
+        )
         rng = make_rng(self.random_state)
-        if self.pca_components is not None:
-            x = PCA(min(self.pca_components, x.shape[1])).fit_transform(x)
+        with overflow_in("TSNE"):
+            if self.pca_components is not None:
+                x = PCA(min(self.pca_components, x.shape[1])).fit_transform(x)
+            y_init = self._initial(x, rng).astype(self.dtype)
         gradient = _Gradient(joint_probabilities(x, self.perplexity, k), np.dtype(self.dtype).type)
         eta = (
             max(m / self.early_exaggeration, 50.0)
             if self.learning_rate == "auto"
             else float(self.learning_rate)
         )
-        y_init = self._initial(x, rng).astype(self.dtype)
         self.embedding_, self.kl_history_ = self._descend(gradient, y_init, eta)
         self.kl_divergence_ = gradient.kl_divergence(self.embedding_)
         self.n_iter_ = self.max_iter

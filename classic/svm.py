@@ -172,6 +172,7 @@ class SVC(Estimator):
             raise ValueError("y must contain at least 2 classes")
         self.gamma_ = resolve_gamma(self.gamma, x)
         kernel = self._kernel(x, x)
+        self._check_overflow("the kernel matrix", kernel)
         machines: list[_Machine] = []
         used = np.zeros(x.shape[0], dtype=bool)
         for first in range(self.classes_.size):

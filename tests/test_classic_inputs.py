@@ -220,3 +220,78 @@ def test_trustworthiness_names_the_embedding():
 def test_the_split_names_the_sparse_array():
     with pytest.raises(TypeError, match=r"^arrays\[1\]: sparse input is not supported"):
         classic.train_validation_test_split(X, scipy.sparse.csr_array(X))
+
+
+# Overflow: entries of 1e200 are finite, but their squares (X^T X, |x_i - x_j|^2, the logits of
+# a unit weight) are not. A fit refuses to return numbers computed from inf or NaN.
+
+HUGE = 1e200
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_an_overflow_in_fit_is_an_error_naming_the_estimator(name):
+    # Before: Ridge, Lasso, PCA, KernelPCA and KMeans returned garbage or inf (inertia_,
+    # dual_gap_), LinearRegression and SVC failed with scipy's or numpy's internal messages,
+    # TSNE with an IndexError.
+    with pytest.raises(FloatingPointError, match=rf"^{name}: .*overflowed.*rescale"):
+        _fit(name, X * HUGE)
+
+
+@pytest.mark.parametrize("name", ["LinearRegression", "Lasso"])
+def test_an_overflow_of_the_target_is_an_error_naming_the_estimator(name):
+    # sum_i (y_i - f(x_i))^2 (sigma2_, r2_) and y^T y (Lasso's stopping rule) overflow. Ridge
+    # needs only X^T y, which stays finite: its coefficients of 1e200 are the right answer.
+    with pytest.raises(FloatingPointError, match=rf"^{name}: .*overflowed.*rescale"):
+        _fit(name, X, Y * HUGE)
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda x, y: classic.lasso_path(x, y, n_alphas=3), "lasso_path"),
+        (lambda x, y: classic.best_subsets(x, y), "best_subsets"),
+        (lambda x, y: classic.BestSubsetRegression(2).fit(x, y), "BestSubsetRegression"),
+    ],
+)
+def test_an_overflow_in_the_functions_is_an_error_naming_them(call, name):
+    for x, y in ((X * HUGE, Y), (X, Y * HUGE)):
+        with pytest.raises(FloatingPointError, match=rf"^{name}: .*overflowed.*rescale"):
+            call(x, y)
+
+
+@pytest.mark.parametrize("name", ["LinearRegression", "Ridge", "PCA", "KMeans", "SVC"])
+def test_large_but_representable_data_still_fit(name):
+    # 1e100 squares to 1e200: no overflow, so no false alarm; the fits are scale-equivariant.
+    scale = 1e100
+    estimator, reference = ESTIMATORS[name](), ESTIMATORS[name]()
+    if name == "Ridge":
+        estimator, reference = classic.Ridge(alpha=1e-3 * scale**2), classic.Ridge(alpha=1e-3)
+    if name == "LinearRegression":
+        # With an intercept the design [1, X] has condition number ~1e100 and lstsq truncates
+        # the intercept's direction (an ill-scaled problem, not an overflow): no intercept here.
+        estimator, reference = classic.LinearRegression(False), classic.LinearRegression(False)
+    target = _target(name)
+    args = () if target is None else (target,)
+    big, small = estimator.fit(X * scale, *args), reference.fit(X, *args)
+    if name in ("LinearRegression", "Ridge"):
+        np.testing.assert_allclose(big.coef_ * scale, small.coef_, rtol=1e-8)
+    elif name == "PCA":
+        np.testing.assert_allclose(big.components_, small.components_, atol=1e-10)
+    elif name == "KMeans":
+        np.testing.assert_array_equal(big.labels_, small.labels_)
+    else:  # SVC with gamma="scale" is invariant to a common scale of X
+        np.testing.assert_array_equal(big.predict(X * scale), small.predict(X))
+
+
+def test_a_logistic_regression_that_cannot_take_a_step_says_so():
+    # Features of 1e100: no overflow, but L-BFGS's first trial step overshoots and it stops at
+    # the start, w = 0. Before: coef_ = 0 was returned as if fitted.
+    with pytest.raises(ValueError, match=r"^LogisticRegression: .*standardize"):
+        classic.LogisticRegression().fit(X * 1e100, LABELS)
+
+
+def test_ridge_of_a_huge_target_is_the_scaled_answer():
+    big = classic.Ridge(alpha=0.5).fit(X, Y * HUGE)
+    small = classic.Ridge(alpha=0.5).fit(X, Y)
+    np.testing.assert_allclose(big.coef_ / HUGE, small.coef_, rtol=1e-10)
+    assert big.intercept_ / HUGE == pytest.approx(small.intercept_, rel=1e-8, abs=1e-12)
