@@ -35,8 +35,15 @@ def kmeans_plusplus(
     Returns:
         (n_clusters, n_features) initial centroids.
     """
+    x = check_array(x)
     m = x.shape[0]
-    trials = n_local_trials if n_local_trials is not None else 2 + int(np.log(n_clusters))
+    n_clusters = check_int("n_clusters", n_clusters, 1, m)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy Generator, got {rng!r}")
+    if n_local_trials is None:
+        trials = 2 + int(np.log(n_clusters))
+    else:
+        trials = check_int("n_local_trials", n_local_trials, 1)
     centres = np.empty((n_clusters, x.shape[1]))
     centres[0] = x[rng.integers(m)]
     closest = squared_distances(centres[:1], x)[0]
@@ -88,6 +95,11 @@ def lloyd(
     Returns:
         centres, labels, the loss (eq. 2.24) after each assignment step, iterations run.
     """
+    x, centres = check_array(x), check_array(centres, "centres")
+    if centres.shape[1] != x.shape[1]:
+        raise ValueError(f"centres must have shape (k, {x.shape[1]}), got {centres.shape}")
+    max_iter = check_int("max_iter", max_iter, 0)
+    tol = check_float("tol", tol, 0.0)
     xt = np.ascontiguousarray(x.T)
     x_norms = np.einsum("ij,ij->i", x, x)
     labels, loss = _assign(xt, x_norms, centres)
@@ -156,6 +168,7 @@ class KMeans(Estimator):
         n_init = check_int("n_init", self.n_init, 1)
         max_iter = check_int("max_iter", self.max_iter, 1)
         tol = check_float("tol", self.tol, 0.0) * float(np.mean(np.var(x, axis=0)))
+        self._check_overflow("the variance of X", tol)
         rng = make_rng(self.random_state)
         best: tuple[np.ndarray, np.ndarray, list[float], int] | None = None
         for _ in range(n_init):

@@ -60,6 +60,11 @@ def conditional_probabilities(
     Returns:
         (m, k) conditional probabilities; each row sums to 1.
     """
+    distances = check_array(distances, "distances")
+    k = distances.shape[1]
+    perplexity = check_float("perplexity", perplexity, 0.0, k, low_open=True, high_open=True)
+    tol = check_float("tol", tol, 0.0, low_open=True)
+    max_steps = check_int("max_steps", max_steps, 1)
     d = distances - distances[:, :1]  # shift by the row minimum: p is unchanged, exp is safe
     target = np.log(perplexity)  # entropy in nats, log(Perp) = H ln 2
     beta = np.ones(d.shape[0])
@@ -87,7 +92,10 @@ def joint_probabilities(
     x: np.ndarray, perplexity: float, n_neighbors: int
 ) -> scipy.sparse.csr_array:
     """Symmetric p_ij = (p_{j|i} + p_{i|j}) / (2m) (eq. 2.17) over nearest neighbours."""
+    x = check_array(x)
     m = x.shape[0]
+    check_float("perplexity", perplexity, 0.0, low_open=True)
+    n_neighbors = check_int("n_neighbors", n_neighbors, 1, m - 1)
     indices, distances = _nearest_neighbours(x, n_neighbors)
     conditional = conditional_probabilities(distances, perplexity)
     rows = np.repeat(np.arange(m), n_neighbors)

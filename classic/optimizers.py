@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from labcoat.classic._checks import check_float, check_int
+from labcoat.classic._checks import check_finite_array, check_float, check_int
 
 Gradient = Callable[[np.ndarray], np.ndarray]
 
@@ -174,14 +174,19 @@ def minimize(
     """
     n_iterations = check_int("n_iterations", n_iterations, 1)
     tolerance = check_float("tolerance", tolerance, 0.0)
-    theta = np.array(x0, dtype=np.float64)
+    theta = check_finite_array("x0", x0)
     path = [theta.copy()]
     converged = False
-    for _ in range(n_iterations):
+    for step in range(n_iterations):
         g = np.asarray(gradient(theta), dtype=np.float64)
         if np.linalg.norm(g) <= tolerance:
             converged = True
             break
         theta = optimizer.step(theta, g)
+        if not np.all(np.isfinite(theta)):
+            raise FloatingPointError(
+                f"minimize: theta is not finite after step {step + 1} ({type(optimizer).__name__} "
+                "diverged or the gradient is not finite): lower the learning rate"
+            )
         path.append(theta.copy())
     return OptimizeResult(theta, np.array(path), len(path) - 1, converged)

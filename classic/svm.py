@@ -18,6 +18,7 @@ import numpy as np
 from labcoat.classic._base import (
     KERNELS,
     Estimator,
+    check_array,
     check_features,
     check_labels,
     check_xy,
@@ -68,7 +69,19 @@ def smo(kernel: np.ndarray, y: np.ndarray, C: float, tol: float, max_iter: int) 
         tol: stopping tolerance on the KKT violation.
         max_iter: maximum SMO steps.
     """
+    y = check_array(y, "y", 1)
     m = y.shape[0]
+    kernel = check_array(kernel, "kernel")
+    if kernel.shape != (m, m):
+        raise ValueError(
+            f"kernel must be a ({m}, {m}) matrix (a row and a column per label), "
+            f"got shape {kernel.shape}"
+        )
+    if not np.all(np.abs(y) == 1.0):
+        raise ValueError(f"y must hold only -1 and +1, got {np.unique(y)}")
+    C = check_float("C", C, 0.0, low_open=True)
+    tol = check_float("tol", tol, 0.0, low_open=True)
+    max_iter = check_int("max_iter", max_iter, 1)
     alpha = np.zeros(m)
     gradient = -np.ones(m)  # G = Q alpha - e with Q_ij = y_i y_j K_ij
     diagonal = np.diag(kernel).copy()

@@ -58,6 +58,82 @@ def _function(function: Callable[..., Any], name: str, *args: Any, **fixed: Any)
     return call
 
 
+KERNEL = X @ X.T
+SIGNS = np.where(LABELS == 1, 1.0, -1.0)
+NEIGHBOUR_DISTANCES = np.sort(((X[:, None, :] - X[None, :, :]) ** 2).sum(axis=2), axis=1)[:, 1:7]
+
+
+def _low_level_cases() -> list[Case]:
+    """The public building blocks: seeding, Lloyd, SMO, the perplexity search."""
+    rng = np.random.default_rng(0)
+    probabilities = classic.conditional_probabilities
+    return [
+        Case(
+            "n_clusters", _function(classic.kmeans_plusplus, "n_clusters", X, rng=rng), "int", 2, 13
+        ),
+        Case(
+            "n_local_trials",
+            _function(classic.kmeans_plusplus, "n_local_trials", X, 2, rng),
+            "int",
+            2,
+            0,
+            takes_none=True,
+        ),
+        Case("max_iter", _function(classic.lloyd, "max_iter", X, X[:2], tol=0.0), "int", 0, -1),
+        Case("tol", _function(classic.lloyd, "tol", X, X[:2], max_iter=3), "float", 0.0, -1.0),
+        Case(
+            "C",
+            _function(classic.smo, "C", KERNEL, SIGNS, tol=1e-3, max_iter=100),
+            "float",
+            1.0,
+            0.0,
+        ),
+        Case(
+            "tol",
+            _function(classic.smo, "tol", KERNEL, SIGNS, C=1.0, max_iter=100),
+            "float",
+            1e-3,
+            0.0,
+        ),
+        Case(
+            "max_iter",
+            _function(classic.smo, "max_iter", KERNEL, SIGNS, C=1.0, tol=1e-3),
+            "int",
+            10,
+            0,
+        ),
+        Case(
+            "perplexity",
+            _function(probabilities, "perplexity", NEIGHBOUR_DISTANCES),
+            "float",
+            3.0,
+            0.0,
+        ),
+        Case("tol", _function(probabilities, "tol", NEIGHBOUR_DISTANCES, 3.0), "float", 1e-4, 0.0),
+        Case(
+            "max_steps",
+            _function(probabilities, "max_steps", NEIGHBOUR_DISTANCES, 3.0),
+            "int",
+            50,
+            0,
+        ),
+        Case(
+            "perplexity",
+            _function(classic.joint_probabilities, "perplexity", X, n_neighbors=5),
+            "float",
+            3.0,
+            0.0,
+        ),
+        Case(
+            "n_neighbors",
+            _function(classic.joint_probabilities, "n_neighbors", X, 3.0),
+            "int",
+            5,
+            12,
+        ),
+    ]
+
+
 def _cases() -> list[Case]:
     tsne = {"perplexity": 3.0, "max_iter": 1, "random_state": 0}
     int_cases = [
@@ -222,7 +298,7 @@ def _cases() -> list[Case]:
         ),
         Case("scaled", _function(classic.load_diabetes, "scaled"), "bool", False),
     ]
-    return int_cases + float_cases + bool_cases
+    return int_cases + float_cases + bool_cases + _low_level_cases()
 
 
 CASES = _cases()
@@ -301,3 +377,27 @@ def test_a_negative_seed_is_a_value_error_naming_random_state():
     first = classic.KMeans(2, random_state=np.int64(3)).fit(X)
     second = classic.KMeans(2, random_state=3).fit(X)
     np.testing.assert_allclose(first.cluster_centers_, second.cluster_centers_)
+
+
+def test_the_building_blocks_refuse_arrays_that_do_not_fit():
+    with pytest.raises(TypeError, match="rng must be a numpy Generator"):
+        classic.kmeans_plusplus(X, 2, 0)
+    with pytest.raises(ValueError, match=r"^centres must have shape \(k, 3\)"):
+        classic.lloyd(X, X[:2, :2], 3, 0.0)
+    with pytest.raises(ValueError, match=r"^kernel must be a \(12, 12\) matrix"):
+        classic.smo(KERNEL[:5], SIGNS, 1.0, 1e-3, 10)
+    with pytest.raises(ValueError, match=r"^y must hold only -1 and \+1"):
+        classic.smo(KERNEL, LABELS.astype(float), 1.0, 1e-3, 10)
+    with pytest.raises(ValueError, match=r"^distances must contain only finite"):
+        classic.conditional_probabilities(np.full((3, 2), np.nan), 1.5)
+    with pytest.raises(TypeError, match=r"^x0 must be real"):
+        classic.minimize(_gradient, [1.0 + 1j], classic.Adam())
+
+
+def test_minimize_stops_when_the_optimizer_diverges():
+    # theta <- theta - 10 * 2 theta = -19 theta: |theta| overflows after about 240 steps.
+    # Before: the path ran on through inf and NaN and came back as a result.
+    with pytest.raises(FloatingPointError, match=r"^minimize: .* step \d+.*learning rate"):
+        classic.minimize(_gradient, [1.0], classic.GradientDescent(10.0), n_iterations=1000)
+    result = classic.minimize(_gradient, [1.0], classic.GradientDescent(0.1), n_iterations=50)
+    assert np.all(np.isfinite(result.path))
