@@ -15,6 +15,7 @@ and 3.26 sum the penalty from j = 0, penalizing the intercept; eq. 3.31 does not
 from __future__ import annotations
 
 import itertools
+import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -192,7 +193,7 @@ class Ridge(_LinearPredictor):
             gram, xty = design.T @ design, design.T @ target
             self._check_overflow("X^T X or X^T y", gram, xty)
             gram.flat[:: gram.shape[0] + 1] += lam
-            beta = scipy.linalg.solve(gram, xty, assume_a="pos", check_finite=False)
+            beta = _ridge_solve(gram, xty, design, target, lam)
         if self.fit_intercept and self.penalize_intercept:
             self.coef_, self.intercept_ = beta[1:].T, beta[0]
         else:
@@ -200,6 +201,26 @@ class Ridge(_LinearPredictor):
             self.intercept_ = y_mean - offset @ beta if self.fit_intercept else 0.0
         self.n_features_in_ = x.shape[1]
         return self
+
+
+def _ridge_solve(
+    gram: np.ndarray, xty: np.ndarray, design: np.ndarray, target: np.ndarray, lam: float
+) -> np.ndarray:
+    """Solve (X^T X + lam I) beta = X^T y (eq. 3.22) by Cholesky.
+
+    If that matrix is singular in float64, the same minimizer comes from the least-squares
+    solution of [X; sqrt(lam) I] beta = [y; 0], which does not square X's condition number.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", scipy.linalg.LinAlgWarning)
+        try:
+            return scipy.linalg.solve(gram, xty, assume_a="pos", check_finite=False)
+        except (np.linalg.LinAlgError, scipy.linalg.LinAlgWarning):
+            pass
+    n = design.shape[1]
+    augmented = np.vstack([design, np.sqrt(lam) * np.eye(n)])
+    zeros = np.zeros((n, *target.shape[1:]))
+    return scipy.linalg.lstsq(augmented, np.concatenate([target, zeros]), check_finite=False)[0]
 
 
 def _soft_threshold(z: float, mu: float) -> float:
