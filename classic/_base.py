@@ -54,6 +54,11 @@ class Estimator:
     def _check_overflow(self, quantity: str, *values: Any) -> None:
         check_overflow(type(self).__name__, quantity, *values)
 
+    def _check_distances(self, x: np.ndarray) -> None:
+        # |x_i - x_j|^2 <= 4 max_i |x_i|^2 bounds every squared distance computed from x.
+        bound = 4.0 * float(np.einsum("ij,ij->i", x, x).max())
+        self._check_overflow("the squared distances |x_i - x_j|^2", bound)
+
     def _check_fitted(self, attribute: str) -> None:
         if not hasattr(self, attribute):
             raise NotFittedError(

@@ -167,9 +167,11 @@ class KMeans(Estimator):
         check_choice("init", self.init, ("k-means++", "random"))
         n_init = check_int("n_init", self.n_init, 1)
         max_iter = check_int("max_iter", self.max_iter, 1)
-        tol = check_float("tol", self.tol, 0.0) * float(np.mean(np.var(x, axis=0)))
-        self._check_overflow("the variance of X", tol)
+        relative_tol = check_float("tol", self.tol, 0.0)
         rng = make_rng(self.random_state)
+        self._check_distances(x)
+        tol = relative_tol * float(np.mean(np.var(x, axis=0)))
+        self._check_overflow("the variance of X", tol)
         best: tuple[np.ndarray, np.ndarray, list[float], int] | None = None
         for _ in range(n_init):
             if self.init == "k-means++":

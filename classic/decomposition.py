@@ -157,6 +157,8 @@ class KernelPCA(Estimator):
         m = x.shape[0]
         k = m if self.n_components is None else check_int("n_components", self.n_components, 1, m)
         self.gamma_ = resolve_gamma(self.gamma, x)
+        if self.kernel == "rbf":
+            self._check_distances(x)
         kernel = self._kernel(x, x)
         self._column_means = kernel.mean(axis=0)
         self._total_mean = float(self._column_means.mean())

@@ -245,7 +245,10 @@ class TSNE(Estimator):
         if self.init == "pca":
             y = PCA(self.n_components).fit_transform(x)
             scale = float(np.std(y[:, 0]))
-            if scale > 0:  # 0 when all points coincide: fall back to the random start
+            # All points coincide: a spread of 0, or of rounding noise (the mean is off by an
+            # ulp of the data); fall back to the random start.
+            noise = 64.0 * np.finfo(np.float64).eps * max(np.abs(y[:, 0]).max(), np.abs(x).max())
+            if scale > noise:
                 return y / scale * 1e-4
         return rng.normal(scale=1e-4, size=(x.shape[0], self.n_components))
 
@@ -261,10 +264,7 @@ class TSNE(Estimator):
                 f"n_samples - 1 = {m - 1}): over k neighbours it cannot exceed k; "
                 f"got {self.perplexity}"
             )
-        # |x_i - x_j|^2 <= 4 max_i |x_i|^2 bounds every squared distance computed below.
-        self._check_overflow(
-            "the squared distances |x_i - x_j|^2", 4.0 * np.einsum("ij,ij->i", x, x).max()
-        )
+        self._check_distances(x)
         rng = make_rng(self.random_state)
         with overflow_in("TSNE"):
             if self.pca_components is not None:

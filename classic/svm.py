@@ -184,6 +184,8 @@ class SVC(Estimator):
         if self.classes_.size < 2:
             raise ValueError("y must contain at least 2 classes")
         self.gamma_ = resolve_gamma(self.gamma, x)
+        if self.kernel == "rbf":
+            self._check_distances(x)
         kernel = self._kernel(x, x)
         self._check_overflow("the kernel matrix", kernel)
         machines: list[_Machine] = []

@@ -295,3 +295,34 @@ def test_ridge_of_a_huge_target_is_the_scaled_answer():
     small = classic.Ridge(alpha=0.5).fit(X, Y)
     np.testing.assert_allclose(big.coef_ / HUGE, small.coef_, rtol=1e-10)
     assert big.intercept_ / HUGE == pytest.approx(small.intercept_, rel=1e-8, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("name", "make"),
+    [
+        ("KMeans", lambda: classic.KMeans(2, random_state=0)),
+        ("TSNE", lambda: classic.TSNE(perplexity=5.0, max_iter=60, random_state=0)),
+        ("SVC", lambda: classic.SVC(kernel="rbf", gamma=1.0)),
+        ("KernelPCA", lambda: classic.KernelPCA(2, kernel="rbf", gamma=1.0)),
+    ],
+)
+def test_distances_that_overflow_are_refused(name, make):
+    # |x|^2 = 1e308 is finite, |x_i - x_j|^2 by the expansion |x_i|^2 - 2 x_i.x_j + |x_j|^2 is
+    # not. Found by tests/test_classic_fuzz.py: KMeans fitted, then transform returned inf;
+    # an rbf kernel clipped -inf to a distance of 0 (kernel 1) between points 1e147 apart.
+    x = X.copy()
+    x[0, 0], x[1, 0] = 1e154, 1.0000001e154
+    target = () if name in ("KMeans", "TSNE", "KernelPCA") else (LABELS,)
+    with pytest.raises(FloatingPointError, match=rf"^{name}: the squared distances"):
+        make().fit(x, *target)
+
+
+def test_tsne_of_identical_large_points_starts_at_random():
+    # Found by tests/test_classic_fuzz.py: identical points of 1e16 have PCA scores of
+    # rounding noise (the mean is off by an ulp), whose spread 4e-16 the PCA start divided by;
+    # the float32 repulsion then divided by zero and the embedding was NaN.
+    x = np.full((6, 3), 9.964984854009524e15)
+    model = classic.TSNE(perplexity=2.0, max_iter=20, random_state=0).fit(x)
+    assert np.all(np.isfinite(model.embedding_))
+    start = classic.TSNE(perplexity=2.0, max_iter=20, init="random", random_state=0).fit(x)
+    np.testing.assert_allclose(model.embedding_, start.embedding_, rtol=1e-6)
