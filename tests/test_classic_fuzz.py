@@ -39,7 +39,7 @@ ESTIMATORS: dict[str, tuple[Callable[[], Any], str]] = {
 # on the data (n_clusters <= n_samples, perplexity < n_samples, ...).
 REFUSAL = re.compile(
     r"^(X|y|X_embedded|" + "|".join(ESTIMATORS) + r"|n_clusters|n_components|n_features|"
-    r"perplexity|n_neighbors)\b"
+    r"perplexity|n_neighbors)( must |: | has )"
 )
 # Attributes that are NaN by definition in a degenerate fit (documented): no residual degrees
 # of freedom for sigma^2, no variance of y for R^2.
