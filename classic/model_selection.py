@@ -129,7 +129,7 @@ def cross_val_score(
     Returns:
         (k,) the metric on each held-out fold (for "mse" lower is better).
     """
-    folds = cv if isinstance(cv, KFold) else KFold(cv)
+    folds = cv if isinstance(cv, KFold) else KFold(check_int("cv", cv, 2))
     score = _metric(metric)
     refuse_sparse("X", X)
     refuse_sparse("y", y)

@@ -183,6 +183,7 @@ def _cases() -> list[Case]:
         Case("n_alphas", _function(classic.lasso_path, "n_alphas", X, Y), "int", 3, 0),
         Case("max_iter", _function(classic.lasso_path, "max_iter", X, Y), "int", 3, 0),
         Case("n_splits", classic.KFold, "int", 2, 1, label="KFold"),
+        Case("cv", _function(classic.cross_val_score, "cv", classic.Ridge(), X, Y), "int", 3, 1),
         Case(
             "n_iterations",
             _function(classic.minimize, "n_iterations", _gradient, [1.0], classic.Adam()),
