@@ -3,6 +3,14 @@
 PCA and kernel PCA, t-SNE, k-means, linear/ridge/lasso regression, best subsets, logistic
 regression, soft-margin SVM, model selection (seed 000 Box 1), the optimizers of seed 001 and
 offline datasets (iris, digits, diabetes).
+
+Input rules (scikit-learn's, with one policy): arrays may be lists, float, int or bool arrays,
+or object arrays of real numbers; sparse matrices, complex numbers, strings and other
+non-numbers are a TypeError naming the array; a wrong shape, NaN, inf or None (a missing
+value) is a ValueError. Class labels are all numbers or all strings. Scalar arguments follow
+``labcoat.classic._checks`` (TypeError for a wrong type, ValueError for a value out of range,
+numpy scalars accepted). A fit whose data overflow float64 once squared raises
+FloatingPointError naming the estimator and the quantity.
 """
 
 from labcoat.classic._base import NotFittedError

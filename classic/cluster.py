@@ -15,12 +15,11 @@ import numpy as np
 from labcoat.classic._base import (
     Estimator,
     check_array,
-    check_choice,
     check_features,
-    check_positive,
     make_rng,
     squared_distances,
 )
+from labcoat.classic._checks import check_choice, check_float, check_int
 
 
 def kmeans_plusplus(
@@ -36,8 +35,15 @@ def kmeans_plusplus(
     Returns:
         (n_clusters, n_features) initial centroids.
     """
+    x = check_array(x)
     m = x.shape[0]
-    trials = n_local_trials if n_local_trials is not None else 2 + int(np.log(n_clusters))
+    n_clusters = check_int("n_clusters", n_clusters, 1, m)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy Generator, got {rng!r}")
+    if n_local_trials is None:
+        trials = 2 + int(np.log(n_clusters))
+    else:
+        trials = check_int("n_local_trials", n_local_trials, 1)
     centres = np.empty((n_clusters, x.shape[1]))
     centres[0] = x[rng.integers(m)]
     closest = squared_distances(centres[:1], x)[0]
@@ -89,6 +95,11 @@ def lloyd(
     Returns:
         centres, labels, the loss (eq. 2.24) after each assignment step, iterations run.
     """
+    x, centres = check_array(x), check_array(centres, "centres")
+    if centres.shape[1] != x.shape[1]:
+        raise ValueError(f"centres must have shape (k, {x.shape[1]}), got {centres.shape}")
+    max_iter = check_int("max_iter", max_iter, 0)
+    tol = check_float("tol", tol, 0.0)
     xt = np.ascontiguousarray(x.T)
     x_norms = np.einsum("ij,ij->i", x, x)
     labels, loss = _assign(xt, x_norms, centres)
@@ -149,31 +160,29 @@ class KMeans(Estimator):
         self.tol = tol
         self.random_state = random_state
 
-    def _check_params(self, m: int) -> None:
-        check_positive(self.n_clusters, "n_clusters", integer=True)
-        if self.n_clusters > m:
-            raise ValueError(f"n_clusters must be <= n_samples = {m}, got {self.n_clusters}")
-        check_choice(self.init, "init", ("k-means++", "random"))
-        check_positive(self.n_init, "n_init", integer=True)
-        check_positive(self.max_iter, "max_iter", integer=True)
-        check_positive(self.tol, "tol", minimum=-1e-300)
-
     def fit(self, X: np.ndarray, y: None = None) -> KMeans:
         """Cluster ``X`` (m x n); returns self."""
         x = check_array(X)
-        self._check_params(x.shape[0])
+        k = check_int("n_clusters", self.n_clusters, 1, x.shape[0])
+        check_choice("init", self.init, ("k-means++", "random"))
+        n_init = check_int("n_init", self.n_init, 1)
+        max_iter = check_int("max_iter", self.max_iter, 1)
+        relative_tol = check_float("tol", self.tol, 0.0)
         rng = make_rng(self.random_state)
-        tol = self.tol * float(np.mean(np.var(x, axis=0)))
+        self._check_distances(x)
+        tol = relative_tol * float(np.mean(np.var(x, axis=0)))
+        self._check_overflow("the variance of X", tol)
         best: tuple[np.ndarray, np.ndarray, list[float], int] | None = None
-        for _ in range(self.n_init):
+        for _ in range(n_init):
             if self.init == "k-means++":
-                start = kmeans_plusplus(x, self.n_clusters, rng)
+                start = kmeans_plusplus(x, k, rng)
             else:
-                start = x[rng.choice(x.shape[0], size=self.n_clusters, replace=False)]
-            run = lloyd(x, start, self.max_iter, tol)
+                start = x[rng.choice(x.shape[0], size=k, replace=False)]
+            run = lloyd(x, start, max_iter, tol)
             if best is None or run[2][-1] < best[2][-1]:
                 best = run
         assert best is not None
+        self._check_overflow("the loss sum_i |x_i - mu_j|^2", best[2][-1])
         self.cluster_centers_, self.labels_, self.objective_history_, self.n_iter_ = best
         self.inertia_ = self.objective_history_[-1]
         self.n_features_in_ = x.shape[1]

@@ -16,6 +16,8 @@ from importlib import resources
 
 import numpy as np
 
+from labcoat.classic._checks import check_bool
+
 IRIS_FEATURE_NAMES = (
     "sepal length (cm)",
     "sepal width (cm)",
@@ -69,8 +71,7 @@ def load_diabetes(scaled: bool = True) -> tuple[np.ndarray, np.ndarray]:
         ``X`` of shape (442, 10), float64 (columns :data:`DIABETES_FEATURE_NAMES`), and ``y``
         of shape (442,), float64 (a quantitative measure of disease progression, 25..346).
     """
-    if not isinstance(scaled, bool | np.bool_):
-        raise TypeError(f"scaled must be a bool, got {type(scaled).__name__}")
+    check_bool("scaled", scaled)
     data = _load("diabetes")
     x, y = data["X"].astype(np.float64), data["y"].astype(np.float64)
     if scaled:

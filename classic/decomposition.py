@@ -14,23 +14,14 @@ import numpy as np
 import scipy.linalg
 
 from labcoat.classic._base import (
+    KERNELS,
     Estimator,
     check_array,
-    check_choice,
     check_features,
-    check_positive,
     kernel_matrix,
     resolve_gamma,
 )
-
-
-def _check_n_components(n_components: int | None, limit: int) -> int:
-    if n_components is None:
-        return limit
-    check_positive(n_components, "n_components", integer=True)
-    if n_components > limit:
-        raise ValueError(f"n_components must be in 1..{limit} for this data, got {n_components}")
-    return int(n_components)
+from labcoat.classic._checks import check_choice, check_float, check_int
 
 
 def _flip_signs(vectors: np.ndarray, axis: int) -> np.ndarray:
@@ -81,10 +72,11 @@ class PCA(Estimator):
         m, n = x.shape
         if m < 2:
             raise ValueError(f"X must have at least 2 samples, got {m}")
-        k = _check_n_components(self.n_components, n)
+        k = n if self.n_components is None else check_int("n_components", self.n_components, 1, n)
         self.mean_ = x.mean(axis=0)
         centred = x - self.mean_
         covariance = centred.T @ centred  # eq. 2.2, (n, n)
+        self._check_overflow("the covariance X^T X", covariance)
         total = float(np.trace(covariance))
         values, vectors = _top_eigh(covariance, k)
         values = np.maximum(values, 0.0)
@@ -158,17 +150,21 @@ class KernelPCA(Estimator):
 
     def fit(self, X: np.ndarray, y: None = None) -> KernelPCA:
         """Diagonalize the centred kernel matrix of ``X``; returns self."""
-        check_choice(self.kernel, "kernel", ("linear", "poly", "rbf"))
-        check_positive(self.degree, "degree", integer=True)
+        check_choice("kernel", self.kernel, KERNELS)
+        check_int("degree", self.degree, 1)
+        check_float("coef0", self.coef0)
         x = check_array(X)
         m = x.shape[0]
-        k = _check_n_components(self.n_components, m)
+        k = m if self.n_components is None else check_int("n_components", self.n_components, 1, m)
         self.gamma_ = resolve_gamma(self.gamma, x)
+        if self.kernel == "rbf":
+            self._check_distances(x)
         kernel = self._kernel(x, x)
         self._column_means = kernel.mean(axis=0)
         self._total_mean = float(self._column_means.mean())
         centred = kernel - self._column_means[None, :] - self._column_means[:, None]
         centred += self._total_mean
+        self._check_overflow("the centred kernel matrix", centred)
         values, vectors = _top_eigh(centred, k)
         if self.n_components is None:
             keep = values > 1e-12 * max(values[0], 1e-300)

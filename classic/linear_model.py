@@ -15,6 +15,7 @@ and 3.26 sum the penalty from j = 0, penalizing the intercept; eq. 3.31 does not
 from __future__ import annotations
 
 import itertools
+import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,11 +26,14 @@ import scipy.special
 
 from labcoat.classic._base import (
     Estimator,
-    check_choice,
+    check_array,
     check_features,
-    check_positive,
+    check_labels,
+    check_overflow,
     check_xy,
+    overflow_in,
 )
+from labcoat.classic._checks import check_bool, check_choice, check_float, check_int
 
 Loss = Literal["sum", "mean", "half_mean"]
 _LOSSES = ("sum", "mean", "half_mean")
@@ -41,8 +45,22 @@ def rss_penalty(alpha: float, loss: str, n_samples: int) -> float:
     ``"sum"``: RSS + alpha P -> alpha; ``"mean"``: RSS/n + alpha P -> n alpha;
     ``"half_mean"``: RSS/(2n) + alpha P -> 2 n alpha.
     """
-    check_choice(loss, "loss", _LOSSES)
+    check_choice("loss", loss, _LOSSES)
     return float(alpha) * {"sum": 1.0, "mean": n_samples, "half_mean": 2.0 * n_samples}[loss]
+
+
+def _check_intercept_flags(fit_intercept: object, penalize_intercept: object) -> None:
+    check_bool("fit_intercept", fit_intercept)
+    check_bool("penalize_intercept", penalize_intercept)
+
+
+def _gram_terms(
+    owner: str, design: np.ndarray, target: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """X^T X, X^T y and y^T y, refused if the data's scale overflowed them."""
+    gram, xty, yty = design.T @ design, design.T @ target, float(target @ target)
+    check_overflow(owner, "X^T X, X^T y or y^T y", gram, xty, yty)
+    return gram, xty, yty
 
 
 def _design(x: np.ndarray, fit_intercept: bool) -> np.ndarray:
@@ -64,7 +82,7 @@ class _LinearPredictor(Estimator):
 
     def score(self, X: np.ndarray, y: np.ndarray) -> float:
         """R^2 = 1 - RSS / sum_i (y_i - mean y)^2 of the predictions on (X, y)."""
-        target = np.asarray(y, dtype=np.float64)
+        target = check_array(y, "y", (1, 2))
         residual = target - self.predict(X)
         total = ((target - target.mean(axis=0)) ** 2).sum()
         return float(1.0 - (residual**2).sum() / total)
@@ -96,20 +114,24 @@ class LinearRegression(_LinearPredictor):
         """Least squares on (X, y); returns self."""
         x, target = check_xy(X, y, (1, 2))
         target = target.astype(np.float64)
-        design = _design(x, self.fit_intercept)
+        design = _design(x, check_bool("fit_intercept", self.fit_intercept))
+        gram = design.T @ design
+        self._check_overflow("X~^T X~", gram)
         m = design.shape[0]
         beta, _, rank, _ = scipy.linalg.lstsq(design, target, check_finite=False)
         residual = target - design @ beta
+        rss = (residual**2).sum(axis=0)
+        total = ((target - target.mean(axis=0)) ** 2).sum()
+        self._check_overflow("the residual or total sum of squares", rss, total)
         dof = m - int(rank)  # m - n - 1 (eq. 3.17) when X~ has full column rank
-        self.sigma2_ = (residual**2).sum(axis=0) / dof if dof > 0 else np.full_like(beta[0], np.nan)
-        inverse = scipy.linalg.pinvh(design.T @ design)
+        self.sigma2_ = rss / dof if dof > 0 else np.full_like(beta[0], np.nan)
+        inverse = scipy.linalg.pinvh(gram)
         self.covariance_ = np.multiply.outer(np.atleast_1d(self.sigma2_), inverse).squeeze()
         diagonal = np.sqrt(np.maximum(np.atleast_1d(self.sigma2_)[:, None] * np.diag(inverse), 0.0))
         self.standard_errors_ = diagonal[0] if target.ndim == 1 else diagonal
         self.rank_ = int(rank)
         self._set_beta(beta)
-        total = ((target - target.mean(axis=0)) ** 2).sum()
-        self.r2_ = float(1.0 - (residual**2).sum() / total)
+        self.r2_ = float(1.0 - rss.sum() / total)
         return self
 
     def _set_beta(self, beta: np.ndarray) -> None:
@@ -156,9 +178,8 @@ class Ridge(_LinearPredictor):
         """Solve the ridge normal equations; returns self."""
         x, target = check_xy(X, y, (1, 2))
         target = target.astype(np.float64)
-        if self.alpha != 0:
-            check_positive(self.alpha, "alpha")
-        lam = rss_penalty(self.alpha, self.loss, x.shape[0])
+        lam = rss_penalty(check_float("alpha", self.alpha, 0.0), self.loss, x.shape[0])
+        _check_intercept_flags(self.fit_intercept, self.penalize_intercept)
         if self.fit_intercept and self.penalize_intercept:
             design, offset, y_mean = _design(x, True), 0.0, 0.0
         elif self.fit_intercept:
@@ -169,9 +190,10 @@ class Ridge(_LinearPredictor):
         if lam == 0:  # least squares; lstsq also handles a singular X^T X (minimum norm)
             beta = scipy.linalg.lstsq(design, target, check_finite=False)[0]
         else:
-            gram = design.T @ design
+            gram, xty = design.T @ design, design.T @ target
+            self._check_overflow("X^T X or X^T y", gram, xty)
             gram.flat[:: gram.shape[0] + 1] += lam
-            beta = scipy.linalg.solve(gram, design.T @ target, assume_a="pos", check_finite=False)
+            beta = _ridge_solve(gram, xty, design, target, lam)
         if self.fit_intercept and self.penalize_intercept:
             self.coef_, self.intercept_ = beta[1:].T, beta[0]
         else:
@@ -179,6 +201,26 @@ class Ridge(_LinearPredictor):
             self.intercept_ = y_mean - offset @ beta if self.fit_intercept else 0.0
         self.n_features_in_ = x.shape[1]
         return self
+
+
+def _ridge_solve(
+    gram: np.ndarray, xty: np.ndarray, design: np.ndarray, target: np.ndarray, lam: float
+) -> np.ndarray:
+    """Solve (X^T X + lam I) beta = X^T y (eq. 3.22) by Cholesky.
+
+    If that matrix is singular in float64, the same minimizer comes from the least-squares
+    solution of [X; sqrt(lam) I] beta = [y; 0], which does not square X's condition number.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", scipy.linalg.LinAlgWarning)
+        try:
+            return scipy.linalg.solve(gram, xty, assume_a="pos", check_finite=False)
+        except (np.linalg.LinAlgError, scipy.linalg.LinAlgWarning):
+            pass
+    n = design.shape[1]
+    augmented = np.vstack([design, np.sqrt(lam) * np.eye(n)])
+    zeros = np.zeros((n, *target.shape[1:]))
+    return scipy.linalg.lstsq(augmented, np.concatenate([target, zeros]), check_finite=False)[0]
 
 
 def _soft_threshold(z: float, mu: float) -> float:
@@ -302,11 +344,10 @@ class Lasso(_LinearPredictor):
         """Coordinate descent on (X, y), y of shape (m,); returns self."""
         x, target = check_xy(X, y)
         target = target.astype(np.float64)
-        if self.alpha != 0:
-            check_positive(self.alpha, "alpha")
-        check_positive(self.max_iter, "max_iter", integer=True)
-        check_positive(self.tol, "tol")
-        lam = rss_penalty(self.alpha, self.loss, x.shape[0])
+        lam = rss_penalty(check_float("alpha", self.alpha, 0.0), self.loss, x.shape[0])
+        _check_intercept_flags(self.fit_intercept, self.penalize_intercept)
+        max_iter = check_int("max_iter", self.max_iter, 1)
+        tol = check_float("tol", self.tol, 0.0, low_open=True)
         both = self.fit_intercept and self.penalize_intercept
         if both:
             design, offset, y_mean = _design(x, True), 0.0, 0.0
@@ -316,14 +357,9 @@ class Lasso(_LinearPredictor):
         else:
             design, offset, y_mean = x, 0.0, 0.0
         mu = np.full(design.shape[1], lam / 2.0)
+        gram, xty, yty = _gram_terms("Lasso", design, target)
         beta, self.dual_gap_, self.n_iter_ = _lasso_gram(
-            design.T @ design,
-            design.T @ target,
-            float(target @ target),
-            mu,
-            np.zeros(design.shape[1]),
-            self.max_iter,
-            self.tol,
+            gram, xty, yty, mu, np.zeros(design.shape[1]), max_iter, tol
         )
         if both:
             self.coef_, self.intercept_ = beta[1:], float(beta[0])
@@ -357,13 +393,13 @@ def lasso_path(
     x, target = check_xy(X, y)
     target = target.astype(np.float64)
     m = x.shape[0]
-    check_positive(max_iter, "max_iter", integer=True)
-    check_positive(tol, "tol")
-    gram, xty, yty = x.T @ x, x.T @ target, float(target @ target)
+    max_iter = check_int("max_iter", max_iter, 1)
+    tol = check_float("tol", tol, 0.0, low_open=True)
     scale = rss_penalty(1.0, loss, m) / 2.0  # mu = scale * alpha in 1/2 |r|^2 + mu |beta|_1
+    gram, xty, yty = _gram_terms("lasso_path", x, target)
     if alphas is None:
-        check_positive(n_alphas, "n_alphas", integer=True)
-        check_positive(eps, "eps")
+        n_alphas = check_int("n_alphas", n_alphas, 1)
+        eps = check_float("eps", eps, 0.0, low_open=True)
         # The grid is built on mu, so its first point is exactly |X^T y|_inf: the soft
         # threshold then returns exact zeros by construction, whatever the rounding of alpha.
         mu_max = float(np.abs(xty).max())
@@ -406,9 +442,9 @@ def best_subsets(X: np.ndarray, y: np.ndarray, fit_intercept: bool = True) -> li
     n = x.shape[1]
     if n > 20:
         raise ValueError(f"X must have at most 20 features for an exhaustive search, got {n}")
-    if fit_intercept:
+    if check_bool("fit_intercept", fit_intercept):
         x, target = x - x.mean(axis=0), target - target.mean()
-    gram, xty, yty = x.T @ x, x.T @ target, float(target @ target)
+    gram, xty, yty = _gram_terms("best_subsets", x, target)
     best = [Subset((), yty)]
     for k in range(1, n + 1):
         winner = Subset((), np.inf)
@@ -440,11 +476,10 @@ class BestSubsetRegression(_LinearPredictor):
     def fit(self, X: np.ndarray, y: np.ndarray) -> BestSubsetRegression:
         """Search every subset of size ``n_features`` and fit on the best; returns self."""
         x, target = check_xy(X, y)
-        check_positive(self.n_features, "n_features", integer=True)
-        if self.n_features > x.shape[1]:
-            raise ValueError(f"n_features must be in 1..{x.shape[1]}, got {self.n_features}")
-        subset = best_subsets(x, target, self.fit_intercept)[self.n_features].features
-        ols = LinearRegression(self.fit_intercept).fit(x[:, list(subset)], target)
+        size = check_int("n_features", self.n_features, 1, x.shape[1])
+        with overflow_in("BestSubsetRegression"):
+            subset = best_subsets(x, target, self.fit_intercept)[size].features
+            ols = LinearRegression(self.fit_intercept).fit(x[:, list(subset)], target)
         self.support_ = np.array(subset)
         self.coef_ = np.zeros(x.shape[1])
         self.coef_[self.support_] = ols.coef_
@@ -471,7 +506,7 @@ class _Classifier(Estimator):
 
     def score(self, X: np.ndarray, y: np.ndarray) -> float:
         """Accuracy: the fraction of correctly predicted labels."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
+        return float(np.mean(self.predict(X) == check_labels(y)))
 
 
 class LeastSquaresClassifier(_Classifier):
@@ -490,10 +525,12 @@ class LeastSquaresClassifier(_Classifier):
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> LeastSquaresClassifier:
         """Least squares on the one-hot targets; returns self."""
-        x, target = check_xy(X, y)
+        x, target = check_xy(X, y, labels=True)
+        check_bool("fit_intercept", self.fit_intercept)
         labels = self._encode(target)
         one_hot = np.eye(self.classes_.size)[labels]
-        ols = LinearRegression(self.fit_intercept).fit(x, one_hot)
+        with overflow_in("LeastSquaresClassifier"):
+            ols = LinearRegression(self.fit_intercept).fit(x, one_hot)
         self.coef_, self.intercept_ = ols.coef_, np.atleast_1d(ols.intercept_)
         self.n_features_in_ = x.shape[1]
         return self
@@ -539,11 +576,12 @@ class LogisticRegression(_Classifier):
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> LogisticRegression:
         """Minimize the penalized cross-entropy; returns self."""
-        x, target = check_xy(X, y)
-        check_positive(self.C, "C")
-        check_choice(self.penalty, "penalty", ("l2", None))
-        check_positive(self.max_iter, "max_iter", integer=True)
-        check_positive(self.tol, "tol")
+        x, target = check_xy(X, y, labels=True)
+        c = check_float("C", self.C, 0.0, low_open=True)
+        check_choice("penalty", self.penalty, ("l2", None))
+        check_bool("fit_intercept", self.fit_intercept)
+        max_iter = check_int("max_iter", self.max_iter, 1)
+        tol = check_float("tol", self.tol, 0.0, low_open=True)
         labels = self._encode(target)
         k = 1 if self.classes_.size == 2 else self.classes_.size
         n = x.shape[1]
@@ -552,15 +590,20 @@ class LogisticRegression(_Classifier):
         penalized = np.ones((design.shape[1], k))
         if self.fit_intercept:
             penalized[0] = 0.0
-        strength = 0.0 if self.penalty is None else 1.0 / self.C
+        strength = 0.0 if self.penalty is None else 1.0 / c
         result = scipy.optimize.minimize(
             _cross_entropy,
             np.zeros(design.shape[1] * k),
             args=(design, targets, penalized * strength),
             jac=True,
             method="L-BFGS-B",
-            options={"maxiter": self.max_iter, "gtol": self.tol, "ftol": 1e-15, "maxcor": 20},
+            options={"maxiter": max_iter, "gtol": tol, "ftol": 1e-15, "maxcor": 20},
         )
+        if result.nit == 0 and not result.success:
+            raise ValueError(
+                f"LogisticRegression: L-BFGS stopped at the start ({result.message}); the "
+                "features are too large for its first step: standardize X"
+            )
         w = result.x.reshape(design.shape[1], k)
         self.coef_ = w[-n:].T
         self.intercept_ = w[0] if self.fit_intercept else np.zeros(k)
@@ -597,4 +640,6 @@ def _cross_entropy(
         loss = float(np.sum(log_norm - np.sum(targets * logits, axis=1, keepdims=True)))
         residual = np.exp(logits - log_norm) - targets
     loss += 0.5 * float(np.sum(strength * w * w))
-    return loss, (design.T @ residual + strength * w).ravel()
+    gradient = (design.T @ residual + strength * w).ravel()
+    check_overflow("LogisticRegression", "the cross-entropy or its gradient", loss, gradient)
+    return loss, gradient

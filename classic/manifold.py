@@ -16,11 +16,11 @@ import scipy.sparse
 from labcoat.classic._base import (
     Estimator,
     check_array,
-    check_choice,
-    check_positive,
     make_rng,
+    overflow_in,
     squared_distances,
 )
+from labcoat.classic._checks import check_choice, check_float, check_int
 from labcoat.classic.decomposition import PCA
 
 _BLOCK = 128  # rows per block of the dense repulsion: (128 x m) float32 stays in cache
@@ -60,6 +60,11 @@ def conditional_probabilities(
     Returns:
         (m, k) conditional probabilities; each row sums to 1.
     """
+    distances = check_array(distances, "distances")
+    k = distances.shape[1]
+    perplexity = check_float("perplexity", perplexity, 0.0, k, low_open=True, high_open=True)
+    tol = check_float("tol", tol, 0.0, low_open=True)
+    max_steps = check_int("max_steps", max_steps, 1)
     d = distances - distances[:, :1]  # shift by the row minimum: p is unchanged, exp is safe
     target = np.log(perplexity)  # entropy in nats, log(Perp) = H ln 2
     beta = np.ones(d.shape[0])
@@ -87,7 +92,10 @@ def joint_probabilities(
     x: np.ndarray, perplexity: float, n_neighbors: int
 ) -> scipy.sparse.csr_array:
     """Symmetric p_ij = (p_{j|i} + p_{i|j}) / (2m) (eq. 2.17) over nearest neighbours."""
+    x = check_array(x)
     m = x.shape[0]
+    check_float("perplexity", perplexity, 0.0, low_open=True)
+    n_neighbors = check_int("n_neighbors", n_neighbors, 1, m - 1)
     indices, distances = _nearest_neighbours(x, n_neighbors)
     conditional = conditional_probabilities(distances, perplexity)
     rows = np.repeat(np.arange(m), n_neighbors)
@@ -215,27 +223,32 @@ class TSNE(Estimator):
         self.random_state = random_state
 
     def _check_params(self, m: int) -> None:
-        check_positive(self.n_components, "n_components", integer=True)
-        check_positive(self.perplexity, "perplexity")
-        if self.perplexity >= m:
-            raise ValueError(f"perplexity must be < n_samples = {m}, got {self.perplexity}")
-        check_positive(self.early_exaggeration, "early_exaggeration")
-        if self.learning_rate != "auto":
-            check_positive(self.learning_rate, "learning_rate")
-        check_positive(self.max_iter, "max_iter", integer=True)
-        check_positive(
-            self.early_exaggeration_iter, "early_exaggeration_iter", integer=True, minimum=-1
-        )
-        if self.n_neighbors != "auto":
-            check_positive(self.n_neighbors, "n_neighbors", integer=True)
-        check_choice(self.init, "init", ("pca", "random"))
-        check_choice(self.dtype, "dtype", ("float32", "float64"))
+        check_int("n_components", self.n_components, 1)
+        check_float("perplexity", self.perplexity, 0.0, m, low_open=True, high_open=True)
+        check_float("early_exaggeration", self.early_exaggeration, 0.0, low_open=True)
+        if isinstance(self.learning_rate, str):
+            check_choice("learning_rate", self.learning_rate, ("auto",))
+        else:
+            check_float("learning_rate", self.learning_rate, 0.0, low_open=True)
+        check_int("max_iter", self.max_iter, 1)
+        check_int("early_exaggeration_iter", self.early_exaggeration_iter, 0)
+        if isinstance(self.n_neighbors, str):
+            check_choice("n_neighbors", self.n_neighbors, ("auto",))
+        else:
+            check_int("n_neighbors", self.n_neighbors, 1, m - 1)
+        if self.pca_components is not None:
+            check_int("pca_components", self.pca_components, 1)
+        check_choice("init", self.init, ("pca", "random"))
+        check_choice("dtype", self.dtype, ("float32", "float64"))
 
     def _initial(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         if self.init == "pca":
             y = PCA(self.n_components).fit_transform(x)
             scale = float(np.std(y[:, 0]))
-            if scale > 0:  # 0 when all points coincide: fall back to the random start
+            # All points coincide: a spread of 0, or of rounding noise (the mean is off by an
+            # ulp of the data); fall back to the random start.
+            noise = 64.0 * np.finfo(np.float64).eps * max(np.abs(y[:, 0]).max(), np.abs(x).max())
+            if scale > noise:
                 return y / scale * 1e-4
         return rng.normal(scale=1e-4, size=(x.shape[0], self.n_components))
 
@@ -244,25 +257,25 @@ class TSNE(Estimator):
         x = check_array(X)
         m = x.shape[0]
         self._check_params(m)
-        rng = make_rng(self.random_state)
-        if self.pca_components is not None:
-            x = PCA(min(self.pca_components, x.shape[1])).fit_transform(x)
         k = min(m - 1, int(3 * self.perplexity)) if self.n_neighbors == "auto" else self.n_neighbors
-        if not 1 <= k < m:
-            raise ValueError(f"n_neighbors must be in 1..{m - 1}, got {k}")
         if self.perplexity >= k:
             raise ValueError(
                 f"perplexity must be < the number of neighbours k = {k} (n_neighbors, at most "
                 f"n_samples - 1 = {m - 1}): over k neighbours it cannot exceed k; "
                 f"got {self.perplexity}"
             )
+        self._check_distances(x)
+        rng = make_rng(self.random_state)
+        with overflow_in("TSNE"):
+            if self.pca_components is not None:
+                x = PCA(min(self.pca_components, x.shape[1])).fit_transform(x)
+            y_init = self._initial(x, rng).astype(self.dtype)
         gradient = _Gradient(joint_probabilities(x, self.perplexity, k), np.dtype(self.dtype).type)
         eta = (
             max(m / self.early_exaggeration, 50.0)
             if self.learning_rate == "auto"
             else float(self.learning_rate)
         )
-        y_init = self._initial(x, rng).astype(self.dtype)
         self.embedding_, self.kl_history_ = self._descend(gradient, y_init, eta)
         self.kl_divergence_ = gradient.kl_divergence(self.embedding_)
         self.n_iter_ = self.max_iter
@@ -307,9 +320,7 @@ def trustworthiness(X: np.ndarray, X_embedded: np.ndarray, n_neighbors: int = 5)
     m = x.shape[0]
     if e.shape[0] != m:
         raise ValueError(f"X_embedded must have {m} rows, got {e.shape[0]}")
-    check_positive(n_neighbors, "n_neighbors", integer=True)
-    if n_neighbors >= m / 2:
-        raise ValueError(f"n_neighbors must be < n_samples / 2 = {m / 2}, got {n_neighbors}")
+    n_neighbors = check_int("n_neighbors", n_neighbors, 1, (m - 1) // 2)  # k < m / 2
     d_input = squared_distances(x, x)
     np.fill_diagonal(d_input, np.inf)
     order = np.argsort(d_input, axis=1, kind="stable")

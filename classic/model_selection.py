@@ -14,12 +14,13 @@ from typing import Any, Literal
 
 import numpy as np
 
-from labcoat.classic._base import Estimator, check_positive, clone, make_rng
+from labcoat.classic._base import Estimator, check_array, clone, make_rng, refuse_sparse
+from labcoat.classic._checks import check_bool, check_choice, check_float, check_int
 
 
 def mean_squared_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """MSE = (1/|V|) sum_{j in V} (y_j - f(x_j))^2 (eqs. 3.24-3.25)."""
-    true, pred = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
+    true, pred = check_array(y_true, "y_true", (1, 2)), check_array(y_pred, "y_pred", (1, 2))
     if true.shape != pred.shape:
         raise ValueError(f"y_true and y_pred must have one shape, got {true.shape}, {pred.shape}")
     return float(np.mean((true - pred) ** 2))
@@ -27,7 +28,7 @@ def mean_squared_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 
 def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Coefficient of determination R^2 = 1 - RSS / sum_j (y_j - mean y)^2."""
-    true = np.asarray(y_true, dtype=np.float64)
+    true = check_array(y_true, "y_true", (1, 2))
     rss = mean_squared_error(true, y_pred) * true.size
     return float(1.0 - rss / np.sum((true - true.mean()) ** 2))
 
@@ -48,15 +49,7 @@ _METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
 
 
 def _metric(name: str) -> Callable[[np.ndarray, np.ndarray], float]:
-    if name not in _METRICS:
-        raise ValueError(f"metric must be one of {', '.join(_METRICS)}; got {name!r}")
-    return _METRICS[name]
-
-
-def _check_fraction(value: float, name: str) -> None:
-    check_positive(value, name, minimum=-1e-300)
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must be in [0, 1), got {value}")
+    return _METRICS[check_choice("metric", name, tuple(_METRICS))]
 
 
 def train_validation_test_split(
@@ -75,11 +68,14 @@ def train_validation_test_split(
     """
     if not arrays:
         raise ValueError("at least one array is required")
+    for index, array in enumerate(arrays):
+        refuse_sparse(f"arrays[{index}]", array)
     m = len(arrays[0])
     if any(len(a) != m for a in arrays):
         raise ValueError(f"all arrays must have {m} rows, got {[len(a) for a in arrays]}")
-    _check_fraction(validation_size, "validation_size")
-    _check_fraction(test_size, "test_size")
+    validation_size = check_float("validation_size", validation_size, 0.0, 1.0, high_open=True)
+    test_size = check_float("test_size", test_size, 0.0, 1.0, high_open=True)
+    check_bool("shuffle", shuffle)
     n_validation, n_test = round(validation_size * m), round(test_size * m)
     if n_validation + n_test >= m:
         raise ValueError(f"validation_size + test_size leave no training rows out of {m}")
@@ -101,9 +97,8 @@ class KFold:
         shuffle: bool = False,
         random_state: int | np.random.Generator | None = None,
     ) -> None:
-        check_positive(n_splits, "n_splits", integer=True, minimum=1)
-        self.n_splits = n_splits
-        self.shuffle = shuffle
+        self.n_splits = check_int("n_splits", n_splits, 2)
+        self.shuffle = check_bool("shuffle", shuffle)
         self.random_state = random_state
 
     def split(self, X: Sequence[Any] | np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -134,8 +129,10 @@ def cross_val_score(
     Returns:
         (k,) the metric on each held-out fold (for "mse" lower is better).
     """
-    folds = cv if isinstance(cv, KFold) else KFold(cv)
+    folds = cv if isinstance(cv, KFold) else KFold(check_int("cv", cv, 2))
     score = _metric(metric)
+    refuse_sparse("X", X)
+    refuse_sparse("y", y)
     x, target = np.asarray(X), np.asarray(y)
     results = []
     for train, test in folds.split(x):

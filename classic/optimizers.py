@@ -13,21 +13,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from labcoat.classic._base import check_positive
+from labcoat.classic._checks import check_finite_array, check_float, check_int
 
 Gradient = Callable[[np.ndarray], np.ndarray]
 
 
-def _check_beta(value: float, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
+def _positive(name: str, value: object) -> float:
+    return check_float(name, value, 0.0, low_open=True)
+
+
+def _decay(name: str, value: object) -> float:
+    """A decay rate (gamma, beta, beta1, beta2) in [0, 1)."""
+    return check_float(name, value, 0.0, 1.0, high_open=True)
 
 
 class GradientDescent:
     """Plain gradient descent: theta_{t+1} = theta_t - eta grad E(theta_t)."""
 
     def __init__(self, learning_rate: float = 0.01) -> None:
-        check_positive(learning_rate, "learning_rate")
+        learning_rate = _positive("learning_rate", learning_rate)
         self.learning_rate = learning_rate
 
     def step(self, theta: np.ndarray, gradient: np.ndarray) -> np.ndarray:
@@ -39,8 +43,8 @@ class Momentum:
     """Momentum: v_t = gamma v_{t-1} + eta g_t, theta_{t+1} = theta_t - v_t."""
 
     def __init__(self, learning_rate: float = 0.01, gamma: float = 0.9) -> None:
-        check_positive(learning_rate, "learning_rate")
-        _check_beta(gamma, "gamma")
+        learning_rate = _positive("learning_rate", learning_rate)
+        gamma = _decay("gamma", gamma)
         self.learning_rate = learning_rate
         self.gamma = gamma
         self.v: np.ndarray | None = None
@@ -58,9 +62,9 @@ class RMSprop:
     def __init__(
         self, learning_rate: float = 0.001, beta: float = 0.9, epsilon: float = 1e-8
     ) -> None:
-        check_positive(learning_rate, "learning_rate")
-        _check_beta(beta, "beta")
-        check_positive(epsilon, "epsilon")
+        learning_rate = _positive("learning_rate", learning_rate)
+        beta = _decay("beta", beta)
+        epsilon = _positive("epsilon", epsilon)
         self.learning_rate = learning_rate
         self.beta = beta
         self.epsilon = epsilon
@@ -88,10 +92,10 @@ class Adam:
         beta2: float = 0.999,
         epsilon: float = 1e-8,
     ) -> None:
-        check_positive(learning_rate, "learning_rate")
-        _check_beta(beta1, "beta1")
-        _check_beta(beta2, "beta2")
-        check_positive(epsilon, "epsilon")
+        learning_rate = _positive("learning_rate", learning_rate)
+        beta1 = _decay("beta1", beta1)
+        beta2 = _decay("beta2", beta2)
+        epsilon = _positive("epsilon", epsilon)
         self.learning_rate = learning_rate
         self.beta1 = beta1
         self.beta2 = beta2
@@ -125,7 +129,7 @@ class Newton:
     ) -> None:
         if not callable(hessian):
             raise TypeError(f"hessian must be a function theta -> matrix, got {hessian!r}")
-        check_positive(learning_rate, "learning_rate")
+        learning_rate = _positive("learning_rate", learning_rate)
         self.hessian = hessian
         self.learning_rate = learning_rate
 
@@ -168,15 +172,21 @@ def minimize(
         n_iterations: maximum number of steps.
         tolerance: stop when the gradient's Euclidean norm is at most this.
     """
-    check_positive(n_iterations, "n_iterations", integer=True)
-    theta = np.array(x0, dtype=np.float64)
+    n_iterations = check_int("n_iterations", n_iterations, 1)
+    tolerance = check_float("tolerance", tolerance, 0.0)
+    theta = check_finite_array("x0", x0)
     path = [theta.copy()]
     converged = False
-    for _ in range(n_iterations):
+    for step in range(n_iterations):
         g = np.asarray(gradient(theta), dtype=np.float64)
         if np.linalg.norm(g) <= tolerance:
             converged = True
             break
         theta = optimizer.step(theta, g)
+        if not np.all(np.isfinite(theta)):
+            raise FloatingPointError(
+                f"minimize: theta is not finite after step {step + 1} ({type(optimizer).__name__} "
+                "diverged or the gradient is not finite): lower the learning rate"
+            )
         path.append(theta.copy())
     return OptimizeResult(theta, np.array(path), len(path) - 1, converged)

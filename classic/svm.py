@@ -16,14 +16,16 @@ from typing import Literal
 import numpy as np
 
 from labcoat.classic._base import (
+    KERNELS,
     Estimator,
-    check_choice,
+    check_array,
     check_features,
-    check_positive,
+    check_labels,
     check_xy,
     kernel_matrix,
     resolve_gamma,
 )
+from labcoat.classic._checks import check_choice, check_float, check_int
 
 _TAU = 1e-12
 
@@ -67,7 +69,19 @@ def smo(kernel: np.ndarray, y: np.ndarray, C: float, tol: float, max_iter: int) 
         tol: stopping tolerance on the KKT violation.
         max_iter: maximum SMO steps.
     """
+    y = check_array(y, "y", 1)
     m = y.shape[0]
+    kernel = check_array(kernel, "kernel")
+    if kernel.shape != (m, m):
+        raise ValueError(
+            f"kernel must be a ({m}, {m}) matrix (a row and a column per label), "
+            f"got shape {kernel.shape}"
+        )
+    if not np.all(np.abs(y) == 1.0):
+        raise ValueError(f"y must hold only -1 and +1, got {np.unique(y)}")
+    C = check_float("C", C, 0.0, low_open=True)
+    tol = check_float("tol", tol, 0.0, low_open=True)
+    max_iter = check_int("max_iter", max_iter, 1)
     alpha = np.zeros(m)
     gradient = -np.ones(m)  # G = Q alpha - e with Q_ij = y_i y_j K_ij
     diagonal = np.diag(kernel).copy()
@@ -120,7 +134,8 @@ class SVC(Estimator):
         C: penalty on the slacks (eq. 3.31), > 0.
         kernel: "linear" x.x', "poly" (gamma x.x' + coef0)^degree, "rbf" exp(-gamma |x - x'|^2).
         degree: polynomial degree.
-        gamma: kernel coefficient; "scale" = 1 / (n_features Var X), "auto" = 1 / n_features.
+        gamma: kernel coefficient; "scale" = 1 / (n_features Var X), "auto" (or None) =
+            1 / n_features.
         coef0: the polynomial kernel's constant.
         tol: SMO stopping tolerance on the KKT violation.
         max_iter: maximum SMO steps per binary problem.
@@ -158,17 +173,21 @@ class SVC(Estimator):
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> SVC:
         """Solve the dual problem(s) on (X, y); returns self."""
-        x, target = check_xy(X, y)
-        check_positive(self.C, "C")
-        check_choice(self.kernel, "kernel", ("linear", "poly", "rbf"))
-        check_positive(self.degree, "degree", integer=True)
-        check_positive(self.tol, "tol")
-        check_positive(self.max_iter, "max_iter", integer=True)
+        x, target = check_xy(X, y, labels=True)
+        c = check_float("C", self.C, 0.0, low_open=True)
+        check_choice("kernel", self.kernel, KERNELS)
+        check_int("degree", self.degree, 1)
+        check_float("coef0", self.coef0)
+        tol = check_float("tol", self.tol, 0.0, low_open=True)
+        max_iter = check_int("max_iter", self.max_iter, 1)
         self.classes_, labels = np.unique(target, return_inverse=True)
         if self.classes_.size < 2:
             raise ValueError("y must contain at least 2 classes")
         self.gamma_ = resolve_gamma(self.gamma, x)
+        if self.kernel == "rbf":
+            self._check_distances(x)
         kernel = self._kernel(x, x)
+        self._check_overflow("the kernel matrix", kernel)
         machines: list[_Machine] = []
         used = np.zeros(x.shape[0], dtype=bool)
         for first in range(self.classes_.size):
@@ -176,7 +195,7 @@ class SVC(Estimator):
                 rows = np.flatnonzero((labels == first) | (labels == second))
                 signs = np.where(labels[rows] == second, 1.0, -1.0)
                 sub = kernel[np.ix_(rows, rows)]
-                solution = smo(sub, signs, float(self.C), float(self.tol), int(self.max_iter))
+                solution = smo(sub, signs, c, tol, max_iter)
                 keep = solution.alpha > 0
                 used[rows[keep]] = True
                 weights = solution.alpha[keep] * signs[keep]
@@ -228,4 +247,4 @@ class SVC(Estimator):
 
     def score(self, X: np.ndarray, y: np.ndarray) -> float:
         """Accuracy on (X, y)."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
+        return float(np.mean(self.predict(X) == check_labels(y)))

@@ -215,3 +215,17 @@ def test_lasso_path_and_logistic_regression_refuse_bad_numbers():
         lasso_path(X, Y, tol=-1.0)
     with pytest.raises(ValueError, match="tol"):
         LogisticRegression(tol=-1.0).fit(X, Y > Y.mean())
+
+
+def test_ridge_whose_penalized_gram_is_singular_in_float64_still_solves():
+    # Found by tests/test_classic_fuzz.py: a centred X with rows +r and -r, |r| ~ 2e14, has
+    # X^T X of rank 1 with entries ~1e29; adding alpha = 1 to its diagonal is lost to rounding
+    # and the Cholesky solve failed with LinAlgError. Closed form through the dual,
+    # beta = X^T (X X^T + alpha I)^-1 y: y = (1, -1) is an eigenvector of X X^T + I with
+    # eigenvalue 2|r|^2 + 1, so beta = 2 r / (2 |r|^2 + 1).
+    x = np.array([[9.46201960e07, 3.85746044e14], [0.0, 0.0]])
+    r = (x[0] - x[1]) / 2.0
+    model = Ridge(alpha=1.0).fit(x, np.array([2.0, 0.0]))
+    expected = 2.0 * r / (2.0 * r @ r + 1.0)  # (1.3e-21, 5.2e-15)
+    np.testing.assert_allclose(model.coef_, expected, rtol=1e-9, atol=1e-8 * expected.max())
+    np.testing.assert_allclose(model.predict(x), [2.0, 0.0], rtol=1e-9, atol=1e-9)
