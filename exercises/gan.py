@@ -96,7 +96,7 @@ def _train(config: Config, data: np.ndarray, reference: np.ndarray, kind: str) -
         generator_loss_kind=kind,  # type: ignore[arg-type]
         label_smoothing=config.label_smoothing,
         seed=config.seed + 1,
-        callback=evaluate,
+        callbacks=lambda index, model, _: evaluate(index + 1, model),
     )
     return {"steps": steps, "w": distances, "snapshots": snapshots, "history": history}
 

@@ -75,7 +75,8 @@ def _train(
     rbm = RBM(data.shape[1], config.n_hidden, seed=config.seed, weight_scale=0.1)
     epochs, log_likelihood = [0], [float(rbm.log_likelihood(data).mean())]
 
-    def evaluate(epoch: int, machine: RBM) -> None:
+    def evaluate(index: int, machine: RBM, _: object) -> None:
+        epoch = index + 1
         if epoch % config.eval_every == 0 or epoch == config.epochs:
             epochs.append(epoch)
             log_likelihood.append(float(machine.log_likelihood(data).mean()))
@@ -90,7 +91,7 @@ def _train(
         persistent=persistent,
         n_chains=config.n_chains,
         seed=config.seed + 1,
-        callback=evaluate,
+        callbacks=evaluate,
     )
     return rbm, epochs, log_likelihood
 

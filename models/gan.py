@@ -21,7 +21,7 @@ and one G step per iteration with Adam (β1 = 0.5, the usual GAN setting).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -35,6 +35,7 @@ from labcoat.classic._checks import check_choice, check_float, check_int
 from labcoat.models._checks import check_finite
 from labcoat.models._random import torch_generator
 from labcoat.models.mlp import MLP, ActivationName
+from labcoat.models.training import CallbackLike, CallbackList
 
 __all__ = [
     "GAN",
@@ -153,7 +154,7 @@ def train_gan(
     label_smoothing: float = 0.0,
     discriminator_steps: int = 1,
     seed: int,
-    callback: Callable[[int, GAN], None] | None = None,
+    callbacks: CallbackLike | Sequence[CallbackLike] | None = None,
 ) -> GANHistory:
     """Alternating GAN training (seed 000, §5.5.2; seed 001, "GAN training").
 
@@ -172,7 +173,9 @@ def train_gan(
         label_smoothing: α in [0, 1).
         discriminator_steps: D updates per G update (≥ 1).
         seed: seeds the ``torch.Generator`` drawing batches and noise.
-        callback: called as ``callback(step, gan)`` after every iteration (step = 1..n_steps).
+        callbacks: the trainers' callbacks (:class:`labcoat.models.training.Callback`, or
+            functions ``f(step, gan, history)``), called after every iteration with its
+            0-based index; one returning False from ``on_epoch_end`` stops training.
 
     Returns:
         The per-iteration losses.
@@ -196,6 +199,8 @@ def train_gan(
     opt_d = torch.optim.Adam(gan.discriminator.parameters(), lr=learning_rate, betas=betas)
     opt_g = torch.optim.Adam(gan.generator.parameters(), lr=learning_rate, betas=betas)
     history = GANHistory()
+    hooks = CallbackList(callbacks)
+    hooks.on_train_begin(gan, history)
     for step in range(1, n_steps + 1):
         for _ in range(discriminator_steps):
             x = x_all[torch.randint(len(x_all), (batch_size,), generator=g)]
@@ -217,6 +222,7 @@ def train_gan(
         opt_g.step()
         history.discriminator_loss.append(value_d)
         history.generator_loss.append(value_g)
-        if callback is not None:
-            callback(step, gan)
+        if not hooks.on_epoch_end(step - 1, gan, history):
+            break
+    hooks.on_train_end(gan, history)
     return history

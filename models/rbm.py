@@ -19,7 +19,7 @@ states of the smaller layer, with the other layer summed out analytically.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -30,6 +30,7 @@ from torch.nn.functional import softplus
 from labcoat.classic._checks import check_bool, check_float, check_int
 from labcoat.models._checks import check_finite
 from labcoat.models._random import torch_generator
+from labcoat.models.training import CallbackLike, CallbackList
 
 __all__ = [
     "RBM",
@@ -331,7 +332,7 @@ def train_rbm(
     seed: int,
     track_log_likelihood: bool = False,
     track_reconstruction: bool = True,
-    callback: Callable[[int, RBM], None] | None = None,
+    callbacks: CallbackLike | Sequence[CallbackLike] | None = None,
 ) -> RBMHistory:
     """Train with CD-k (Algorithm 4, per-batch mean) or persistent CD, in place.
 
@@ -355,7 +356,9 @@ def train_rbm(
         track_reconstruction: record the reconstruction error, a pass over all the data per
             epoch. Its hidden sample draws from the training generator, so switching it off
             saves that pass but changes the random stream (other weights for the same seed).
-        callback: called as ``callback(epoch, rbm)`` after every epoch.
+        callbacks: the trainers' callbacks (:class:`labcoat.models.training.Callback`, or
+            functions ``f(epoch, rbm, history)``; ``epoch`` counts from 0); one returning
+            False from ``on_epoch_end`` stops training.
 
     Returns:
         The per-epoch history (entry 0 is before training).
@@ -381,7 +384,9 @@ def train_rbm(
     )
     track = (track_log_likelihood, track_reconstruction)
     history = RBMHistory()
+    hooks = CallbackList(callbacks)
     _record(history, 0, rbm, x_all, track, g)
+    hooks.on_train_begin(rbm, history)
     with torch.no_grad():
         for epoch in range(1, epochs + 1):
             order = torch.randperm(len(x_all), generator=g)
@@ -395,6 +400,7 @@ def train_rbm(
                 total = rbm.weight.sum() + rbm.visible_bias.sum() + rbm.hidden_bias.sum()
                 check_finite(total, "the sum of the parameters", epoch=epoch, batch=batch)
             _record(history, epoch, rbm, x_all, track, g)
-            if callback is not None:
-                callback(epoch, rbm)
+            if not hooks.on_epoch_end(epoch - 1, rbm, history):
+                break
+    hooks.on_train_end(rbm, history)
     return history

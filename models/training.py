@@ -35,6 +35,7 @@ from labcoat.models._checks import check_finite
 from labcoat.models._random import torch_generator
 
 __all__ = [
+    "CallbackList",
     "Callback",
     "EarlyStopping",
     "History",
@@ -114,20 +115,83 @@ class History:
 
 
 class Callback(Protocol):
-    """What ``fit`` calls around training (every method is optional).
+    """What every labcoat trainer calls around training (every method is optional).
 
-    ``on_epoch_end`` returns False to stop training (Stable-Baselines3's convention); returning
-    None or True continues.
+    One protocol for :func:`fit` (and so the autoencoder, VAE and diffusion trainers, which
+    are ``fit`` with an :class:`Objective`), ``train_rbm`` and ``train_gan``. ``epoch`` is the
+    0-based index of the epoch just completed (for ``train_gan``, of the iteration: a GAN
+    trains by iterations, not passes over the data), ``model`` the model being trained and
+    ``history`` the trainer's history so far. ``on_epoch_end`` returns False to stop training
+    (Stable-Baselines3's convention); returning None or True continues. A plain function
+    ``f(epoch, model, history)`` serves as ``on_epoch_end``.
     """
 
-    def on_train_begin(self, model: nn.Module, history: History) -> None:
+    def on_train_begin(self, model: nn.Module, history: Any) -> None:
         """Called once before the first epoch."""
 
-    def on_epoch_end(self, epoch: int, model: nn.Module, history: History) -> bool | None:
+    def on_epoch_end(self, epoch: int, model: nn.Module, history: Any) -> bool | None:
         """Called after each epoch, once ``history`` holds its losses and metrics."""
 
-    def on_train_end(self, model: nn.Module, history: History) -> None:
+    def on_train_end(self, model: nn.Module, history: Any) -> None:
         """Called once after the last epoch (also after an early stop)."""
+
+
+EpochFunction: TypeAlias = "Callable[[int, nn.Module, Any], bool | None]"
+CallbackLike: TypeAlias = "Callback | EpochFunction"
+
+
+class CallbackList:
+    """The callbacks of one training run, called in order (SB3's ``CallbackList``).
+
+    Args:
+        callbacks: None, one :class:`Callback` or plain function ``f(epoch, model, history)``,
+            or a sequence of them.
+    """
+
+    def __init__(self, callbacks: CallbackLike | Sequence[CallbackLike] | None = None) -> None:
+        if callbacks is None:
+            items: list[CallbackLike] = []
+        elif isinstance(callbacks, Sequence) and not isinstance(callbacks, str):
+            items = list(callbacks)
+        else:
+            items = [callbacks]  # type: ignore[list-item]
+        for item in items:
+            hooks = ("on_train_begin", "on_epoch_end", "on_train_end")
+            if not callable(item) and not any(hasattr(item, hook) for hook in hooks):
+                raise TypeError(
+                    "callbacks must be Callback objects (on_train_begin/on_epoch_end/"
+                    f"on_train_end) or functions f(epoch, model, history), got {item!r}"
+                )
+        self.callbacks = items
+
+    def _hook(self, item: CallbackLike, name: str) -> Callable[..., Any] | None:
+        hook = getattr(item, name, None)
+        if hook is None and name == "on_epoch_end" and callable(item):
+            return item
+        return hook
+
+    def on_train_begin(self, model: nn.Module, history: Any) -> None:
+        """Call every callback's ``on_train_begin``."""
+        for item in self.callbacks:
+            hook = self._hook(item, "on_train_begin")
+            if hook is not None:
+                hook(model, history)
+
+    def on_epoch_end(self, epoch: int, model: nn.Module, history: Any) -> bool:
+        """Call every callback (all of them, even after one asks to stop); False means stop."""
+        keep_going = True
+        for item in self.callbacks:
+            hook = self._hook(item, "on_epoch_end")
+            if hook is not None and hook(epoch, model, history) is False:
+                keep_going = False
+        return keep_going
+
+    def on_train_end(self, model: nn.Module, history: Any) -> None:
+        """Call every callback's ``on_train_end``."""
+        for item in self.callbacks:
+            hook = self._hook(item, "on_train_end")
+            if hook is not None:
+                hook(model, history)
 
 
 class EarlyStopping:
@@ -444,7 +508,7 @@ def fit(
     batch_size: int,
     seed: int,
     validation_data: Data | None = None,
-    callbacks: Sequence[Callback] = (),
+    callbacks: CallbackLike | Sequence[CallbackLike] | None = None,
     progress_bar: bool = False,
     metrics: Mapping[str, Metric] | None = None,
     max_grad_norm: float | None = None,
@@ -472,8 +536,10 @@ def fit(
         seed: seeds the shuffling generator.
         validation_data: evaluated after each epoch (eval mode, no gradients) into
             ``history.val_loss``.
-        callbacks: objects with ``on_train_begin``/``on_epoch_end``/``on_train_end``, e.g.
-            :class:`EarlyStopping`; ``on_epoch_end`` returning False stops training.
+        callbacks: :class:`Callback` objects (``on_train_begin``/``on_epoch_end``/
+            ``on_train_end``, e.g. :class:`EarlyStopping`) or functions
+            ``f(epoch, model, history)``, one or a sequence; ``on_epoch_end`` returning False
+            stops training.
         progress_bar: show a rich progress bar over epochs.
         metrics: name -> ``metric(targets, outputs)`` (scikit-learn's argument order, e.g.
             :func:`labcoat.models.metrics.accuracy`), evaluated after each epoch in eval mode on
@@ -506,9 +572,9 @@ def fit(
     generator = torch_generator(seed)
     single = train is not None and len(train) == 1
     history = History()
+    hooks = CallbackList(callbacks)
     model.train()
-    for callback in callbacks:
-        getattr(callback, "on_train_begin", lambda *a: None)(model, history)
+    hooks.on_train_begin(model, history)
     for epoch in _epochs(epochs, progress_bar):
         batches = _batches(train_data, train, batch_size, generator, single)
         history.train_loss.append(_train_epoch(model, batches, loss, opt, max_grad_norm, epoch))
@@ -518,11 +584,10 @@ def fit(
             history.val_loss.append(check_finite(value, "the validation loss", epoch=epoch + 1))
         _record_metrics(model, history, metrics, train, valid)
         history.epochs_run = epoch + 1
-        if not _epoch_end(callbacks, epoch, model, history):
+        if not hooks.on_epoch_end(epoch, model, history):
             history.stopped_early = True
             break
-    for callback in callbacks:
-        getattr(callback, "on_train_end", lambda *a: None)(model, history)
+    hooks.on_train_end(model, history)
     model.train()
     return history
 
@@ -540,18 +605,6 @@ def _record_metrics(
     for prefix, tensors in sources.items():
         for name, value in _metric_values(model, tensors, metrics).items():
             history.metrics.setdefault(f"{prefix}_{name}", []).append(value)
-
-
-def _epoch_end(
-    callbacks: Sequence[Callback], epoch: int, model: nn.Module, history: History
-) -> bool:
-    """Run every callback (all of them, even after one asks to stop); False means stop."""
-    keep_going = True
-    for callback in callbacks:
-        hook = getattr(callback, "on_epoch_end", None)
-        if hook is not None and hook(epoch, model, history) is False:
-            keep_going = False
-    return keep_going
 
 
 # ---------------------------------------------------------------- initialization
