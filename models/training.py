@@ -170,28 +170,22 @@ class CallbackList:
             return item
         return hook
 
+    def _call(self, name: str, *args: Any) -> bool:
+        """Call hook ``name`` of every callback (all of them); False if one returned False."""
+        answers = [hook(*args) for item in self.callbacks if (hook := self._hook(item, name))]
+        return all(answer is not False for answer in answers)
+
     def on_train_begin(self, model: nn.Module, history: Any) -> None:
         """Call every callback's ``on_train_begin``."""
-        for item in self.callbacks:
-            hook = self._hook(item, "on_train_begin")
-            if hook is not None:
-                hook(model, history)
+        self._call("on_train_begin", model, history)
 
     def on_epoch_end(self, epoch: int, model: nn.Module, history: Any) -> bool:
         """Call every callback (all of them, even after one asks to stop); False means stop."""
-        keep_going = True
-        for item in self.callbacks:
-            hook = self._hook(item, "on_epoch_end")
-            if hook is not None and hook(epoch, model, history) is False:
-                keep_going = False
-        return keep_going
+        return self._call("on_epoch_end", epoch, model, history)
 
     def on_train_end(self, model: nn.Module, history: Any) -> None:
         """Call every callback's ``on_train_end``."""
-        for item in self.callbacks:
-            hook = self._hook(item, "on_train_end")
-            if hook is not None:
-                hook(model, history)
+        self._call("on_train_end", model, history)
 
 
 class EarlyStopping:
