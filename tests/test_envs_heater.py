@@ -116,7 +116,9 @@ def test_box_variant_maps_minus_one_to_zero_and_one_to_full_current():
     assert env.power(np.array([-1.0])) == 0.0
     assert env.power(np.array([1.0])) == pytest.approx(40.0)
     assert env.power(np.array([0.0])) == pytest.approx(10.0)  # half the current
-    assert env.power(np.array([5.0])) == pytest.approx(40.0)  # clipped
+    for outside in (np.array([5.0]), np.array([-1.01]), np.array([np.nan])):
+        with pytest.raises(ValueError, match=r"action .*Box\(-1\.0, 1\.0, \(1,\), float32\)"):
+            env.power(outside)  # refused, not clipped
     discrete = HeaterControlEnv(n_levels=5)
     assert discrete.action_space == gym.spaces.Discrete(5)
     np.testing.assert_allclose(discrete.currents, [0.0, 0.5, 1.0, 1.5, 2.0])
