@@ -13,7 +13,6 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 from numpy.typing import NDArray
-from scipy.linalg import expm
 
 from labcoat.envs._checks import check_bool, check_float, check_int
 from labcoat.envs._inputs import box_action, check_options, discrete_action, real_array
@@ -41,12 +40,17 @@ def zero_order_hold(
 
     With y = (T - T_amb, T_s - T_amb) the continuous model is dy/dt = A y + B P,
 
-        A = [[-1/tau, 0], [1/tau_s, -1/tau_s]],  B = [1/C, 0],  tau = R_th C,
+        A = [[-a, 0], [b, -b]],  B = [1/C, 0],  a = 1/tau = 1/(R_th C),  b = 1/tau_s,
 
-    and a power P constant over the step gives y_{t+1} = A_d y_t + B_d P with
-    A_d = exp(A dt) and B_d = (integral_0^dt exp(A s) ds) B, both read off the matrix
-    exponential exp([[A, B], [0, 0]] dt) (Van Loan). Without sensor lag (tau_s = 0) the
-    sensor reads T and the first row is the closed form
+    and a power P constant over the step gives y_{t+1} = A_d y_t + B_d P with A_d = exp(A dt)
+    and B_d = (integral_0^dt exp(A s) ds) B. In closed form (solving the two linear ODEs),
+
+        A_d = [[e^{-a dt}, 0], [k, e^{-b dt}]],  B_d = R_th [1 - e^{-a dt}, 1 - e^{-b dt} - k],
+        k = b (e^{-a dt} - e^{-b dt}) / (b - a) = b dt e^{-a dt} phi((b - a) dt),
+
+    with phi(x) = (1 - e^{-x}) / x (phi(0) = 1) where b is close to a, so that no 0/0 arises at
+    tau_s = tau and nothing overflows for a stiff sensor (tau_s << dt; the matrix exponential
+    returned NaN there). Without sensor lag (tau_s = 0) the sensor reads T:
 
         T_{t+1} = T_amb + P R_th + (T_t - T_amb - P R_th) e^{-dt/tau}.
 
@@ -59,19 +63,22 @@ def zero_order_hold(
     Returns:
         (A_d, B_d) with shapes (2, 2) and (2,).
     """
-    decay = math.exp(-time_step / (thermal_resistance * heat_capacity))
-    gain = -thermal_resistance * math.expm1(-time_step / (thermal_resistance * heat_capacity))
+    tau = thermal_resistance * heat_capacity
+    a_dt = time_step / tau if tau > 0.0 else math.inf  # inf when R_th C underflows
+    decay = math.exp(-a_dt)
+    gain = -thermal_resistance * math.expm1(-a_dt)
     if sensor_time_constant == 0.0:
         return np.array([[decay, 0.0], [decay, 0.0]]), np.array([gain, gain])
-    tau = thermal_resistance * heat_capacity
-    generator = np.zeros((3, 3))
-    generator[:2, :2] = [
-        [-1.0 / tau, 0.0],
-        [1.0 / sensor_time_constant, -1.0 / sensor_time_constant],
-    ]
-    generator[0, 2] = 1.0 / heat_capacity
-    block = expm(generator * time_step)
-    return block[:2, :2], block[:2, 2]
+    b_dt = time_step / sensor_time_constant  # inf when tau_s is subnormal
+    lag = math.exp(-b_dt)
+    x = b_dt - a_dt
+    if abs(x) <= 1e-3:
+        coupling = b_dt * decay * (-math.expm1(-x) / x if x != 0.0 else 1.0)
+    else:  # also NaN (both rates infinite): b / (b - a) = 1 / (1 - tau_s / tau)
+        ratio = sensor_time_constant / tau if tau > 0.0 else math.inf
+        coupling = 0.0 if decay == lag else (decay - lag) / (1.0 - ratio)  # equal: both 0
+    sensor_gain = thermal_resistance * (-math.expm1(-b_dt) - coupling)
+    return np.array([[decay, 0.0], [coupling, lag]]), np.array([gain, sensor_gain])
 
 
 class HeaterControlEnv(gym.Env[np.ndarray, np.ndarray | int]):
@@ -329,7 +336,8 @@ def _checked_range(target_range: Any, ambient: float, maximum: float) -> tuple[f
     low, high = float(values[0]), float(values[1])
     if not ambient < low <= high < maximum:
         raise ValueError(
-            f"target_range must satisfy ambient ({ambient}) < low <= high < "
-            f"T_max ({maximum}, the steady state at max_current), got {target_range!r}"
+            f"target_range must satisfy ambient_temperature ({ambient:g}) < low <= high < T_max "
+            f"({maximum:g}, the steady state ambient_temperature + max_current^2 resistance "
+            f"thermal_resistance), got {target_range!r}"
         )
     return low, high
