@@ -90,14 +90,14 @@ class BanditProblem:
         )
         default_k = 10 if self.fixed_q_star is None else self.fixed_q_star.size
         self.k = default_k if k is None else check_int("k", k, 2)
-        if self.k != default_k and self.fixed_q_star is not None:
-            raise ValueError(f"k must equal len(q_star) = {default_k}, got {k!r}")
         self.n_steps = check_int("n_steps", n_steps, 1)
         self.q_star_mean = check_float("q_star_mean", q_star_mean)
         self.q_star_std = check_float("q_star_std", q_star_std, 0.0, low_open=True)
         self.reward_std = check_float("reward_std", reward_std, 0.0, low_open=True)
         self.nonstationary = check_bool("nonstationary", nonstationary)
         self.walk_std = check_float("walk_std", walk_std, 0.0, low_open=True)
+        if self.k != default_k and self.fixed_q_star is not None:  # each argument checked first
+            raise ValueError(f"k must equal len(q_star) = {default_k}, got {k!r}")
 
     def draw_q_star(
         self, rng: np.random.Generator, leading: tuple[int, ...]

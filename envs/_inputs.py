@@ -33,21 +33,25 @@ def discrete_action(action: object, n: int) -> int:
     )
 
 
-def box_action(action: object, space: spaces.Box) -> NDArray[np.float64]:
-    """``action`` as a float64 array of the space's shape inside its bounds, or a ValueError.
+def box_action(action: object, space: spaces.Box) -> list[float]:
+    """``action``'s values (flattened, as Python numbers) if it is an action of ``space``.
 
     Accepted: real-valued arrays or sequences of the space's shape (any float or integer dtype,
-    so float64 arrays too) with every value in [low, high]. Refused: another shape, a non-real
-    dtype (bool, str, object, complex), NaN, ±inf and values out of bounds (no silent clipping:
-    Stable-Baselines3 clips its policies' actions before ``step``).
+    so float64 arrays too) with every value in [low, high]. Refused with a ValueError: another
+    shape, a non-real dtype (bool, str, object, complex), NaN, ±inf and values out of bounds (no
+    silent clipping: Stable-Baselines3 clips its policies' actions before ``step``).
     """
-    try:
-        array = np.asarray(action)
-    except (TypeError, ValueError):  # ragged sequences
-        array = np.asarray(None)
+    if type(action) is np.ndarray:
+        array = action
+    else:
+        try:
+            array = np.asarray(action)
+        except (TypeError, ValueError):  # ragged sequences
+            array = np.asarray(None)
     if array.shape == space.shape and array.dtype.kind in "iuf":
-        values = array.astype(np.float64)
-        if (values >= space.low).all() and (values <= space.high).all():  # False for NaN
+        values = array.ravel().tolist()  # Python floats compare faster than small arrays
+        bounds = zip(space.low.ravel().tolist(), values, space.high.ravel().tolist(), strict=True)
+        if all(low <= value <= high for low, value, high in bounds):  # False for NaN
             return values
     low, high = _bound(space.low), _bound(space.high)
     raise ValueError(

@@ -188,8 +188,9 @@ class HeaterControlEnv(gym.Env[np.ndarray, np.ndarray | int]):
         self.max_temperature = self.ambient_temperature + self.max_power * self.thermal_resistance
         if not self.max_temperature < MAX_TEMPERATURE:  # also catches an overflow to inf
             raise ValueError(
-                "max_current, resistance and thermal_resistance must give a steady state at full "
-                f"current T_max < {MAX_TEMPERATURE:g} C, got T_max = {self.max_temperature:g} C"
+                "ambient_temperature, max_current, resistance and thermal_resistance must give a "
+                f"steady state at full current T_max < {MAX_TEMPERATURE:g} C, "
+                f"got T_max = {self.max_temperature:g} C"
             )
         self.target_range = _checked_range(
             target_range, self.ambient_temperature, self.max_temperature
@@ -227,7 +228,7 @@ class HeaterControlEnv(gym.Env[np.ndarray, np.ndarray | int]):
             ValueError: ``action`` is not an action of ``action_space``.
         """
         if isinstance(self.action_space, spaces.Box):
-            level = float(box_action(action, self.action_space)[0])
+            level = box_action(action, self.action_space)[0]
             current = 0.5 * (level + 1.0) * self.max_current
             return current * current * self.resistance
         return self._powers[discrete_action(action, len(self._powers))]

@@ -580,8 +580,10 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
         if self.landscape is None or self._experiment >= self.budget:
             raise RuntimeError("call reset() before step() (and after the budget is spent)")
         if isinstance(self.action_space, spaces.Box):
-            change = box_action(action, self.action_space) * self._step
-            d_temperature, d_ph, d_solvent = change.tolist()
+            a_temperature, a_ph, a_solvent = box_action(action, self.action_space)
+            step_temperature, step_ph, step_solvent = self._step
+            d_temperature = a_temperature * step_temperature
+            d_ph, d_solvent = a_ph * step_ph, a_solvent * step_solvent
         else:
             d_temperature, d_ph, d_solvent = self._moves[discrete_action(action, len(self._moves))]
         (t_low, t_high), (ph_low, ph_high), (s_low, s_high) = _BOUNDS

@@ -83,10 +83,10 @@ class TreatmentBanditEnv(gym.Env):
             if recovery_probabilities is None
             else check_values("recovery_probabilities", recovery_probabilities, probabilities=True)
         )
-        self.n_treatments = self._check_n_treatments(n_treatments)
         self.n_patients = check_int("n_patients", n_patients, 1)
         self.prior_alpha = check_float("prior_alpha", prior_alpha, 0.0, low_open=True)
         self.prior_beta = check_float("prior_beta", prior_beta, 0.0, low_open=True)
+        self.n_treatments = self._check_n_treatments(n_treatments)  # last: it may compare two
         self.action_space = spaces.Discrete(self.n_treatments)
         self.observation_space = spaces.Discrete(1)
         self.recovery_probabilities: NDArray[np.float64] | None = None

@@ -258,7 +258,7 @@ def test_reaction_conditions_option_follows_the_rule(conditions, error):
             HeaterControlEnv,
             {"max_current": 1e200},
             ValueError,
-            "max_current, resistance and thermal_resistance",
+            "ambient_temperature, max_current, resistance and thermal",
         ),
         (HeaterControlEnv, {"target_range": ("a", "b")}, TypeError, "target_range"),
         (
