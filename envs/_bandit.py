@@ -8,37 +8,24 @@ number of variates whatever the leading shape, so one seeded run of ``BanditEnv`
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from labcoat.envs._checks import check_bool, check_choice, check_float, check_int
+from labcoat.envs._inputs import real_array
+from labcoat.envs._render import render_frame
+
 REWARD_DISTRIBUTIONS = ("gaussian", "bernoulli")
-
-
-def check_positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
-
-
-def check_finite(name: str, value: Any, *, positive: bool = False) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number, got {value!r}") from None
-    if not math.isfinite(number) or (positive and number <= 0):
-        allowed = "a finite number > 0" if positive else "a finite number"
-        raise ValueError(f"{name} must be {allowed}, got {value!r}")
-    return number
 
 
 def check_values(
     name: str, values: Sequence[float] | NDArray[Any], *, probabilities: bool
 ) -> NDArray[np.float64]:
-    array = np.array(values, dtype=np.float64)
+    """``values`` as a 1-D float64 array of at least 2 finite values (probabilities if asked)."""
+    array = real_array(name, values)
     if array.ndim != 1 or array.size < 2:
         raise ValueError(f"{name} must be a 1-D sequence of at least 2 values, got {values!r}")
     if not np.all(np.isfinite(array)):
@@ -51,15 +38,6 @@ def check_values(
 def optimal_action(q: NDArray[np.float64]) -> NDArray[np.int64]:
     """argmax_a q*(a) along the last axis (the first maximum on ties)."""
     return np.argmax(q, axis=-1)
-
-
-def arm_index(action: Any, k: int) -> int:
-    """``action`` as a Python int in [0, k), or ValueError (faster than ``Discrete.contains``)."""
-    if isinstance(action, np.ndarray) and action.shape == ():
-        action = action.item()
-    if isinstance(action, bool) or not isinstance(action, int | np.integer) or not 0 <= action < k:
-        raise ValueError(f"action must be an integer in [0, {k - 1}], got {action!r}")
-    return int(action)
 
 
 def pull_gaussian(
@@ -105,29 +83,21 @@ class BanditProblem:
         walk_std: float = 0.01,
         q_star: Sequence[float] | NDArray[Any] | None = None,
     ) -> None:
-        if reward_distribution not in REWARD_DISTRIBUTIONS:
-            raise ValueError(
-                f"reward_distribution must be one of {REWARD_DISTRIBUTIONS}, "
-                f"got {reward_distribution!r}"
-            )
+        check_choice("reward_distribution", reward_distribution, REWARD_DISTRIBUTIONS)
         self.bernoulli = reward_distribution == "bernoulli"
         self.fixed_q_star = (
             None if q_star is None else check_values("q_star", q_star, probabilities=self.bernoulli)
         )
-        if self.fixed_q_star is not None and k is not None and k != self.fixed_q_star.size:
-            raise ValueError(f"k must equal len(q_star) = {self.fixed_q_star.size}, got {k!r}")
         default_k = 10 if self.fixed_q_star is None else self.fixed_q_star.size
-        self.k = default_k if k is None else check_positive_int("k", k)
-        if self.k < 2:
-            raise ValueError(f"k must be an integer >= 2, got {k!r}")
-        self.n_steps = check_positive_int("n_steps", n_steps)
-        self.q_star_mean = check_finite("q_star_mean", q_star_mean)
-        self.q_star_std = check_finite("q_star_std", q_star_std, positive=True)
-        self.reward_std = check_finite("reward_std", reward_std, positive=True)
-        if not isinstance(nonstationary, bool | np.bool_):
-            raise TypeError(f"nonstationary must be True or False, got {nonstationary!r}")
-        self.nonstationary = bool(nonstationary)
-        self.walk_std = check_finite("walk_std", walk_std, positive=True)
+        self.k = default_k if k is None else check_int("k", k, 2)
+        self.n_steps = check_int("n_steps", n_steps, 1)
+        self.q_star_mean = check_float("q_star_mean", q_star_mean)
+        self.q_star_std = check_float("q_star_std", q_star_std, 0.0, low_open=True)
+        self.reward_std = check_float("reward_std", reward_std, 0.0, low_open=True)
+        self.nonstationary = check_bool("nonstationary", nonstationary)
+        self.walk_std = check_float("walk_std", walk_std, 0.0, low_open=True)
+        if self.k != default_k and self.fixed_q_star is not None:  # each argument checked first
+            raise ValueError(f"k must equal len(q_star) = {default_k}, got {k!r}")
 
     def draw_q_star(
         self, rng: np.random.Generator, leading: tuple[int, ...]
@@ -153,3 +123,40 @@ class BanditProblem:
         if not self.nonstationary:
             return q
         return random_walk(rng, q, self.walk_std, clip=self.bernoulli)
+
+
+def bar_picture(
+    values: NDArray[np.float64], low: float, high: float, pulled: int | None
+) -> NDArray[np.uint8]:
+    """A 64-pixel-high RGB bar chart of the arms' true values on the scale [low, high].
+
+    One column per arm (16 pixels wide for up to 16 arms, narrower for more, at least 1): grey
+    bars, the best arm's bar green, a red square above the arm pulled last (if any).
+    """
+    k = values.size
+    width = max(1, min(16, 256 // k))
+    image = np.full((64, k * width, 3), 235, dtype=np.uint8)
+    span = high - low if high > low else 1.0
+    heights = 4 + np.rint(48 * np.clip((values - low) / span, 0.0, 1.0)).astype(int)
+    best = int(optimal_action(values))
+    for arm, height in enumerate(heights.tolist()):
+        columns = slice(arm * width, (arm + 1) * width - (width > 2))
+        image[64 - height :, columns] = (40, 160, 60) if arm == best else (150, 150, 150)
+    if pulled is not None:
+        image[2:8, pulled * width : (pulled + 1) * width - (width > 2)] = (200, 40, 40)
+    return image
+
+
+def bandit_frame(
+    render_mode: str | None,
+    values: NDArray[np.float64] | None,
+    scale: tuple[float, float],
+    pulled: int | None,
+    text: Callable[[NDArray[np.float64]], str],
+) -> str | NDArray[np.uint8] | None:
+    """The frame of a bandit: ``text(values)`` ("ansi") or :func:`bar_picture` ("rgb_array")."""
+    if values is None:
+        raise RuntimeError("call reset() before render()")
+    return render_frame(
+        render_mode, lambda: text(values), lambda: bar_picture(values, *scale, pulled)
+    )

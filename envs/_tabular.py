@@ -8,13 +8,9 @@ and a bisection, without allocating.
 
 from __future__ import annotations
 
-import math
 from bisect import bisect_right
-from collections.abc import Callable
 from itertools import accumulate
 from typing import NamedTuple
-
-import numpy as np
 
 
 class Transition(NamedTuple):
@@ -55,49 +51,3 @@ class TransitionSampler:
         if len(outcomes) == 1:
             return outcomes[0]
         return outcomes[bisect_right(self._thresholds[state][action], u)]
-
-
-def check_probability(name: str, value: float) -> float:
-    """Return ``value`` as a float, or raise ValueError unless it lies in [0, 1]."""
-    check_finite(name, value)
-    probability = float(value)
-    if not 0.0 <= probability <= 1.0:
-        raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}")
-    return probability
-
-
-def check_finite(name: str, value: float) -> float:
-    """Return ``value`` as a float, or raise TypeError/ValueError unless it is a finite number."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return number
-
-
-def check_positive_int(name: str, value: int) -> int:
-    """Return ``value`` as an int, or raise TypeError/ValueError unless it is an integer >= 1."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name} must be an integer >= 1, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
-
-
-def check_render_mode(render_mode: str | None, render_modes: list[str]) -> str | None:
-    """Return ``render_mode``, or raise ValueError unless it is None or one of ``render_modes``."""
-    if render_mode is not None and render_mode not in render_modes:
-        raise ValueError(f"render_mode must be None or one of {render_modes}, got {render_mode!r}")
-    return render_mode
-
-
-def render_frame(
-    render_mode: str | None, text: Callable[[], str], picture: Callable[[], np.ndarray]
-) -> str | np.ndarray | None:
-    """The frame of ``render_mode``: ``text()`` for "ansi", ``picture()`` for "rgb_array"."""
-    if render_mode == "ansi":
-        return text()
-    if render_mode == "rgb_array":
-        return picture()
-    return None

@@ -12,7 +12,10 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 from numpy.typing import NDArray
 
-from labcoat.envs._bandit import BanditProblem, arm_index, check_positive_int, optimal_action
+from labcoat.envs._bandit import BanditProblem, bandit_frame, optimal_action
+from labcoat.envs._checks import check_int
+from labcoat.envs._inputs import check_options, discrete_action
+from labcoat.envs._render import check_render_mode
 
 VectorStep = tuple[
     NDArray[np.int64], NDArray[np.float64], NDArray[np.bool_], NDArray[np.bool_], dict[str, Any]
@@ -67,12 +70,14 @@ class BanditEnv(gym.Env):
       (Sutton & Barto exercise 2.5); Bernoulli values are clipped to [0, 1].
     * ``walk_std``: standard deviation of the random-walk increments (default 0.01).
     * ``q_star``: fixed true values, used at every reset instead of a draw from the prior.
+    * ``render_mode``: None, ``"ansi"`` (a line: the last pull, its reward and regret) or
+      ``"rgb_array"`` (a bar chart of q*, the best arm green, the last pulled arm marked red).
 
     ## Version History
     * v0: initial version.
     """
 
-    metadata: dict[str, Any] = {"render_modes": []}
+    metadata: dict[str, Any] = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
 
     def __init__(
         self,
@@ -85,10 +90,9 @@ class BanditEnv(gym.Env):
         nonstationary: bool = False,
         walk_std: float = 0.01,
         q_star: Sequence[float] | NDArray[np.float64] | None = None,
-        render_mode: None = None,
+        render_mode: str | None = None,
     ) -> None:
-        if render_mode is not None:
-            raise ValueError(f"render_mode must be None (no rendering), got {render_mode!r}")
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self._problem = BanditProblem(
             k=k,
             n_steps=n_steps,
@@ -107,28 +111,49 @@ class BanditEnv(gym.Env):
         self.q_star: NDArray[np.float64] | None = None
         """The true action values q*(a), shape (k,), drawn at reset."""
         self._t = 0
+        self._last: tuple[int, float, float] | None = None  # (arm, reward, regret)
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[int, dict[str, Any]]:
         """Draw new true values q* (unless fixed) and start a new episode of ``n_steps`` pulls."""
+        check_options(options, ())
         super().reset(seed=seed)
         self.q_star = self._problem.draw_q_star(self.np_random, ())
-        self._t = 0
+        self._t, self._last = 0, None
         return 0, {"optimal_action": int(optimal_action(self.q_star))}
 
     def step(self, action: int | np.integer[Any]) -> tuple[int, float, bool, bool, dict[str, Any]]:
         """Pull arm ``action``: reward, regret max q* − q*(a), then the drift of q* if any."""
         if self.q_star is None:
             raise RuntimeError("call reset() before step()")
-        action = arm_index(action, self.k)
+        arm = discrete_action(action, self.k)
         q = self.q_star
         best = int(optimal_action(q))
-        reward = float(self._problem.pull(self.np_random, q[action]))
-        info = {"optimal_action": best, "regret": float(q[best] - q[action])}
+        reward = float(self._problem.pull(self.np_random, q[arm]))
+        info = {"optimal_action": best, "regret": float(q[best] - q[arm])}
         self.q_star = self._problem.drift(self.np_random, q)
         self._t += 1
+        self._last = (arm, reward, info["regret"])
         return 0, reward, False, self._t >= self.n_steps, info
+
+    def render(self) -> str | np.ndarray | None:  # type: ignore[override]
+        """The last pull as a line of text ("ansi") or a bar chart of q* ("rgb_array")."""
+        q, pulled = self.q_star, None if self._last is None else self._last[0]
+        scale = (0.0, 1.0)
+        if q is not None and not self._problem.bernoulli:
+            scale = (float(q.min()), float(q.max()))
+        return bandit_frame(self.render_mode, q, scale, pulled, self._render_text)
+
+    def _render_text(self, q: NDArray[np.float64]) -> str:
+        best = int(optimal_action(q))
+        if self._last is None:
+            return f"pull 0 of {self.n_steps}: no arm pulled yet (best arm {best})\n"
+        arm, reward, regret = self._last
+        return (
+            f"pull {self._t} of {self.n_steps}: arm {arm}, reward {reward:+.3f} "
+            f"(best arm {best}, regret {regret:.3f})\n"
+        )
 
 
 def _read_only(array: NDArray[Any]) -> NDArray[Any]:
@@ -168,9 +193,8 @@ class BanditVectorEnv(VectorEnv[NDArray[np.int64], NDArray[np.int64], NDArray[An
         render_mode: None = None,
         **kwargs: Any,
     ) -> None:
-        if render_mode is not None:
-            raise ValueError(f"render_mode must be None (no rendering), got {render_mode!r}")
-        self.num_envs = check_positive_int("num_envs", num_envs)
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
+        self.num_envs = check_int("num_envs", num_envs, 1)
         self._problem = BanditProblem(**kwargs)
         self.k = self._problem.k
         self.n_steps = self._problem.n_steps
@@ -190,6 +214,7 @@ class BanditVectorEnv(VectorEnv[NDArray[np.int64], NDArray[np.int64], NDArray[An
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[NDArray[np.int64], dict[str, Any]]:
         """Draw new true values for every run and start new episodes."""
+        check_options(options, ())
         super().reset(seed=seed)
         self._start()
         return self._observation(), self._info(np.zeros(self.num_envs))

@@ -13,12 +13,21 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 from numpy.typing import NDArray
-from scipy.linalg import expm
+
+from labcoat.envs._checks import check_bool, check_float, check_int
+from labcoat.envs._inputs import box_action, check_options, discrete_action, real_array
+from labcoat.envs._render import check_render_mode, render_frame
 
 __all__ = ["TEMPERATURE_SCALE", "HeaterControlEnv", "zero_order_hold"]
 
 TEMPERATURE_SCALE = 10.0
 """Kelvin of tracking error that cost one unit of reward per step."""
+
+ABSOLUTE_ZERO = -273.15
+"""The lowest ambient temperature, deg C."""
+
+MAX_TEMPERATURE = 1e30
+"""Bound on the steady state at full current T_max, deg C (the observations are float32)."""
 
 
 def zero_order_hold(
@@ -31,12 +40,17 @@ def zero_order_hold(
 
     With y = (T - T_amb, T_s - T_amb) the continuous model is dy/dt = A y + B P,
 
-        A = [[-1/tau, 0], [1/tau_s, -1/tau_s]],  B = [1/C, 0],  tau = R_th C,
+        A = [[-a, 0], [b, -b]],  B = [1/C, 0],  a = 1/tau = 1/(R_th C),  b = 1/tau_s,
 
-    and a power P constant over the step gives y_{t+1} = A_d y_t + B_d P with
-    A_d = exp(A dt) and B_d = (integral_0^dt exp(A s) ds) B, both read off the matrix
-    exponential exp([[A, B], [0, 0]] dt) (Van Loan). Without sensor lag (tau_s = 0) the
-    sensor reads T and the first row is the closed form
+    and a power P constant over the step gives y_{t+1} = A_d y_t + B_d P with A_d = exp(A dt)
+    and B_d = (integral_0^dt exp(A s) ds) B. In closed form (solving the two linear ODEs),
+
+        A_d = [[e^{-a dt}, 0], [k, e^{-b dt}]],  B_d = R_th [1 - e^{-a dt}, 1 - e^{-b dt} - k],
+        k = b (e^{-a dt} - e^{-b dt}) / (b - a) = b dt e^{-a dt} phi((b - a) dt),
+
+    with phi(x) = (1 - e^{-x}) / x (phi(0) = 1) where b is close to a, so that no 0/0 arises at
+    tau_s = tau and nothing overflows for a stiff sensor (tau_s << dt; the matrix exponential
+    returned NaN there). Without sensor lag (tau_s = 0) the sensor reads T:
 
         T_{t+1} = T_amb + P R_th + (T_t - T_amb - P R_th) e^{-dt/tau}.
 
@@ -49,19 +63,22 @@ def zero_order_hold(
     Returns:
         (A_d, B_d) with shapes (2, 2) and (2,).
     """
-    decay = math.exp(-time_step / (thermal_resistance * heat_capacity))
-    gain = -thermal_resistance * math.expm1(-time_step / (thermal_resistance * heat_capacity))
+    tau = thermal_resistance * heat_capacity
+    a_dt = time_step / tau if tau > 0.0 else math.inf  # inf when R_th C underflows
+    decay = math.exp(-a_dt)
+    gain = -thermal_resistance * math.expm1(-a_dt)
     if sensor_time_constant == 0.0:
         return np.array([[decay, 0.0], [decay, 0.0]]), np.array([gain, gain])
-    tau = thermal_resistance * heat_capacity
-    generator = np.zeros((3, 3))
-    generator[:2, :2] = [
-        [-1.0 / tau, 0.0],
-        [1.0 / sensor_time_constant, -1.0 / sensor_time_constant],
-    ]
-    generator[0, 2] = 1.0 / heat_capacity
-    block = expm(generator * time_step)
-    return block[:2, :2], block[:2, 2]
+    b_dt = time_step / sensor_time_constant  # inf when tau_s is subnormal
+    lag = math.exp(-b_dt)
+    x = b_dt - a_dt
+    if abs(x) <= 1e-3:
+        coupling = b_dt * decay * (-math.expm1(-x) / x if x != 0.0 else 1.0)
+    else:  # also NaN (both rates infinite): b / (b - a) = 1 / (1 - tau_s / tau)
+        ratio = sensor_time_constant / tau if tau > 0.0 else math.inf
+        coupling = 0.0 if decay == lag else (decay - lag) / (1.0 - ratio)  # equal: both 0
+    sensor_gain = thermal_resistance * (-math.expm1(-b_dt) - coupling)
+    return np.array([[decay, 0.0], [coupling, lag]]), np.array([gain, sensor_gain])
 
 
 class HeaterControlEnv(gym.Env[np.ndarray, np.ndarray | int]):
@@ -123,13 +140,16 @@ class HeaterControlEnv(gym.Env[np.ndarray, np.ndarray | int]):
     * `ambient_temperature` (deg C), `sensor_time_constant` (s, >= 0), `sensor_noise` (K, >= 0).
     * `target_range`: (low, high) with T_amb < low <= high < T_max.
     * `energy_weight`: >= 0.
-    * `render_mode`: None or "ansi".
+    * `ambient_temperature` must be above absolute zero and T_max below 10^30 deg C.
+    * `render_mode`: None, "ansi" (a line of text) or "rgb_array" (a 64 x 96 picture: a
+      thermometer with the target, the sample coloured by its temperature, the heating element
+      glowing with the power).
 
     ## Version History
     * v0: initial version.
     """
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
 
     def __init__(
         self,
@@ -148,44 +168,34 @@ class HeaterControlEnv(gym.Env[np.ndarray, np.ndarray | int]):
         energy_weight: float = 0.1,
         render_mode: str | None = None,
     ) -> None:
-        if not isinstance(continuous, bool):
-            raise TypeError(f"continuous must be True or False, got {continuous!r}")
-        if isinstance(n_levels, bool) or not isinstance(n_levels, int | np.integer) or n_levels < 2:
-            raise ValueError(f"n_levels must be an integer >= 2, got {n_levels!r}")
-        for name, value in (
-            ("max_current", max_current),
-            ("resistance", resistance),
-            ("thermal_resistance", thermal_resistance),
-            ("heat_capacity", heat_capacity),
-            ("time_step", time_step),
-        ):
-            _check_number(name, value, positive=True)
-        _check_number("ambient_temperature", ambient_temperature)
-        for name, value in (
-            ("sensor_time_constant", sensor_time_constant),
-            ("sensor_noise", sensor_noise),
-            ("energy_weight", energy_weight),
-        ):
-            _check_number(name, value, non_negative=True)
-        if render_mode not in (None, "ansi"):
-            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
-        self.continuous = continuous
-        self.max_current = float(max_current)
-        self.resistance = float(resistance)
-        self.thermal_resistance = float(thermal_resistance)
-        self.heat_capacity = float(heat_capacity)
-        self.ambient_temperature = float(ambient_temperature)
-        self.time_step = float(time_step)
-        self.sensor_time_constant = float(sensor_time_constant)
-        self.sensor_noise = float(sensor_noise)
-        self.energy_weight = float(energy_weight)
-        self.render_mode = render_mode
-        self.max_power = self.max_current**2 * self.resistance
+        self.continuous = check_bool("continuous", continuous)
+        n_levels = check_int("n_levels", n_levels, 2)
+        self.max_current = check_float("max_current", max_current, 0.0, low_open=True)
+        self.resistance = check_float("resistance", resistance, 0.0, low_open=True)
+        self.thermal_resistance = check_float(
+            "thermal_resistance", thermal_resistance, 0.0, low_open=True
+        )
+        self.heat_capacity = check_float("heat_capacity", heat_capacity, 0.0, low_open=True)
+        self.ambient_temperature = check_float(
+            "ambient_temperature", ambient_temperature, ABSOLUTE_ZERO
+        )
+        self.time_step = check_float("time_step", time_step, 0.0, low_open=True)
+        self.sensor_time_constant = check_float("sensor_time_constant", sensor_time_constant, 0.0)
+        self.sensor_noise = check_float("sensor_noise", sensor_noise, 0.0)
+        self.energy_weight = check_float("energy_weight", energy_weight, 0.0)
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
+        self.max_power = self.max_current * self.max_current * self.resistance  # inf, not an error
         self.max_temperature = self.ambient_temperature + self.max_power * self.thermal_resistance
+        if not self.max_temperature < MAX_TEMPERATURE:  # also catches an overflow to inf
+            raise ValueError(
+                "ambient_temperature, max_current, resistance and thermal_resistance must give a "
+                f"steady state at full current T_max < {MAX_TEMPERATURE:g} C, "
+                f"got T_max = {self.max_temperature:g} C"
+            )
         self.target_range = _checked_range(
             target_range, self.ambient_temperature, self.max_temperature
         )
-        self.currents = np.linspace(0.0, self.max_current, int(n_levels))
+        self.currents = np.linspace(0.0, self.max_current, n_levels)
         """Current (A) of each Discrete action."""
         self._powers = [float(i) ** 2 * self.resistance for i in self.currents]
         a_d, b_d = zero_order_hold(
@@ -195,8 +205,8 @@ class HeaterControlEnv(gym.Env[np.ndarray, np.ndarray | int]):
         self._b = (float(b_d[0]), float(b_d[1]))
         self.action_space: spaces.Space[Any] = (
             spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32)
-            if continuous
-            else spaces.Discrete(int(n_levels))
+            if self.continuous
+            else spaces.Discrete(n_levels)
         )
         self._reading_bounds = (self.ambient_temperature - 10.0, self.max_temperature + 10.0)
         low_t, high_t = self._reading_bounds
@@ -212,27 +222,28 @@ class HeaterControlEnv(gym.Env[np.ndarray, np.ndarray | int]):
         self._steps = -1
 
     def power(self, action: np.ndarray | int) -> float:
-        """Electrical power P = I^2 R (W) of an action (see Action Space)."""
-        if self.continuous:
-            level = float(np.clip(np.asarray(action, dtype=float).reshape(-1)[0], -1.0, 1.0))
+        """Electrical power P = I^2 R (W) of an action (see Action Space).
+
+        Raises:
+            ValueError: ``action`` is not an action of ``action_space``.
+        """
+        if isinstance(self.action_space, spaces.Box):
+            level = box_action(action, self.action_space)[0]
             current = 0.5 * (level + 1.0) * self.max_current
             return current * current * self.resistance
-        index = int(action)
-        if not 0 <= index < len(self._powers):
-            raise ValueError(f"action must be in 0..{len(self._powers) - 1}, got {action!r}")
-        return self._powers[index]
+        return self._powers[discrete_action(action, len(self._powers))]
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        """Start cold (T = T_amb) with a target drawn from `target_range`."""
-        super().reset(seed=seed)
+        """Start cold (T = T_amb) with a target drawn from `target_range` (or `options`)."""
+        options = check_options(options, ("target",))
         low, high = self.target_range
-        if options and "target" in options:
-            target = float(options["target"])
-            if not low <= target <= high:
-                raise ValueError(f"options['target'] must be in [{low}, {high}], got {target!r}")
-        else:
+        target = options.get("target")
+        if target is not None:
+            target = check_float("options['target']", target, low, high)
+        super().reset(seed=seed)
+        if target is None:
             target = float(self.np_random.uniform(low, high))
         self._target = target
         self._temperature = self._sensor = self.ambient_temperature
@@ -282,10 +293,13 @@ class HeaterControlEnv(gym.Env[np.ndarray, np.ndarray | int]):
             "power": self._power,
         }
 
-    def render(self) -> str | None:
-        """Return the current state as a line of text (render_mode "ansi")."""
-        if self.render_mode != "ansi":
-            return None
+    def render(self) -> str | np.ndarray | None:  # type: ignore[override]
+        """The current state as a line of text ("ansi") or a picture ("rgb_array")."""
+        if self._steps < 0:
+            raise RuntimeError("call reset() before render()")
+        return render_frame(self.render_mode, self._render_text, self._render_picture)
+
+    def _render_text(self) -> str:
         current = math.sqrt(self._power / self.resistance)
         return (
             f"t = {self._steps * self.time_step:.0f} s: T = {self._temperature:.2f} C "
@@ -293,28 +307,38 @@ class HeaterControlEnv(gym.Env[np.ndarray, np.ndarray | int]):
             f"current {current:.2f} A\n"
         )
 
-
-def _check_number(
-    name: str, value: Any, *, positive: bool = False, non_negative: bool = False
-) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    if ok and positive and value <= 0:
-        ok = False
-    if ok and non_negative and value < 0:
-        ok = False
-    if not ok:
-        allowed = "> 0" if positive else ">= 0" if non_negative else "finite"
-        raise ValueError(f"{name} must be a finite number {allowed}, got {value!r}")
+    def _render_picture(self) -> np.ndarray:
+        """Thermometer (red: true T, blue tick: reading, black: target), sample, heater."""
+        image = np.full((64, 96, 3), 235, dtype=np.uint8)
+        low, high = self._reading_bounds
+        rows = {
+            name: 60 - round(56 * min(max((value - low) / (high - low), 0.0), 1.0))
+            for name, value in (
+                ("true", self._temperature),
+                ("reading", self._reading),
+                ("target", self._target),
+            )
+        }
+        image[4:60, 10:22] = (255, 255, 255)
+        image[rows["true"] : 60, 10:22] = (210, 40, 40)
+        image[max(rows["target"] - 1, 0) : rows["target"] + 1, 6:26] = (0, 0, 0)
+        image[max(rows["reading"] - 1, 0) : rows["reading"] + 1, 22:28] = (40, 90, 230)
+        heat = min(max((self._temperature - low) / (high - low), 0.0), 1.0)
+        image[28:46, 48:80] = (round(60 + 190 * heat), 80, round(230 - 190 * heat))
+        glow = round(255 * self._power / self.max_power)
+        image[48:58, 40:88] = (max(glow, 60), 60, 40)
+        return image
 
 
 def _checked_range(target_range: Any, ambient: float, maximum: float) -> tuple[float, float]:
-    try:
-        low, high = (float(v) for v in target_range)
-    except (TypeError, ValueError):
-        raise ValueError(f"target_range must be a pair (low, high), got {target_range!r}") from None
+    values = real_array("target_range", target_range)
+    if values.shape != (2,):
+        raise ValueError(f"target_range must be a pair (low, high), got {target_range!r}")
+    low, high = float(values[0]), float(values[1])
     if not ambient < low <= high < maximum:
         raise ValueError(
-            f"target_range must satisfy ambient ({ambient}) < low <= high < "
-            f"T_max ({maximum}, the steady state at max_current), got {target_range!r}"
+            f"target_range must satisfy ambient_temperature ({ambient:g}) < low <= high < T_max "
+            f"({maximum:g}, the steady state ambient_temperature + max_current^2 resistance "
+            f"thermal_resistance), got {target_range!r}"
         )
     return low, high

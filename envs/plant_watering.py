@@ -9,15 +9,10 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from labcoat.envs._tabular import (
-    Transition,
-    TransitionSampler,
-    TransitionTable,
-    check_finite,
-    check_probability,
-    check_render_mode,
-    render_frame,
-)
+from labcoat.envs._checks import check_choice, check_float, check_probability
+from labcoat.envs._inputs import check_options, discrete_action
+from labcoat.envs._render import check_render_mode, render_frame
+from labcoat.envs._tabular import Transition, TransitionSampler, TransitionTable
 
 HIGH, LOW = 0, 1
 ON, OFF, TEXT = 0, 1, 2
@@ -129,20 +124,16 @@ class PlantWateringEnv(gym.Env):
         invalid_action_penalty: float = 1.0,
         render_mode: str | None = None,
     ) -> None:
-        self.r_on, self.r_off = check_finite("r_on", r_on), check_finite("r_off", r_off)
-        self.r_text, self.r_fail = check_finite("r_text", r_text), check_finite("r_fail", r_fail)
+        self.r_on, self.r_off = check_float("r_on", r_on), check_float("r_off", r_off)
+        self.r_text, self.r_fail = check_float("r_text", r_text), check_float("r_fail", r_fail)
         self.alpha = check_probability("alpha", alpha)
         self.alpha_prime = check_probability("alpha_prime", alpha_prime)
         self.beta = check_probability("beta", beta)
         self.beta_prime = check_probability("beta_prime", beta_prime)
-        if invalid_action not in INVALID_ACTION_RULES:
-            raise ValueError(
-                f"invalid_action must be one of {INVALID_ACTION_RULES}, got {invalid_action!r}"
-            )
-        self.invalid_action = invalid_action
-        self.invalid_action_penalty = check_finite("invalid_action_penalty", invalid_action_penalty)
-        if not self.invalid_action_penalty > 0:
-            raise ValueError(f"invalid_action_penalty must be > 0, got {invalid_action_penalty!r}")
+        self.invalid_action = check_choice("invalid_action", invalid_action, INVALID_ACTION_RULES)
+        self.invalid_action_penalty = check_float(
+            "invalid_action_penalty", invalid_action_penalty, 0.0, low_open=True
+        )
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self._warn_broken_orderings()
 
@@ -202,7 +193,8 @@ class PlantWateringEnv(gym.Env):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[int, dict[str, Any]]:
-        """Start with high water; ``seed`` seeds ``self.np_random``."""
+        """Start with high water; ``seed`` seeds ``self.np_random`` (no options)."""
+        check_options(options, ())
         super().reset(seed=seed)
         self._state = HIGH
         self._last = None
@@ -210,9 +202,7 @@ class PlantWateringEnv(gym.Env):
 
     def step(self, action: int) -> tuple[int, float, bool, bool, dict[str, Any]]:
         """Sample (s', r) from p(s', r | s, a) (Fig. 36); the task never terminates."""
-        a, s = int(action), self._state
-        if not 0 <= a < 3:
-            raise ValueError(f"action must be 0 (on), 1 (off) or 2 (text), got {action!r}")
+        a, s = discrete_action(action, 3), self._state
         if not self._valid[s][a] and self.invalid_action == "raise":
             raise ValueError(f"action {a} ({ACTION_NAMES[a]}) is unavailable in state {s}")
         _, next_state, reward, _ = self._sampler.sample(s, a, self.np_random.random())

@@ -8,14 +8,10 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from labcoat.envs._tabular import (
-    Transition,
-    TransitionSampler,
-    TransitionTable,
-    check_positive_int,
-    check_render_mode,
-    render_frame,
-)
+from labcoat.envs._checks import check_int
+from labcoat.envs._inputs import check_options, discrete_action
+from labcoat.envs._render import check_render_mode, render_frame
+from labcoat.envs._tabular import Transition, TransitionSampler, TransitionTable
 
 TRACK_WIDTH = 50
 
@@ -77,8 +73,8 @@ class RandomWalkEnv(gym.Env):
     def __init__(
         self, size: int = 1000, max_jump: int = 100, render_mode: str | None = None
     ) -> None:
-        self.size = check_positive_int("size", size)
-        self.max_jump = check_positive_int("max_jump", max_jump)
+        self.size = check_int("size", size, 1)
+        self.max_jump = check_int("max_jump", max_jump, 1)
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.n_states, self.n_actions = self.size + 2, 1
         self.start_state = (self.size + 1) // 2
@@ -115,15 +111,15 @@ class RandomWalkEnv(gym.Env):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[int, dict[str, Any]]:
-        """Start in the middle state; ``seed`` seeds ``self.np_random``."""
+        """Start in the middle state; ``seed`` seeds ``self.np_random`` (no options)."""
+        check_options(options, ())
         super().reset(seed=seed)
         self._state = self.start_state
         return self._state, {}
 
     def step(self, action: int) -> tuple[int, float, bool, bool, dict[str, Any]]:
         """Jump uniformly up to ``max_jump`` states left or right; terminate at either end."""
-        if int(action) != 0:
-            raise ValueError(f"action must be 0 (the only action), got {action!r}")
+        discrete_action(action, 1)
         _, next_state, reward, terminated = self._sampler.sample(
             self._state, 0, self.np_random.random()
         )

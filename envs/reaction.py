@@ -17,6 +17,10 @@ import numpy as np
 from gymnasium import spaces
 from numpy.typing import ArrayLike, NDArray
 
+from labcoat.envs._checks import check_bool, check_float, check_int
+from labcoat.envs._inputs import box_action, check_options, discrete_action, real_array
+from labcoat.envs._render import check_render_mode, render_frame
+
 __all__ = [
     "GAS_CONSTANT",
     "HIGH",
@@ -417,7 +421,8 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
     ## Action Space
     `continuous=True` (default): `Box(-1, 1, (3,), float32)`, the changes of (temperature, pH,
     water fraction) in units of `step_size` times each variable's range (8 K, 0.8 pH units and
-    0.1 by default). `continuous=False`: `Discrete(7)`,
+    0.1 by default); `step` refuses a value out of [-1, 1] or NaN with a ValueError.
+    `continuous=False`: `Discrete(7)`,
 
     - 0: keep the conditions
     - 1: lower the temperature, 2: raise it (by `step_size` x 80 K)
@@ -477,13 +482,14 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
       an int fixes one landscape (``ReactionLandscape.sample(np.random.default_rng(seed))``).
     * `purity_weight`, `cost_weight`: weights of the purity bonus and the cost penalty in the
       reward (>= 0).
-    * `render_mode`: None or "ansi".
+    * `render_mode`: None, "ansi" (a line of text) or "rgb_array" (a 64 x 128 picture: one
+      gauge per condition within its bounds, and the measured yield against the best possible).
 
     ## Version History
     * v0: initial version.
     """
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
 
     def __init__(
         self,
@@ -497,19 +503,17 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
         cost_weight: float = 0.0,
         render_mode: str | None = None,
     ) -> None:
-        _check_arguments(continuous, budget, noise, step_size, landscape_seed, render_mode)
-        for name, value in (("purity_weight", purity_weight), ("cost_weight", cost_weight)):
-            if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
-                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-        self.purity_weight = float(purity_weight)
-        self.cost_weight = float(cost_weight)
-        self.continuous = continuous
-        self.budget = int(budget)
-        self.noise = float(noise)
-        self.step_size = float(step_size)
-        self.landscape_seed = landscape_seed
-        self.render_mode = render_mode
-        self._step = tuple((step_size * (HIGH - LOW)).tolist())
+        self.continuous = check_bool("continuous", continuous)
+        self.budget = check_int("budget", budget, 1)
+        self.noise = check_float("noise", noise, 0.0)
+        self.step_size = check_float("step_size", step_size, 0.0, 1.0, low_open=True)
+        self.landscape_seed = (
+            None if landscape_seed is None else check_int("landscape_seed", landscape_seed, 0)
+        )
+        self.purity_weight = check_float("purity_weight", purity_weight, 0.0)
+        self.cost_weight = check_float("cost_weight", cost_weight, 0.0)
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
+        self._step = tuple((self.step_size * (HIGH - LOW)).tolist())
         self._moves = [(0.0, 0.0, 0.0)]
         for axis in range(3):
             for sign in (-1.0, 1.0):
@@ -518,7 +522,7 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
                 self._moves.append((move[0], move[1], move[2]))
         self.action_space: spaces.Space[Any] = (
             spaces.Box(-1.0, 1.0, shape=(3,), dtype=np.float32)
-            if continuous
+            if self.continuous
             else spaces.Discrete(len(self._moves))
         )
         self.observation_space = spaces.Box(
@@ -529,8 +533,9 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
         self.landscape: ReactionLandscape | None = None
         self.optimum_conditions: NDArray[np.float64] | None = None
         self.optimum_yield = math.nan
-        if landscape_seed is not None:
-            self._set_landscape(ReactionLandscape.sample(np.random.default_rng(landscape_seed)))
+        if self.landscape_seed is not None:
+            landscape = ReactionLandscape.sample(np.random.default_rng(self.landscape_seed))
+            self._set_landscape(landscape)
         self._conditions = (math.nan, math.nan, math.nan)
         self._true = self._measured = self._purity = self._cost = self._reward = math.nan
         self._experiment = 0
@@ -556,12 +561,12 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Draw a landscape (unless fixed) and start conditions; run the first experiment."""
+        conditions = check_options(options, ("conditions",)).get("conditions")
+        start = None if conditions is None else _checked_conditions(conditions)
         super().reset(seed=seed)
         if self.landscape_seed is None:
             self._set_landscape(ReactionLandscape.sample(self.np_random))
-        if options and "conditions" in options:
-            start = _checked_conditions(options["conditions"])
-        else:
+        if start is None:
             start = self.np_random.uniform(LOW, HIGH)
         self._conditions = (float(start[0]), float(start[1]), float(start[2]))
         self._experiment = 0
@@ -574,17 +579,13 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
         """Change the conditions by the action and run one experiment."""
         if self.landscape is None or self._experiment >= self.budget:
             raise RuntimeError("call reset() before step() (and after the budget is spent)")
-        if self.continuous:
-            a_temperature, a_ph, a_solvent = np.asarray(action, dtype=float).reshape(3).tolist()
+        if isinstance(self.action_space, spaces.Box):
+            a_temperature, a_ph, a_solvent = box_action(action, self.action_space)
             step_temperature, step_ph, step_solvent = self._step
-            d_temperature = min(max(a_temperature, -1.0), 1.0) * step_temperature
-            d_ph = min(max(a_ph, -1.0), 1.0) * step_ph
-            d_solvent = min(max(a_solvent, -1.0), 1.0) * step_solvent
+            d_temperature = a_temperature * step_temperature
+            d_ph, d_solvent = a_ph * step_ph, a_solvent * step_solvent
         else:
-            index = int(action)
-            if not 0 <= index < len(self._moves):
-                raise ValueError(f"action must be in 0..{len(self._moves) - 1}, got {action!r}")
-            d_temperature, d_ph, d_solvent = self._moves[index]
+            d_temperature, d_ph, d_solvent = self._moves[discrete_action(action, len(self._moves))]
         (t_low, t_high), (ph_low, ph_high), (s_low, s_high) = _BOUNDS
         temperature, ph, solvent = self._conditions
         self._conditions = (
@@ -625,10 +626,13 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
             "experiment": self._experiment,
         }
 
-    def render(self) -> str | None:
-        """Return the current experiment as a line of text (render_mode "ansi")."""
-        if self.render_mode != "ansi":
-            return None
+    def render(self) -> str | np.ndarray | None:  # type: ignore[override]
+        """The current experiment as a line of text ("ansi") or a picture ("rgb_array")."""
+        if self.landscape is None or math.isnan(self._measured):
+            raise RuntimeError("call reset() before render()")
+        return render_frame(self.render_mode, self._render_text, self._render_picture)
+
+    def _render_text(self) -> str:
         temperature, ph, solvent = self._conditions
         return (
             f"experiment {self._experiment}/{self.budget}: T = {temperature:.1f} K, "
@@ -636,36 +640,29 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
             f"(true {self._true:.3f}, best possible {self.optimum_yield:.3f})\n"
         )
 
+    def _render_picture(self) -> np.ndarray:
+        """Gauges: temperature (red), pH (purple), water (blue), measured yield (green).
+
+        Each gauge is filled to its value's fraction of its range; on the yield gauge a black
+        tick marks the best possible yield of the landscape.
+        """
+        image = np.full((64, 128, 3), 235, dtype=np.uint8)
+        fractions = [*((np.asarray(self._conditions) - LOW) / (HIGH - LOW)), self._measured]
+        colours = [(210, 60, 40), (140, 60, 180), (40, 110, 230), (40, 160, 60)]
+        for row, (fraction, colour) in enumerate(zip(fractions, colours, strict=True)):
+            top = 4 + 15 * row
+            image[top : top + 10, 8:120] = (200, 200, 200)
+            image[top : top + 10, 8 : 8 + round(112 * float(fraction))] = colour
+        best = 8 + round(111 * self.optimum_yield)
+        image[47:61, best : best + 1] = (0, 0, 0)
+        return image
+
 
 def _checked_conditions(conditions: Any) -> NDArray[np.float64]:
-    values = np.asarray(conditions, dtype=float).reshape(-1)
+    values = real_array("options['conditions']", conditions)
     if values.shape != (3,) or not np.all((values >= LOW) & (values <= HIGH)):
         raise ValueError(
             "options['conditions'] must be (temperature, pH, water fraction) within "
             f"[{LOW.tolist()}, {HIGH.tolist()}], got {conditions!r}"
         )
     return values
-
-
-def _check_arguments(
-    continuous: Any,
-    budget: Any,
-    noise: Any,
-    step_size: Any,
-    landscape_seed: Any,
-    render_mode: Any,
-) -> None:
-    if not isinstance(continuous, bool):
-        raise TypeError(f"continuous must be True or False, got {continuous!r}")
-    if isinstance(budget, bool) or not isinstance(budget, int | np.integer) or budget < 1:
-        raise ValueError(f"budget must be an integer >= 1, got {budget!r}")
-    if not (isinstance(noise, int | float) and math.isfinite(noise) and noise >= 0):
-        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
-    if not (isinstance(step_size, int | float) and 0 < step_size <= 1):
-        raise ValueError(f"step_size must be in (0, 1], got {step_size!r}")
-    if landscape_seed is not None and (
-        isinstance(landscape_seed, bool) or not isinstance(landscape_seed, int | np.integer)
-    ):
-        raise TypeError(f"landscape_seed must be None or an int, got {landscape_seed!r}")
-    if render_mode not in (None, "ansi"):
-        raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")

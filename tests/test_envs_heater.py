@@ -54,6 +54,44 @@ def test_zero_order_hold_equals_the_matrix_exponential_and_the_closed_form():
     assert b_d0[0] == pytest.approx(R_TH * (1 - math.exp(-DT / tau)), rel=1e-14)
 
 
+@pytest.mark.parametrize("tau_s", [R_TH * C, R_TH * C * (1 + 1e-9), 0.5, 1e3, 1e-3])
+def test_zero_order_hold_closed_form_matches_the_matrix_exponential_near_equal_time_constants(
+    tau_s,
+):
+    """b (e^{-a dt} - e^{-b dt}) / (b - a) is 0/0 at tau_s = tau: computed without cancelling."""
+    tau = R_TH * C
+    a = np.array([[-1 / tau, 0.0], [1 / tau_s, -1 / tau_s]])
+    b = np.array([1 / C, 0.0])
+    a_d, b_d = zero_order_hold(C, R_TH, tau_s, DT)
+    np.testing.assert_allclose(a_d, expm(a * DT), atol=1e-13, rtol=1e-12)
+    np.testing.assert_allclose(b_d, np.linalg.solve(a, (expm(a * DT) - np.eye(2)) @ b), atol=1e-11)
+
+
+@pytest.mark.parametrize("tau_s", [1e-8, 1e-20, 1e-50, 1e-300, 5e-324])
+def test_zero_order_hold_with_a_tiny_sensor_lag_tends_to_no_lag(tau_s):
+    """A stiff sensor (tau_s << dt) follows T: the matrix exponential gave NaN from 1e-50 on."""
+    a_d, b_d = zero_order_hold(C, R_TH, tau_s, DT)
+    a_0, b_0 = zero_order_hold(C, R_TH, 0.0, DT)
+    assert a_d[0, 0] == pytest.approx(math.exp(-DT / (R_TH * C)), rel=1e-15)
+    np.testing.assert_allclose(a_d, a_0, atol=1e-6)
+    np.testing.assert_allclose(b_d, b_0, atol=1e-6)
+
+
+@pytest.mark.parametrize("tau_s", [0.0, 1e-300, 1e-320, 1e-100])
+def test_zero_order_hold_when_r_th_times_c_underflows(tau_s):
+    """R_th C = 1e-400 is 0.0 in floating point: T jumps to its steady state, no 1/0."""
+    a_d, b_d = zero_order_hold(1e-200, 1e-200, tau_s, DT)
+    np.testing.assert_array_equal(a_d[:, 0], [0.0, 0.0])
+    np.testing.assert_allclose(b_d[0], 1e-200, rtol=1e-15)
+    assert np.all(np.isfinite(a_d)) and np.all(np.isfinite(b_d))
+
+
+def test_zero_order_hold_with_a_huge_sensor_lag_keeps_the_reading():
+    a_d, b_d = zero_order_hold(C, R_TH, 1e300, DT)
+    assert a_d[1, 1] == pytest.approx(1.0) and abs(a_d[1, 0]) < 1e-290 and abs(b_d[1]) < 1e-290
+    assert np.all(np.isfinite(a_d)) and np.all(np.isfinite(b_d))
+
+
 @pytest.mark.parametrize("action", [0, 3, 7, 10])
 def test_env_step_is_the_closed_form_update(action):
     env = HeaterControlEnv(sensor_noise=0.0)
@@ -116,7 +154,9 @@ def test_box_variant_maps_minus_one_to_zero_and_one_to_full_current():
     assert env.power(np.array([-1.0])) == 0.0
     assert env.power(np.array([1.0])) == pytest.approx(40.0)
     assert env.power(np.array([0.0])) == pytest.approx(10.0)  # half the current
-    assert env.power(np.array([5.0])) == pytest.approx(40.0)  # clipped
+    for outside in (np.array([5.0]), np.array([-1.01]), np.array([np.nan])):
+        with pytest.raises(ValueError, match=r"action .*Box\(-1\.0, 1\.0, \(1,\), float32\)"):
+            env.power(outside)  # refused, not clipped
     discrete = HeaterControlEnv(n_levels=5)
     assert discrete.action_space == gym.spaces.Discrete(5)
     np.testing.assert_allclose(discrete.currents, [0.0, 0.5, 1.0, 1.5, 2.0])

@@ -202,12 +202,17 @@ def test_discrete_actions_move_one_variable_by_one_step_and_clip():
         env.step(7)
 
 
-def test_box_actions_scale_by_step_size_and_clip():
+def test_box_actions_scale_by_step_size_and_conditions_clip():
     env = ReactionOptimizationEnv(step_size=0.2, landscape_seed=0)
     start = np.array([330.0, 7.0, 0.5])
     env.reset(seed=0, options={"conditions": start})
-    obs = env.step(np.array([0.5, -1.0, 3.0], dtype=np.float32))[0]
-    np.testing.assert_allclose(obs[:3], start + np.array([0.5, -1.0, 1.0]) * 0.2 * (HIGH - LOW))
+    obs = env.step(np.array([0.5, -1.0, 0.25], dtype=np.float32))[0]
+    np.testing.assert_allclose(obs[:3], start + np.array([0.5, -1.0, 0.25]) * 0.2 * (HIGH - LOW))
+    for expected in (0.75, 0.95, 1.0):  # 0.55 + 0.2 + 0.2 + 0.2, the last clipped to 1
+        obs = env.step(np.array([0.0, 0.0, 1.0], dtype=np.float32))[0]
+        assert obs[2] == pytest.approx(expected, abs=1e-6)
+    with pytest.raises(ValueError, match=r"action .*Box\(-1\.0, 1\.0, \(3,\), float32\)"):
+        env.step(np.array([0.5, -1.0, 3.0], dtype=np.float32))  # refused, not clipped
 
 
 def test_budget_truncates_inside_the_env():
