@@ -82,36 +82,6 @@ def check_schedule(name: str, value: Any) -> float | Callable[[int], float]:
     return check_probability(name, value)
 
 
-def check_learning_rate(value: Any) -> float | str:
-    """A constant step size in (0, 1], "1/n" or "1/n^w" with w in (0.5, 1] (n: update count).
-
-    alpha_n = n^-w satisfies the Robbins-Monro conditions sum alpha = inf, sum alpha^2 < inf;
-    w = 1 gives sample averages, w around 0.7 forgets the early (biased) targets faster.
-    """
-    if isinstance(value, str):
-        if step_size_power(value) is None:
-            raise ValueError(
-                f"learning_rate must be a number in (0, 1], '1/n' or '1/n^w' with w in (0.5, 1], "
-                f"got {value!r}"
-            )
-        return value
-    return check_float("learning_rate", value, 0.0, 1.0, low_open=True)
-
-
-def step_size_power(value: Any) -> float | None:
-    """The power w of a "1/n" or "1/n^w" step size (w in (0.5, 1]), None for anything else."""
-    if not isinstance(value, str) or not value.replace(" ", "").startswith("1/n"):
-        return None
-    rest = value.replace(" ", "")[3:]
-    if not rest:
-        return 1.0
-    try:
-        power = float(rest[1:]) if rest[0] == "^" else math.nan
-    except ValueError:
-        return None
-    return power if 0.5 < power <= 1.0 else None
-
-
 def _jsonable(value: Any) -> Any:
     if isinstance(value, LinearSchedule):
         return value.to_json()

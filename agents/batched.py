@@ -3,7 +3,7 @@
 Studies such as "Sarsa against Q-learning on the cliff, averaged over 50 runs" (Sutton & Barto
 Example 6.6) need many independent learners. Here every run is a row of numpy arrays: all runs
 step together, each on its own episode, sampling its transitions from the model's outcome
-table (inverse CDF), and the targets are the pure functions of labcoat.agents.tabular (eqs.
+table (inverse CDF), and the targets are the functions of labcoat.agents.rules (eqs.
 7.23, 7.24, Sutton & Barto eq. 6.9), applied to all runs in one call. A run that has finished
 its episodes stops while the others go on.
 """
@@ -15,14 +15,17 @@ from typing import Literal
 
 import numpy as np
 
-from labcoat.agents._base import check_learning_rate, step_size_power
 from labcoat.agents._observations import state_index
 from labcoat.agents.planning import Outcomes, TabularModel, check_episodes_end
-from labcoat.agents.tabular import (
+from labcoat.agents.rules import (
+    check_learning_rate,
+    epsilon_greedy_arms,
     epsilon_greedy_probabilities,
     expected_sarsa_target,
     q_learning_target,
     sarsa_target,
+    step_size,
+    step_size_power,
     td_update,
 )
 from labcoat.classic._checks import check_choice, check_float, check_int, check_probability
@@ -68,13 +71,8 @@ def _outcomes(model: TabularModel) -> Outcomes:
 
 
 def _epsilon_greedy(q_rows: np.ndarray, epsilon: float, rng: np.random.Generator) -> np.ndarray:
-    """One epsilon-greedy action per row (ties at random; -inf entries never chosen)."""
-    n, n_actions = q_rows.shape
-    best = q_rows.max(axis=1, keepdims=True)
-    noise = rng.random((n, 2 * n_actions))
-    greedy = np.argmax(np.where(q_rows == best, noise[:, :n_actions], -1.0), axis=1)
-    uniform = np.argmax(np.where(np.isfinite(q_rows), noise[:, n_actions:], -1.0), axis=1)
-    return np.where(rng.random(n) < epsilon, uniform, greedy)
+    """One epsilon-greedy action per row of q (n, n_actions) (``epsilon_greedy_arms``)."""
+    return epsilon_greedy_arms(np.ascontiguousarray(q_rows.T), epsilon, rng)
 
 
 def _sample_start(start: np.ndarray | int, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -178,8 +176,8 @@ def batched_control(
             probs = epsilon_greedy_probabilities(q_t, epsilon)
             target = expected_sarsa_target(q_t, probs, r, discount)
         counts[idx, si, ai] += 1
-        step_size = alpha if power is None else counts[idx, si, ai] ** -power
-        q[idx, si, ai] = td_update(q[idx, si, ai], target, step_size)
+        alpha_n = step_size(alpha, power, counts[idx, si, ai])
+        q[idx, si, ai] = td_update(q[idx, si, ai], target, alpha_n)
         if not np.isfinite(q[idx, si, ai]).all():
             raise FloatingPointError(
                 f"batched {method} diverged: q became non-finite at time step {step} "

@@ -13,18 +13,20 @@ from labcoat.agents.bandits import (
     EpsilonGreedy,
     GradientBandit,
     ThompsonSampling,
+    bernoulli_kl,
+    lai_robbins_constant,
+    run_episode,
+    run_testbed,
+    spawn_seeds,
+)
+from labcoat.agents.rules import (
     action_value_update,
     argmax_random_ties,
-    bernoulli_kl,
     beta_posterior_update,
     gaussian_posterior,
     gradient_bandit_update,
     greedy_arms,
-    lai_robbins_constant,
-    run_episode,
-    run_testbed,
     softmax_policy,
-    spawn_seeds,
     ucb_scores,
 )
 

@@ -8,12 +8,7 @@ import labcoat.envs  # noqa: F401  (registers the labcoat envs)
 from labcoat.agents._base import LinearSchedule
 from labcoat.agents.batched import batched_q_learning, batched_sarsa
 from labcoat.agents.planning import TabularModel, policy_evaluation, policy_iteration
-from labcoat.agents.tabular import (
-    TD0,
-    ExpectedSarsa,
-    MonteCarlo,
-    QLearning,
-    Sarsa,
+from labcoat.agents.rules import (
     discounted_returns,
     epsilon_greedy_probabilities,
     expected_sarsa_target,
@@ -23,6 +18,7 @@ from labcoat.agents.tabular import (
     td0_update,
     td_update,
 )
+from labcoat.agents.tabular import TD0, ExpectedSarsa, MonteCarlo, QLearning, Sarsa
 
 # ------------------------------------------------------------------ pure update functions
 
@@ -39,7 +35,9 @@ def test_update_functions_on_hand_computed_arrays():
     np.testing.assert_allclose(expected_sarsa_target(q_t, probs, r_t, discount_t), [expected, -1])
     np.testing.assert_allclose(td0_target(np.array([2.0]), 1.0, 0.5), [2.0])
     np.testing.assert_allclose(td0_update(1.0, 1.0, 0.5, 2.0, 0.25), 1.0 + 0.25 * (2.0 - 1.0))
-    np.testing.assert_allclose(td_update([0.0, 4.0], [1.0, 0.0], 0.5), [0.5, 2.0])
+    np.testing.assert_allclose(
+        td_update(np.array([0.0, 4.0]), np.array([1.0, 0.0]), 0.5), [0.5, 2.0]
+    )
     np.testing.assert_allclose(discounted_returns([1, 0, 2], 0.5, bootstrap=4), [2, 2, 4])
 
 
