@@ -19,7 +19,7 @@ import sys
 import tempfile
 import warnings
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -27,10 +27,8 @@ import gymnasium as gym
 import numpy as np
 
 from labcoat.agents.planning import TabularModel, check_episodes_end
+from labcoat.agents.policies import _uniform_stream
 from labcoat.classic._checks import check_float, check_int, check_probability
-
-UNIFORM_BLOCK = 4096
-"""Uniform random numbers are drawn in blocks of this size (one numpy call per block)."""
 
 INF = math.inf
 
@@ -130,7 +128,7 @@ class Agent(abc.ABC):
         self._info: dict[str, Any] = {}
         self._episode_return = 0.0
         self._episode_length = 0
-        self._draw = self._uniform_stream().__next__
+        self._draw = _uniform_stream(self._rng)
 
     # ------------------------------------------------------------------ spaces and masks
 
@@ -218,11 +216,6 @@ class Agent(abc.ABC):
 
     def _start_episode(self) -> None:  # noqa: B027 - an optional hook
         """Hook called after every reset (e.g. to choose Sarsa's first action)."""
-
-    def _uniform_stream(self) -> Iterator[float]:
-        """Uniform numbers in [0, 1) as Python floats, drawn in blocks (``next`` is cheap)."""
-        while True:
-            yield from self._rng.random(UNIFORM_BLOCK).tolist()
 
     @abc.abstractmethod
     def _run(self, max_steps: int) -> tuple[int, bool]:

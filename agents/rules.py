@@ -284,19 +284,19 @@ def epsilon_greedy_arms(q_by_arm: FloatArray, epsilon: float, rng: np.random.Gen
     """
     k, n_runs = q_by_arm.shape
     if epsilon == 1.0 and (q_by_arm > -np.inf).all():
-        return rng.integers(k, size=n_runs)
+        return np.asarray(rng.integers(k, size=n_runs), dtype=np.int64)
     greedy = greedy_arms(q_by_arm, rng)
     if epsilon == 0.0:
         return greedy
-    u = rng.random(n_runs)
+    u = np.asarray(rng.random(int(n_runs)))
     explore = np.flatnonzero(u < epsilon)
     available = q_by_arm[:, explore] > -np.inf
-    n_available = available.sum(axis=0) if not available.all() else k
+    if available.all():  # the explored number is the arm
+        greedy[explore] = np.minimum(u[explore] * (k / epsilon), k - 1).astype(np.int64)
+        return greedy
+    n_available = available.sum(axis=0)
     number = np.minimum(u[explore] * (n_available / epsilon), n_available - 1).astype(np.int64)
-    if isinstance(n_available, int):  # every arm available: the number is the arm
-        greedy[explore] = number
-    else:
-        greedy[explore] = (available.cumsum(axis=0) > number).argmax(axis=0)
+    greedy[explore] = (available.cumsum(axis=0) > number).argmax(axis=0)
     return greedy
 
 

@@ -43,7 +43,7 @@ from labcoat.agents.planning import (
     _policy_matrix,
     policy_evaluation,
 )
-from labcoat.agents.policies import PolicyLike, action_function
+from labcoat.agents.policies import PolicyLike, RandomPolicy, action_function
 from labcoat.agents.rules import (
     epsilon_greedy_action,
     semi_gradient_increment,
@@ -448,32 +448,11 @@ class SemiGradientTD(_SemiGradient):
         self.policy = policy
         policy_seed = int(self._rng.integers(2**63))
         self._act: Callable[[Any, Any], int]
-        if policy is None:
-            self._act = self._random_policy()
+        if policy is None:  # pi(a|s) = 1/|A(s)| (valid_actions or the step's info action_mask)
+            self._act = RandomPolicy(self.env, seed=policy_seed).sample
         else:
             act = action_function(policy, self.env, seed=policy_seed)
             self._act = lambda observation, _: act(observation)
-
-    def _random_policy(self) -> Callable[[Any, Any], int]:
-        """π(a|s) = 1/|A(s)| over the available actions (valid_actions or info action_mask)."""
-        n, start, draw = self.n_actions, self._action_start, self._draw
-        if self.valid_actions is not None:
-            table = [self._allowed_actions(s, {}) for s in range(len(self.valid_actions))]
-            s0 = self._state_start
-
-            def act(observation: Any, _: Any) -> int:
-                allowed = table[int(observation) - s0]
-                return start + allowed[int(draw() * len(allowed))]
-
-            return act
-
-        def act_masked(_: Any, info: Any) -> int:
-            if not info or info.get("action_mask") is None:
-                return start + int(draw() * n)
-            allowed = self._allowed_actions(0, info)
-            return start + allowed[int(draw() * len(allowed))]
-
-        return act_masked
 
     @property
     def weights(self) -> np.ndarray:

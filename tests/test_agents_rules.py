@@ -1,10 +1,12 @@
 """labcoat.agents.rules: the equations by hand, on floats and arrays; the agents call them."""
 
+import gymnasium as gym
 import numpy as np
 import pytest
 from scipy import stats
 
 from labcoat.agents.bandits import UCB, EpsilonGreedy, GradientBandit, ThompsonSampling
+from labcoat.agents.policies import EpsilonGreedyPolicy, RandomPolicy
 from labcoat.agents.rules import (
     action_value_update,
     beta_posterior_update,
@@ -121,3 +123,26 @@ def test_thompson_bernoulli_update_is_the_beta_posterior_by_hand():
         alpha[rows, a], beta[rows, a] = beta_posterior_update(alpha[rows, a], beta[rows, a], r)
         np.testing.assert_allclose(strategy.alpha, alpha)
         np.testing.assert_allclose(strategy.beta, beta)
+
+
+def test_epsilon_greedy_policy_shares_the_greedy_mass_between_ties():
+    """EpsilonGreedyPolicy samples and reports the rules' pi: tied greedy actions share it."""
+    q = np.array([[2.0, 2.0, -np.inf, 0.0]])
+    policy = EpsilonGreedyPolicy(q, 0.3, seed=0)
+    probs = policy.probabilities()
+    np.testing.assert_allclose(probs, [[0.45, 0.45, 0.0, 0.1]])
+    counts = np.bincount([policy.predict(0)[0] for _ in range(20_000)], minlength=4)
+    assert counts[2] == 0
+    assert stats.chisquare(counts[[0, 1, 3]], probs[0, [0, 1, 3]] * 20_000).pvalue > 1e-3
+
+
+def test_random_policy_samples_the_actions_the_step_info_allows():
+    env = gym.make("CliffWalking-v1")
+    policy = RandomPolicy(env, seed=0)
+    mask = np.array([0, 1, 0, 1], dtype=np.int8)
+    draws = np.bincount(
+        [policy.sample(0, {"action_mask": mask}) for _ in range(4_000)], minlength=4
+    )
+    assert draws[0] == draws[2] == 0 and abs(draws[1] / 4_000 - 0.5) < 4 * np.sqrt(0.25 / 4_000)
+    with pytest.raises(ValueError, match="action_mask"):
+        policy.sample(0, {"action_mask": np.zeros(4, dtype=np.int8)})
