@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 
 from labcoat.agents._observations import state_index
-from labcoat.agents.planning import Outcomes, TabularModel, check_episodes_end
+from labcoat.agents.planning import TabularModel, check_episodes_end
 from labcoat.agents.rules import (
     check_learning_rate,
     epsilon_greedy_arms,
@@ -29,6 +29,7 @@ from labcoat.agents.rules import (
     td_update,
 )
 from labcoat.classic._checks import check_choice, check_float, check_int, check_probability
+from labcoat.envs._tabular import Outcomes
 
 __all__ = [
     "BatchedResult",
@@ -143,7 +144,6 @@ def batched_control(
         check_episodes_end(model, starts, f"batched {method}")
     limit = np.inf if max_episode_steps is None else int(max_episode_steps)
     outcomes = _outcomes(model)
-    cumulative, last = outcomes.cumulative, outcomes.prob.shape[2] - 1
     rng = np.random.default_rng(seed)
 
     q = np.full((n_runs, model.n_states, model.n_actions), initial_q)
@@ -160,11 +160,7 @@ def batched_control(
     while idx.size:
         step += 1
         si, ai = s[idx], a[idx]
-        u = rng.random(idx.size)
-        k = np.minimum((u[:, None] >= cumulative[si, ai]).sum(axis=1), last)
-        s2 = outcomes.next_state[si, ai, k]
-        r = outcomes.reward[si, ai, k]
-        terminated = outcomes.terminated[si, ai, k]
+        s2, r, terminated = outcomes.sample(si, ai, rng.random(idx.size))
         discount = gamma * (1.0 - terminated)
         q_t = q[idx, s2]
         if method == "sarsa":
