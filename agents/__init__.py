@@ -28,6 +28,7 @@ from labcoat.agents.batched import (
     batched_expected_sarsa,
     batched_q_learning,
     batched_sarsa,
+    run_batched,
 )
 from labcoat.agents.features import (
     BinaryFeatures,
@@ -149,6 +150,7 @@ __all__ = [
     "QLearning",
     "RandomPolicy",
     "rollout",
+    "run_batched",
     "Sarsa",
     "sarsa_target",
     "semi_gradient_step",

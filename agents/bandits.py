@@ -27,6 +27,7 @@ from scipy.special import rel_entr
 
 import labcoat.envs  # noqa: F401  (registers labcoat/Bandit-v0 for run_testbed)
 from labcoat.agents._observations import state_index
+from labcoat.agents.batched import BatchStep, run_batched
 from labcoat.agents.rules import (
     action_value_update,
     argmax_random_ties,
@@ -498,7 +499,8 @@ def run_testbed(
     """Play ``strategy`` on ``n_runs`` independent k-armed bandits for ``n_steps`` pulls each.
 
     Sutton & Barto's testbed (§2.3) on the vectorized ``labcoat/Bandit-v0``: one
-    ``BanditVectorEnv`` step and one batched strategy step per time step, numpy across runs.
+    ``BanditVectorEnv`` step and one batched strategy step per time step, numpy across runs,
+    played by labcoat.agents.batched.run_batched (the runner of the tabular studies).
     The strategy is reset (``n_runs`` learners) and left in its final state.
 
     Args:
@@ -526,19 +528,36 @@ def run_testbed(
     env.reset(seed=env_seed)
     strategy.reset(n_arms=k, n_runs=n_runs, seed=agent_seed)
     recorder = _Recorder(n_steps, n_runs, record_runs)
-    select, step, learn, add = (
-        strategy.select_actions,
-        env.step,
-        strategy._update_unchecked,
-        recorder.add,
-    )
-    for t in range(n_steps):
-        a = select()
-        _, reward, _, _, info = step(a)  # the env checks the actions
-        learn(a, reward)
-        add(t, reward, info["regret"])
+    run_batched(_StrategyRuns(strategy), _TestbedRuns(env, n_steps, recorder), n_runs)
     env.close()
     return recorder.result()
+
+
+class _TestbedRuns:
+    """The vectorized bandit as the environments of :func:`run_batched` (n_steps pulls)."""
+
+    def __init__(self, env: Any, n_steps: int, recorder: _Recorder) -> None:
+        self.step_env, self.n_steps, self.add, self.t = env.step, n_steps, recorder.add, 0
+
+    def step(self, runs: IntArray, actions: IntArray) -> BatchStep:
+        _, reward, terminated, truncated, info = self.step_env(actions)  # checks the actions
+        self.add(self.t, reward, info["regret"])
+        self.t += 1
+        running = runs if self.t < self.n_steps else runs[:0]
+        return BatchStep(None, reward, terminated, terminated | truncated, running, info)
+
+
+class _StrategyRuns:
+    """A strategy's n_runs learners as the learners of :func:`run_batched`."""
+
+    def __init__(self, strategy: BanditStrategy) -> None:
+        self.act_all, self.update = strategy.select_actions, strategy._update_unchecked
+
+    def act(self, runs: IntArray) -> IntArray:
+        return self.act_all()
+
+    def learn(self, runs: IntArray, actions: IntArray, step: BatchStep) -> None:
+        self.update(actions, step.rewards)
 
 
 def run_episode(strategy: BanditStrategy, env: gym.Env[Any, Any], *, seed: int = 0) -> BanditResult:

@@ -6,7 +6,7 @@ import pytest
 
 import labcoat.envs  # noqa: F401  (registers the labcoat envs)
 from labcoat.agents._base import LinearSchedule
-from labcoat.agents.batched import batched_q_learning, batched_sarsa
+from labcoat.agents.batched import BatchStep, batched_q_learning, batched_sarsa, run_batched
 from labcoat.agents.planning import TabularModel, policy_evaluation, policy_iteration
 from labcoat.agents.rules import (
     discounted_returns,
@@ -367,3 +367,31 @@ def test_time_limit_truncation_bootstraps():
     policy = np.array([1, 2])  # lamp off in high, text in low
     td = TD0(env, policy, gamma=gamma, learning_rate="1/n", seed=4).learn(total_timesteps=5_000)
     np.testing.assert_allclose(td.v, policy_evaluation(model, policy, gamma), atol=0.05)
+
+
+def test_run_batched_steps_each_run_until_it_finishes():
+    """The one runner of many-run studies: run i lasts i + 1 steps, the others go on."""
+
+    class Countdown:
+        def __init__(self):
+            self.t, self.stepped = np.zeros(4, dtype=int), []
+
+        def step(self, runs, actions):
+            self.t[runs] += 1
+            self.stepped.append(runs.tolist())
+            ended = self.t[runs] > runs
+            return BatchStep(None, np.zeros(runs.size), ended, ended, runs[~ended], {})
+
+    class Echo:
+        learned = []
+
+        def act(self, runs):
+            return runs * 10
+
+        def learn(self, runs, actions, step):
+            self.learned.append((runs * 10 == actions).all())
+
+    env = Countdown()
+    assert run_batched(Echo(), env, 4) == 4
+    assert env.stepped == [[0, 1, 2, 3], [1, 2, 3], [2, 3], [3]]
+    assert Echo.learned == [True] * 4
