@@ -372,6 +372,29 @@ class Agent(abc.ABC):
         setattr(self, name, value)
 
 
+def read_only(array: np.ndarray) -> np.ndarray:
+    """``array`` marked read-only (a write raises ValueError instead of being lost)."""
+    array.flags.writeable = False
+    return array
+
+
+def array_property(name: str, dtype: type, read: Callable[[Any], Any], doc: str) -> Any:
+    """A learned array of an agent: reading gives a read-only copy, assigning replaces it.
+
+    The one semantics of ``q``, ``v`` and the counts of every tabular agent and bandit
+    strategy: ``agent.q`` is a snapshot (``agent.q[s, a] = x`` raises ValueError), and
+    ``agent.q = array`` stores a checked copy (``_set_array``, as :meth:`Agent.load` does).
+    """
+
+    def get(self: Any) -> np.ndarray:
+        return read_only(np.array(read(self), dtype=dtype))
+
+    def set_(self: Any, value: Any) -> None:
+        self._set_array(name, np.array(value, dtype=dtype))
+
+    return property(get, set_, doc=doc)
+
+
 def stored_array(
     name: str, value: np.ndarray, shape: tuple[int, ...], kinds: str, *, allow: str = ""
 ) -> np.ndarray:

@@ -26,6 +26,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import rel_entr
 
 import labcoat.envs  # noqa: F401  (registers labcoat/Bandit-v0 for run_testbed)
+from labcoat.agents._base import array_property
 from labcoat.agents._observations import state_index
 from labcoat.agents.batched import BatchStep, run_batched
 from labcoat.agents.rules import (
@@ -173,6 +174,11 @@ class BanditStrategy(ABC):
         q_a = self._q_by_arm.take(index)
         self._q_by_arm.reshape(-1)[index] = action_value_update(q_a, n_a, r, step_size)
 
+    def _set_array(self, name: str, value: NDArray[Any]) -> None:
+        if value.shape != (self.n_runs, self.n_arms):
+            raise ValueError(f"shape must be ({self.n_runs}, {self.n_arms}), got {value.shape}")
+        setattr(self, name, np.ascontiguousarray(value.T))
+
     def _update_unchecked(self, a: IntArray, r: FloatArray) -> None:
         """``update_batch`` without the argument checks (actions from ``select_actions``)."""
         self.t += 1
@@ -200,18 +206,12 @@ class BanditStrategy(ABC):
 
 
 def _arm_major(name: str, dtype: type, doc: str) -> Any:
-    """A (n_runs, k) property over the arm-major array ``name`` (k, n_runs) (a view)."""
+    """A (n_runs, k) array property over the arm-major array ``name`` (k, n_runs).
 
-    def get(self: Any) -> NDArray[Any]:
-        return getattr(self, name).T
-
-    def set_(self: Any, value: ArrayLike) -> None:
-        array: NDArray[Any] = np.asarray(value, dtype=dtype)
-        if array.shape != (self.n_runs, self.n_arms):
-            raise ValueError(f"shape must be ({self.n_runs}, {self.n_arms}), got {array.shape}")
-        setattr(self, name, np.ascontiguousarray(array.T))
-
-    return property(get, set_, doc=doc)
+    As the agents' arrays (labcoat.agents._base.array_property): reading gives a read-only
+    copy, assigning an (n_runs, k) array replaces it.
+    """
+    return array_property(name, dtype, lambda self: getattr(self, name).T, doc)
 
 
 _Q_DOC = "The action-value estimates Q_t(a), shape (n_runs, k)."

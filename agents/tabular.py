@@ -16,7 +16,7 @@ import gymnasium as gym
 import numpy as np
 
 from labcoat.agents import rules
-from labcoat.agents._base import INF, Agent, check_schedule, stored_array
+from labcoat.agents._base import INF, Agent, array_property, check_schedule, stored_array
 from labcoat.agents._observations import state_index, state_indices
 from labcoat.agents.policies import PolicyLike, action_function
 from labcoat.agents.rules import check_learning_rate, epsilon_greedy_action, step_size_power
@@ -94,15 +94,19 @@ class _Control(_Tabular):
         self._mask_row(state)
         return allowed
 
-    @property
-    def q(self) -> np.ndarray:
-        """The action-value table, shape (n_states, n_actions); -inf for unavailable actions."""
-        return np.array(self._q, dtype=float)
-
-    @property
-    def visit_counts(self) -> np.ndarray:
-        """Number of updates of each q(s, a) (the n of the "1/n" step size)."""
-        return np.array(self._counts, dtype=np.int64)
+    q = array_property(
+        "q",
+        float,
+        lambda self: self._q,
+        "The action-value table, shape (n_states, n_actions); -inf for unavailable actions "
+        "(a read-only copy; assign a whole table to replace it).",
+    )
+    visit_counts = array_property(
+        "visit_counts",
+        np.int64,
+        lambda self: self._counts,
+        'Number of updates of each q(s, a) (the n of the "1/n" step size), read-only copy.',
+    )
 
     def _set_array(self, name: str, value: np.ndarray) -> None:
         shape = (self.n_states, self.n_actions)
@@ -272,15 +276,18 @@ class _Prediction(_Tabular):
         self._v = [self.initial_v] * self.n_states
         self._counts = [0] * self.n_states
 
-    @property
-    def v(self) -> np.ndarray:
-        """The state-value table, shape (n_states,)."""
-        return np.array(self._v, dtype=float)
-
-    @property
-    def visit_counts(self) -> np.ndarray:
-        """Number of updates of each v(s)."""
-        return np.array(self._counts, dtype=np.int64)
+    v = array_property(
+        "v",
+        float,
+        lambda self: self._v,
+        "The state-value table, shape (n_states,) (a read-only copy; assign to replace it).",
+    )
+    visit_counts = array_property(
+        "visit_counts",
+        np.int64,
+        lambda self: self._counts,
+        "Number of updates of each v(s), a read-only copy.",
+    )
 
     def _set_array(self, name: str, value: np.ndarray) -> None:
         shape = (self.n_states,)

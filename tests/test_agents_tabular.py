@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import labcoat.envs  # noqa: F401  (registers the labcoat envs)
-from labcoat.agents._base import LinearSchedule
+from labcoat.agents import LinearSchedule
+from labcoat.agents.bandits import EpsilonGreedy
 from labcoat.agents.batched import BatchStep, batched_q_learning, batched_sarsa, run_batched
 from labcoat.agents.planning import TabularModel, policy_evaluation, policy_iteration
 from labcoat.agents.rules import (
@@ -395,3 +396,20 @@ def test_run_batched_steps_each_run_until_it_finishes():
     assert run_batched(Echo(), env, 4) == 4
     assert env.stepped == [[0, 1, 2, 3], [1, 2, 3], [2, 3], [3]]
     assert Echo.learned == [True] * 4
+
+
+def test_q_and_v_are_read_only_copies_with_a_checked_setter_for_agents_and_strategies():
+    """One semantics: a write into .q raises (never silently lost); assigning replaces it."""
+    agent = QLearning("FrozenLake-v1", gamma=0.9, seed=0)
+    walk = TD0(gym.make("labcoat/RandomWalk-v0", size=5, max_jump=1), np.zeros(7, int), seed=0)
+    strategy = EpsilonGreedy(0.1).reset(n_arms=3, n_runs=2, seed=0)
+    for owner, name, shape in ((agent, "q", (16, 4)), (walk, "v", (7,)), (strategy, "q", (2, 3))):
+        with pytest.raises(ValueError, match="read-only"):
+            getattr(owner, name)[0] = 1.0
+        new = np.arange(np.prod(shape), dtype=float).reshape(shape)
+        setattr(owner, name, new)
+        np.testing.assert_array_equal(getattr(owner, name), new)
+        with pytest.raises(ValueError, match="shape"):
+            setattr(owner, name, np.zeros((5, 5)))
+    agent.learn(total_timesteps=50)  # the agent learns on from the assigned table
+    assert agent.q.shape == (16, 4) and agent.visit_counts.sum() == 50
