@@ -17,6 +17,7 @@ import math
 import os
 import sys
 import tempfile
+import time
 import warnings
 import zipfile
 from collections.abc import Callable, Mapping
@@ -129,6 +130,7 @@ class Agent(abc.ABC):
         self._episode_return = 0.0
         self._episode_length = 0
         self._draw = _uniform_stream(self._rng)
+        self._logger: Any = None
 
     # ------------------------------------------------------------------ spaces and masks
 
@@ -232,7 +234,8 @@ class Agent(abc.ABC):
         total_timesteps: int | None = None,
         *,
         n_episodes: int | None = None,
-        callback: Callable[[Any], bool | None] | None = None,
+        callback: Any = None,
+        log_interval: int = 4,
         progress_bar: bool = False,
     ) -> Self:
         """Train for ``total_timesteps`` more steps or ``n_episodes`` more finished episodes.
@@ -242,8 +245,15 @@ class Agent(abc.ABC):
         Args:
             total_timesteps: number of environment steps (>= 1).
             n_episodes: number of episodes to finish instead (>= 1).
-            callback: called with the agent after every finished episode; training stops when
-                it returns False (as in Stable-Baselines3).
+            callback: a function called with the agent after every finished episode (training
+                stops when it returns False), or Stable-Baselines3 callbacks: a
+                ``BaseCallback`` or a list of them (``CheckpointCallback``, ``EvalCallback``,
+                ``StopTrainingOnMaxEpisodes``, ``EveryNTimesteps``, a subclass whose
+                ``_on_step`` returns False to stop ...), called after every step with SB3's
+                attributes (``model``, ``num_timesteps``, ``locals["dones"]``,
+                ``training_env``, ``logger``).
+            log_interval: with a logger (:meth:`set_logger`), write the logs every
+                ``log_interval`` finished episodes (>= 1).
             progress_bar: show a rich progress bar.
 
         Returns:
@@ -254,16 +264,22 @@ class Agent(abc.ABC):
         budget = total_timesteps if n_episodes is None else n_episodes
         label = "total_timesteps" if n_episodes is None else "n_episodes"
         budget = check_int(label, budget, 1)
+        log_interval = check_int("log_interval", log_interval, 1)
+        hooks = _Callbacks(self, callback)
         if n_episodes is not None:
             self._check_episodes_end()
         progress = _Progress(type(self).__name__, budget, progress_bar)
+        self._start_time = time.perf_counter()
+        self._start_timesteps = self.num_timesteps
         done = 0
         with progress:
+            hooks.start(locals(), globals())
             while done < budget:
                 if self._obs is None:
                     self._reset()
                 steps_left = budget - done if n_episodes is None else 1 << 62
-                steps, ended = self._run(int(steps_left))
+                before = self._episode_return
+                steps, ended = self._run(1 if hooks.every_step else int(steps_left))
                 self.num_timesteps += steps
                 done += steps if n_episodes is None else int(ended)
                 progress.advance(steps if n_episodes is None else int(ended))
@@ -271,9 +287,66 @@ class Agent(abc.ABC):
                     self.episode_returns.append(self._episode_return)
                     self.episode_lengths.append(self._episode_length)
                     self._obs = None
-                    if callback is not None and callback(self) is False:
-                        break
+                    if self._logger is not None and len(self.episode_returns) % log_interval == 0:
+                        self.dump_logs()
+                if not hooks.step(ended, self._episode_return - before):
+                    break
+            hooks.end()
         return self
+
+    # ------------------------------------------------------------------ SB3 logger and callbacks
+
+    def set_logger(self, logger: Any) -> None:
+        """Log to a Stable-Baselines3 ``Logger`` (e.g. ``logger.configure(path, ["csv"])``).
+
+        ``learn`` then records, every ``log_interval`` episodes, ``rollout/ep_rew_mean`` and
+        ``rollout/ep_len_mean`` (over the last 100 episodes), ``time/total_timesteps``,
+        ``time/episodes``, ``time/fps``, ``time/time_elapsed``, ``train/learning_rate`` and
+        ``train/epsilon`` (for the agents that have them).
+        """
+        self._logger = logger
+
+    @property
+    def logger(self) -> Any:
+        """The Stable-Baselines3 logger (one writing nothing until :meth:`set_logger`)."""
+        if self._logger is None:
+            from stable_baselines3.common.logger import Logger
+
+            return Logger(folder=None, output_formats=[])
+        return self._logger
+
+    def dump_logs(self) -> None:
+        """Record the training statistics (see :meth:`set_logger`) and write them."""
+        logger = self.logger
+        recent_returns, recent_lengths = self.episode_returns[-100:], self.episode_lengths[-100:]
+        if recent_returns:
+            logger.record("rollout/ep_rew_mean", float(np.mean(recent_returns)))
+            logger.record("rollout/ep_len_mean", float(np.mean(recent_lengths)))
+        elapsed = max(time.perf_counter() - getattr(self, "_start_time", 0.0), 1e-9)
+        steps = self.num_timesteps - getattr(self, "_start_timesteps", 0)
+        logger.record("time/episodes", len(self.episode_returns), exclude="tensorboard")
+        logger.record("time/fps", int(steps / elapsed))
+        logger.record("time/time_elapsed", int(elapsed), exclude="tensorboard")
+        logger.record("time/total_timesteps", self.num_timesteps, exclude="tensorboard")
+        for name in ("learning_rate", "epsilon"):
+            value = getattr(self, name, None)
+            if value is not None:
+                value = value(self.num_timesteps) if callable(value) else value
+                logger.record(f"train/{name}", value)
+        logger.dump(step=self.num_timesteps)
+
+    def get_env(self) -> Any:
+        """The training env as a one-env Stable-Baselines3 ``VecEnv`` (what callbacks read)."""
+        if getattr(self, "_vec_env", None) is None:
+            from stable_baselines3.common.vec_env import DummyVecEnv
+
+            env = self.env
+            self._vec_env = DummyVecEnv([lambda: env])
+        return self._vec_env
+
+    def get_vec_normalize_env(self) -> None:
+        """No observation normalization (SB3's ``VecNormalize``) is used: None."""
+        return None
 
     # ------------------------------------------------------------------ save and load
 
@@ -540,6 +613,62 @@ def _is_json(value: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+class _Callbacks:
+    """``learn``'s callback: a function per finished episode, or SB3 callbacks per step."""
+
+    def __init__(self, agent: Agent, callback: Any) -> None:
+        self.function: Callable[[Any], bool | None] | None = None
+        self.sb3: Any = None
+        if callback is None:
+            return
+        if isinstance(callback, list | tuple) or hasattr(callback, "init_callback"):
+            from stable_baselines3.common.callbacks import BaseCallback, CallbackList
+
+            items = list(callback) if isinstance(callback, list | tuple) else [callback]
+            if not all(isinstance(item, BaseCallback) for item in items):
+                raise TypeError(
+                    "callback must be a function, a Stable-Baselines3 BaseCallback or a list of "
+                    f"them, got {callback!r}"
+                )
+            self.sb3 = callback if isinstance(callback, BaseCallback) else CallbackList(items)
+            self.sb3.init_callback(agent)
+        elif callable(callback):
+            self.function = callback
+        else:
+            raise TypeError(
+                "callback must be a function, a Stable-Baselines3 BaseCallback or a list of "
+                f"them, got {type(callback).__name__}"
+            )
+        self.agent = agent
+
+    @property
+    def every_step(self) -> bool:
+        """Whether the callbacks run after every step (SB3) rather than every episode."""
+        return self.sb3 is not None
+
+    def start(self, locals_: dict[str, Any], globals_: dict[str, Any]) -> None:
+        if self.sb3 is not None:
+            self.sb3.on_training_start(locals_, globals_)
+            self.sb3.on_rollout_start()
+
+    def step(self, ended: bool, reward: float) -> bool:
+        """Call the callbacks after a step; False stops training."""
+        if self.sb3 is not None:
+            info = getattr(self.agent, "_info", None) or {}
+            self.sb3.update_locals(
+                {"dones": np.array([ended]), "infos": [info], "rewards": np.array([reward])}
+            )
+            return bool(self.sb3.on_step())
+        if ended and self.function is not None:
+            return self.function(self.agent) is not False
+        return True
+
+    def end(self) -> None:
+        if self.sb3 is not None:
+            self.sb3.on_rollout_end()
+            self.sb3.on_training_end()
 
 
 class _Progress:
