@@ -27,6 +27,7 @@ from typing import Any, ClassVar, Self
 import gymnasium as gym
 import numpy as np
 
+from labcoat.agents._observations import state_index
 from labcoat.agents.planning import TabularModel, check_episodes_end
 from labcoat.agents.policies import _uniform_stream
 from labcoat.classic._checks import check_float, check_int, check_probability
@@ -155,6 +156,10 @@ class Agent(abc.ABC):
         self.valid_actions: np.ndarray | None = (
             None if valid is None else np.array(valid, dtype=bool).reshape(-1, self.n_actions)
         )
+
+    def _obs_state(self, observation: Any) -> int:
+        """The state index of a Discrete observation (ValueError naming it otherwise)."""
+        return state_index(observation, self.n_states, self._state_start)
 
     def _allowed_actions(self, state: int, info: Mapping[str, Any]) -> tuple[int, ...]:
         """Actions allowed in ``state``: the env's ``valid_actions`` or ``info["action_mask"]``."""

@@ -279,7 +279,6 @@ class _SemiGradient(Agent):
     def __init__(
         self,
         env: gym.Env | str,
-        *,
         gamma: float,
         learning_rate: float,
         seed: int | None,
@@ -437,14 +436,7 @@ class SemiGradientTD(_SemiGradient):
         features: Features | None = None,
         network: Any = None,
     ) -> None:
-        super().__init__(
-            env,
-            gamma=gamma,
-            learning_rate=learning_rate,
-            seed=seed,
-            features=features,
-            network=network,
-        )
+        super().__init__(env, gamma, learning_rate, seed, features, network)
         self.policy = policy
         policy_seed = int(self._rng.integers(2**63))
         self._act: Callable[[Any, Any], int]
@@ -532,14 +524,7 @@ class SemiGradientSarsa(_SemiGradient):
         features: Features | None = None,
         network: Any = None,
     ) -> None:
-        super().__init__(
-            env,
-            gamma=gamma,
-            learning_rate=learning_rate,
-            seed=seed,
-            features=features,
-            network=network,
-        )
+        super().__init__(env, gamma, learning_rate, seed, features, network)
         self.epsilon = check_schedule("epsilon", epsilon)
         self._action = 0
         self._x: Any = None

@@ -17,7 +17,7 @@ import numpy as np
 
 from labcoat.agents import rules
 from labcoat.agents._base import INF, Agent, array_property, check_schedule, stored_array
-from labcoat.agents._observations import state_index, state_indices
+from labcoat.agents._observations import state_indices
 from labcoat.agents.policies import PolicyLike, action_function
 from labcoat.agents.rules import check_learning_rate, epsilon_greedy_action, step_size_power
 from labcoat.classic._checks import check_bool, check_float
@@ -28,25 +28,7 @@ __all__ = ["TD0", "ExpectedSarsa", "MonteCarlo", "QLearning", "Sarsa"]
 # ---------------------------------------------------------------------- the agents
 
 
-class _Tabular(Agent):
-    """Shared bookkeeping of the tabular agents: the allowed actions of every state."""
-
-    def _setup_tables(self) -> None:
-        self._allowed: list[tuple[int, ...] | None] = [None] * self.n_states
-        if self.valid_actions is not None:
-            for s in range(self.n_states):
-                self._allowed[s] = self._allowed_actions(s, {})
-
-    def _first_visit(self, state: int, info: Any) -> tuple[int, ...]:
-        allowed = self._allowed_actions(state, info)
-        self._allowed[state] = allowed
-        return allowed
-
-    def _obs_state(self, observation: Any) -> int:
-        return state_index(observation, self.n_states, self._state_start)
-
-
-class _Control(_Tabular):
+class _Control(Agent):
     """Sarsa, Q-learning and expected Sarsa: one loop, three targets (eqs. 7.22-7.24)."""
 
     _method: ClassVar[str]
@@ -89,8 +71,17 @@ class _Control(_Tabular):
             if a not in allowed:
                 row[a] = -INF
 
+    def _setup_tables(self) -> None:
+        """The allowed actions of every state (None until first visited, without a mask)."""
+        self._allowed: list[tuple[int, ...] | None] = [None] * self.n_states
+        if self.valid_actions is not None:
+            for s in range(self.n_states):
+                self._allowed[s] = self._allowed_actions(s, {})
+
     def _first_visit(self, state: int, info: Any) -> tuple[int, ...]:
-        allowed = super()._first_visit(state, info)
+        """Store the actions allowed in ``state`` (from ``info``) and mask the others' q."""
+        allowed = self._allowed_actions(state, info)
+        self._allowed[state] = allowed
         self._mask_row(state)
         return allowed
 
@@ -251,7 +242,7 @@ class ExpectedSarsa(_Control):
     _method = "expected_sarsa"
 
 
-class _Prediction(_Tabular):
+class _Prediction(Agent):
     """Shared set-up of TD(0) and Monte Carlo prediction: a behaviour policy and a v table."""
 
     _array_names = ("v", "visit_counts")
