@@ -80,7 +80,7 @@ def _outcomes(model: TabularModel) -> Outcomes:
 
 def _epsilon_greedy(q_rows: np.ndarray, epsilon: float, rng: np.random.Generator) -> np.ndarray:
     """One epsilon-greedy action per row of q (n, n_actions) (``epsilon_greedy_arms``)."""
-    return epsilon_greedy_arms(np.ascontiguousarray(q_rows.T), epsilon, rng)
+    return epsilon_greedy_arms(np.ascontiguousarray(q_rows.T), epsilon, rng, masked=True)
 
 
 def _sample_start(start: np.ndarray | int, n: int, rng: np.random.Generator) -> np.ndarray:

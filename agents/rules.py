@@ -275,25 +275,29 @@ def greedy_arms(values_by_arm: FloatArray, rng: np.random.Generator) -> IntArray
     return a
 
 
-def epsilon_greedy_arms(q_by_arm: FloatArray, epsilon: float, rng: np.random.Generator) -> IntArray:
-    """One epsilon-greedy action per run of an arm-major q (k, n_runs); -inf marks unavailable.
+def epsilon_greedy_arms(
+    q_by_arm: FloatArray, epsilon: float, rng: np.random.Generator, *, masked: bool = False
+) -> IntArray:
+    """One epsilon-greedy action per run of an arm-major q (k, n_runs).
 
     :func:`epsilon_greedy_action` on arrays: the greedy arms (:func:`greedy_arms`), then one
     uniform u per run; a run with u < epsilon explores the available arm number
-    floor(|A| u / epsilon). Only the exploring runs (a fraction epsilon) are touched.
+    floor(|A| u / epsilon). Only the exploring runs (a fraction epsilon) are touched. With
+    ``masked=True``, -inf entries of q mark unavailable arms (never chosen); otherwise every
+    arm is available.
     """
     k, n_runs = q_by_arm.shape
-    if epsilon == 1.0 and (q_by_arm > -np.inf).all():
+    if epsilon == 1.0 and not masked:
         return np.asarray(rng.integers(k, size=n_runs), dtype=np.int64)
     greedy = greedy_arms(q_by_arm, rng)
     if epsilon == 0.0:
         return greedy
     u = np.asarray(rng.random(int(n_runs)))
     explore = np.flatnonzero(u < epsilon)
-    available = q_by_arm[:, explore] > -np.inf
-    if available.all():  # the explored number is the arm
+    if not masked:  # the explored number is the arm
         greedy[explore] = np.minimum(u[explore] * (k / epsilon), k - 1).astype(np.int64)
         return greedy
+    available = q_by_arm[:, explore] > -np.inf
     n_available = available.sum(axis=0)
     number = np.minimum(u[explore] * (n_available / epsilon), n_available - 1).astype(np.int64)
     greedy[explore] = (available.cumsum(axis=0) > number).argmax(axis=0)

@@ -65,7 +65,9 @@ def test_batched_epsilon_greedy_explores_only_available_arms_uniformly():
     n_runs = 60_000
     q_rows = np.tile([0.0, -np.inf, 2.0, 1.0, -np.inf], (n_runs, 1))
     q_rows[: n_runs // 2, 0] = 5.0  # half the runs: another greedy arm
-    actions = epsilon_greedy_arms(np.ascontiguousarray(q_rows.T), 0.5, np.random.default_rng(1))
+    actions = epsilon_greedy_arms(
+        np.ascontiguousarray(q_rows.T), 0.5, np.random.default_rng(1), masked=True
+    )
     for rows, greedy in ((slice(0, n_runs // 2), 0), (slice(n_runs // 2, None), 2)):
         counts = np.bincount(actions[rows], minlength=5)
         probs = epsilon_greedy_probabilities(q_rows[rows][0], 0.5)
