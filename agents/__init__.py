@@ -1,6 +1,7 @@
 """labcoat's agents: planning, tabular TD, bandit strategies, semi-gradient methods, policies.
 
-Planning on a :class:`TabularModel` (policy evaluation, value and policy iteration, seed 000
+Every update equation lives once in :mod:`labcoat.agents.rules`; planning on a
+:class:`TabularModel` (policy evaluation, value and policy iteration, seed 000
 eqs. 7.8-7.18); model-free tabular prediction and control (:class:`TD0`, :class:`MonteCarlo`,
 :class:`Sarsa`, :class:`QLearning`, :class:`ExpectedSarsa`) and their batched versions; bandit
 strategies (§7.1) and the 10-armed testbed; semi-gradient TD and Sarsa on features or torch
@@ -15,19 +16,11 @@ from labcoat.agents.bandits import (
     EpsilonGreedy,
     GradientBandit,
     ThompsonSampling,
-    action_value_update,
-    argmax_random_ties,
     bernoulli_kl,
-    beta_posterior_update,
-    gaussian_posterior,
-    gradient_bandit_update,
-    greedy_arms,
     lai_robbins_constant,
     run_episode,
     run_testbed,
-    softmax_policy,
     spawn_seeds,
-    ucb_scores,
 )
 from labcoat.agents.batched import (
     BatchedResult,
@@ -35,6 +28,7 @@ from labcoat.agents.batched import (
     batched_expected_sarsa,
     batched_q_learning,
     batched_sarsa,
+    run_batched,
 )
 from labcoat.agents.features import (
     BinaryFeatures,
@@ -67,32 +61,36 @@ from labcoat.agents.policies import (
     evaluate_policy,
     rollout,
 )
-from labcoat.agents.semi_gradient import (
-    SemiGradientSarsa,
-    SemiGradientTD,
-    linear_sarsa_update,
-    linear_td_update,
-    on_policy_distribution,
-    semi_gradient_step,
-    td_error,
-    td_fixed_point,
-    value_error_minimizer,
-)
-from labcoat.agents.tabular import (
-    TD0,
-    ExpectedSarsa,
-    MonteCarlo,
-    QLearning,
-    Sarsa,
+from labcoat.agents.rules import (
+    action_value_update,
+    argmax_random_ties,
+    beta_posterior_update,
     discounted_returns,
     epsilon_greedy_probabilities,
     expected_sarsa_target,
+    gaussian_posterior,
+    gradient_bandit_update,
+    greedy_arms,
+    linear_sarsa_update,
+    linear_td_update,
     q_learning_target,
     sarsa_target,
+    semi_gradient_step,
+    softmax_policy,
     td0_target,
     td0_update,
+    td_error,
     td_update,
+    ucb_scores,
 )
+from labcoat.agents.semi_gradient import (
+    SemiGradientSarsa,
+    SemiGradientTD,
+    on_policy_distribution,
+    td_fixed_point,
+    value_error_minimizer,
+)
+from labcoat.agents.tabular import TD0, ExpectedSarsa, MonteCarlo, QLearning, Sarsa
 
 __all__ = [
     "BanditResult",
@@ -152,6 +150,7 @@ __all__ = [
     "QLearning",
     "RandomPolicy",
     "rollout",
+    "run_batched",
     "Sarsa",
     "sarsa_target",
     "semi_gradient_step",

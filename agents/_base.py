@@ -17,20 +17,20 @@ import math
 import os
 import sys
 import tempfile
+import time
 import warnings
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
 import gymnasium as gym
 import numpy as np
 
+from labcoat.agents._observations import state_index
 from labcoat.agents.planning import TabularModel, check_episodes_end
+from labcoat.agents.policies import _uniform_stream
 from labcoat.classic._checks import check_float, check_int, check_probability
-
-UNIFORM_BLOCK = 4096
-"""Uniform random numbers are drawn in blocks of this size (one numpy call per block)."""
 
 INF = math.inf
 
@@ -82,36 +82,6 @@ def check_schedule(name: str, value: Any) -> float | Callable[[int], float]:
     return check_probability(name, value)
 
 
-def check_learning_rate(value: Any) -> float | str:
-    """A constant step size in (0, 1], "1/n" or "1/n^w" with w in (0.5, 1] (n: update count).
-
-    alpha_n = n^-w satisfies the Robbins-Monro conditions sum alpha = inf, sum alpha^2 < inf;
-    w = 1 gives sample averages, w around 0.7 forgets the early (biased) targets faster.
-    """
-    if isinstance(value, str):
-        if step_size_power(value) is None:
-            raise ValueError(
-                f"learning_rate must be a number in (0, 1], '1/n' or '1/n^w' with w in (0.5, 1], "
-                f"got {value!r}"
-            )
-        return value
-    return check_float("learning_rate", value, 0.0, 1.0, low_open=True)
-
-
-def step_size_power(value: Any) -> float | None:
-    """The power w of a "1/n" or "1/n^w" step size (w in (0.5, 1]), None for anything else."""
-    if not isinstance(value, str) or not value.replace(" ", "").startswith("1/n"):
-        return None
-    rest = value.replace(" ", "")[3:]
-    if not rest:
-        return 1.0
-    try:
-        power = float(rest[1:]) if rest[0] == "^" else math.nan
-    except ValueError:
-        return None
-    return power if 0.5 < power <= 1.0 else None
-
-
 def _jsonable(value: Any) -> Any:
     if isinstance(value, LinearSchedule):
         return value.to_json()
@@ -160,7 +130,8 @@ class Agent(abc.ABC):
         self._info: dict[str, Any] = {}
         self._episode_return = 0.0
         self._episode_length = 0
-        self._draw = self._uniform_stream().__next__
+        self._draw = _uniform_stream(self._rng)
+        self._logger: Any = None
 
     # ------------------------------------------------------------------ spaces and masks
 
@@ -185,6 +156,10 @@ class Agent(abc.ABC):
         self.valid_actions: np.ndarray | None = (
             None if valid is None else np.array(valid, dtype=bool).reshape(-1, self.n_actions)
         )
+
+    def _obs_state(self, observation: Any) -> int:
+        """The state index of a Discrete observation (ValueError naming it otherwise)."""
+        return state_index(observation, self.n_states, self._state_start)
 
     def _allowed_actions(self, state: int, info: Mapping[str, Any]) -> tuple[int, ...]:
         """Actions allowed in ``state``: the env's ``valid_actions`` or ``info["action_mask"]``."""
@@ -249,11 +224,6 @@ class Agent(abc.ABC):
     def _start_episode(self) -> None:  # noqa: B027 - an optional hook
         """Hook called after every reset (e.g. to choose Sarsa's first action)."""
 
-    def _uniform_stream(self) -> Iterator[float]:
-        """Uniform numbers in [0, 1) as Python floats, drawn in blocks (``next`` is cheap)."""
-        while True:
-            yield from self._rng.random(UNIFORM_BLOCK).tolist()
-
     @abc.abstractmethod
     def _run(self, max_steps: int) -> tuple[int, bool]:
         """Act for at most ``max_steps`` steps of the current episode; return (steps, ended)."""
@@ -269,7 +239,8 @@ class Agent(abc.ABC):
         total_timesteps: int | None = None,
         *,
         n_episodes: int | None = None,
-        callback: Callable[[Any], bool | None] | None = None,
+        callback: Any = None,
+        log_interval: int = 4,
         progress_bar: bool = False,
     ) -> Self:
         """Train for ``total_timesteps`` more steps or ``n_episodes`` more finished episodes.
@@ -279,8 +250,15 @@ class Agent(abc.ABC):
         Args:
             total_timesteps: number of environment steps (>= 1).
             n_episodes: number of episodes to finish instead (>= 1).
-            callback: called with the agent after every finished episode; training stops when
-                it returns False (as in Stable-Baselines3).
+            callback: a function called with the agent after every finished episode (training
+                stops when it returns False), or Stable-Baselines3 callbacks: a
+                ``BaseCallback`` or a list of them (``CheckpointCallback``, ``EvalCallback``,
+                ``StopTrainingOnMaxEpisodes``, ``EveryNTimesteps``, a subclass whose
+                ``_on_step`` returns False to stop ...), called after every step with SB3's
+                attributes (``model``, ``num_timesteps``, ``locals["dones"]``,
+                ``training_env``, ``logger``).
+            log_interval: with a logger (:meth:`set_logger`), write the logs every
+                ``log_interval`` finished episodes (>= 1).
             progress_bar: show a rich progress bar.
 
         Returns:
@@ -291,16 +269,22 @@ class Agent(abc.ABC):
         budget = total_timesteps if n_episodes is None else n_episodes
         label = "total_timesteps" if n_episodes is None else "n_episodes"
         budget = check_int(label, budget, 1)
+        log_interval = check_int("log_interval", log_interval, 1)
+        hooks = _Callbacks(self, callback)
         if n_episodes is not None:
             self._check_episodes_end()
         progress = _Progress(type(self).__name__, budget, progress_bar)
+        self._start_time = time.perf_counter()
+        self._start_timesteps = self.num_timesteps
         done = 0
         with progress:
+            hooks.start(locals(), globals())
             while done < budget:
                 if self._obs is None:
                     self._reset()
                 steps_left = budget - done if n_episodes is None else 1 << 62
-                steps, ended = self._run(int(steps_left))
+                before = self._episode_return
+                steps, ended = self._run(1 if hooks.every_step else int(steps_left))
                 self.num_timesteps += steps
                 done += steps if n_episodes is None else int(ended)
                 progress.advance(steps if n_episodes is None else int(ended))
@@ -308,9 +292,66 @@ class Agent(abc.ABC):
                     self.episode_returns.append(self._episode_return)
                     self.episode_lengths.append(self._episode_length)
                     self._obs = None
-                    if callback is not None and callback(self) is False:
-                        break
+                    if self._logger is not None and len(self.episode_returns) % log_interval == 0:
+                        self.dump_logs()
+                if not hooks.step(ended, self._episode_return - before):
+                    break
+            hooks.end()
         return self
+
+    # ------------------------------------------------------------------ SB3 logger and callbacks
+
+    def set_logger(self, logger: Any) -> None:
+        """Log to a Stable-Baselines3 ``Logger`` (e.g. ``logger.configure(path, ["csv"])``).
+
+        ``learn`` then records, every ``log_interval`` episodes, ``rollout/ep_rew_mean`` and
+        ``rollout/ep_len_mean`` (over the last 100 episodes), ``time/total_timesteps``,
+        ``time/episodes``, ``time/fps``, ``time/time_elapsed``, ``train/learning_rate`` and
+        ``train/epsilon`` (for the agents that have them).
+        """
+        self._logger = logger
+
+    @property
+    def logger(self) -> Any:
+        """The Stable-Baselines3 logger (one writing nothing until :meth:`set_logger`)."""
+        if self._logger is None:
+            from stable_baselines3.common.logger import Logger
+
+            return Logger(folder=None, output_formats=[])
+        return self._logger
+
+    def dump_logs(self) -> None:
+        """Record the training statistics (see :meth:`set_logger`) and write them."""
+        logger = self.logger
+        recent_returns, recent_lengths = self.episode_returns[-100:], self.episode_lengths[-100:]
+        if recent_returns:
+            logger.record("rollout/ep_rew_mean", float(np.mean(recent_returns)))
+            logger.record("rollout/ep_len_mean", float(np.mean(recent_lengths)))
+        elapsed = max(time.perf_counter() - getattr(self, "_start_time", 0.0), 1e-9)
+        steps = self.num_timesteps - getattr(self, "_start_timesteps", 0)
+        logger.record("time/episodes", len(self.episode_returns), exclude="tensorboard")
+        logger.record("time/fps", int(steps / elapsed))
+        logger.record("time/time_elapsed", int(elapsed), exclude="tensorboard")
+        logger.record("time/total_timesteps", self.num_timesteps, exclude="tensorboard")
+        for name in ("learning_rate", "epsilon"):
+            value = getattr(self, name, None)
+            if value is not None:
+                value = value(self.num_timesteps) if callable(value) else value
+                logger.record(f"train/{name}", value)
+        logger.dump(step=self.num_timesteps)
+
+    def get_env(self) -> Any:
+        """The training env as a one-env Stable-Baselines3 ``VecEnv`` (what callbacks read)."""
+        if getattr(self, "_vec_env", None) is None:
+            from stable_baselines3.common.vec_env import DummyVecEnv
+
+            env = self.env
+            self._vec_env = DummyVecEnv([lambda: env])
+        return self._vec_env
+
+    def get_vec_normalize_env(self) -> None:
+        """No observation normalization (SB3's ``VecNormalize``) is used: None."""
+        return None
 
     # ------------------------------------------------------------------ save and load
 
@@ -407,6 +448,29 @@ class Agent(abc.ABC):
 
     def _set_array(self, name: str, value: np.ndarray) -> None:
         setattr(self, name, value)
+
+
+def read_only(array: np.ndarray) -> np.ndarray:
+    """``array`` marked read-only (a write raises ValueError instead of being lost)."""
+    array.flags.writeable = False
+    return array
+
+
+def array_property(name: str, dtype: type, read: Callable[[Any], Any], doc: str) -> Any:
+    """A learned array of an agent: reading gives a read-only copy, assigning replaces it.
+
+    The one semantics of ``q``, ``v`` and the counts of every tabular agent and bandit
+    strategy: ``agent.q`` is a snapshot (``agent.q[s, a] = x`` raises ValueError), and
+    ``agent.q = array`` stores a checked copy (``_set_array``, as :meth:`Agent.load` does).
+    """
+
+    def get(self: Any) -> np.ndarray:
+        return read_only(np.array(read(self), dtype=dtype))
+
+    def set_(self: Any, value: Any) -> None:
+        self._set_array(name, np.array(value, dtype=dtype))
+
+    return property(get, set_, doc=doc)
 
 
 def stored_array(
@@ -554,6 +618,62 @@ def _is_json(value: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+class _Callbacks:
+    """``learn``'s callback: a function per finished episode, or SB3 callbacks per step."""
+
+    def __init__(self, agent: Agent, callback: Any) -> None:
+        self.function: Callable[[Any], bool | None] | None = None
+        self.sb3: Any = None
+        if callback is None:
+            return
+        if isinstance(callback, list | tuple) or hasattr(callback, "init_callback"):
+            from stable_baselines3.common.callbacks import BaseCallback, CallbackList
+
+            items = list(callback) if isinstance(callback, list | tuple) else [callback]
+            if not all(isinstance(item, BaseCallback) for item in items):
+                raise TypeError(
+                    "callback must be a function, a Stable-Baselines3 BaseCallback or a list of "
+                    f"them, got {callback!r}"
+                )
+            self.sb3 = callback if isinstance(callback, BaseCallback) else CallbackList(items)
+            self.sb3.init_callback(agent)
+        elif callable(callback):
+            self.function = callback
+        else:
+            raise TypeError(
+                "callback must be a function, a Stable-Baselines3 BaseCallback or a list of "
+                f"them, got {type(callback).__name__}"
+            )
+        self.agent = agent
+
+    @property
+    def every_step(self) -> bool:
+        """Whether the callbacks run after every step (SB3) rather than every episode."""
+        return self.sb3 is not None
+
+    def start(self, locals_: dict[str, Any], globals_: dict[str, Any]) -> None:
+        if self.sb3 is not None:
+            self.sb3.on_training_start(locals_, globals_)
+            self.sb3.on_rollout_start()
+
+    def step(self, ended: bool, reward: float) -> bool:
+        """Call the callbacks after a step; False stops training."""
+        if self.sb3 is not None:
+            info = getattr(self.agent, "_info", None) or {}
+            self.sb3.update_locals(
+                {"dones": np.array([ended]), "infos": [info], "rewards": np.array([reward])}
+            )
+            return bool(self.sb3.on_step())
+        if ended and self.function is not None:
+            return self.function(self.agent) is not False
+        return True
+
+    def end(self) -> None:
+        if self.sb3 is not None:
+            self.sb3.on_rollout_end()
+            self.sb3.on_training_end()
 
 
 class _Progress:

@@ -26,7 +26,20 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import rel_entr
 
 import labcoat.envs  # noqa: F401  (registers labcoat/Bandit-v0 for run_testbed)
+from labcoat.agents._base import array_property
 from labcoat.agents._observations import state_index
+from labcoat.agents.batched import BatchStep, run_batched
+from labcoat.agents.rules import (
+    action_value_update,
+    argmax_random_ties,
+    beta_posterior_update,
+    epsilon_greedy_arms,
+    gaussian_posterior,
+    gradient_bandit_update,
+    greedy_arms,
+    softmax_policy,
+    ucb_scores,
+)
 from labcoat.classic._checks import (
     check_bool,
     check_choice,
@@ -38,164 +51,12 @@ from labcoat.classic._checks import (
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-# ---------------------------------------------------------------- pure functions on arrays
+# ---------------------------------------------------------------- regret bounds
 
 
 def _flat_index(a: IntArray, k: int) -> IntArray:
     """Flat positions of (run i, arm a_i) in a C-ordered (n_runs, k) array."""
     return a + k * np.arange(a.shape[0])
-
-
-def argmax_random_ties(values: FloatArray, rng: np.random.Generator) -> IntArray:
-    """The argmax over the last axis of ``values`` (n_runs, k), ties broken uniformly at random.
-
-    A_i = argmax_a values[i, a]; when several arms share the maximum, each of them with equal
-    probability. Random draws are made only for the runs with a tie (see ``greedy_arms``, which
-    takes the arm-major layout (k, n_runs) that the strategies store).
-    """
-    return greedy_arms(np.ascontiguousarray(np.asarray(values, dtype=np.float64).T), rng)
-
-
-def greedy_arms(values_by_arm: FloatArray, rng: np.random.Generator) -> IntArray:
-    """argmax_a values[a, i] for every run i of an arm-major array (k, n_runs), random ties.
-
-    The maximum over arms is a reduction along the long contiguous runs axis (fast); when every
-    run has a single maximizing arm, its index is recovered as sum_a a [values[a, i] = max]
-    (one matrix-vector product). Otherwise the runs with a tie draw k uniforms each and the
-    tied arm with the largest one wins (uniform over the tied arms).
-    """
-    k, n_runs = values_by_arm.shape
-    is_best = values_by_arm == values_by_arm.max(axis=0)
-    if np.count_nonzero(is_best) == n_runs:  # exactly one maximum per run (no ties, no NaN)
-        return (np.arange(k, dtype=np.float64) @ is_best).astype(np.int64)
-    a = is_best.argmax(axis=0)
-    tied = np.flatnonzero(np.count_nonzero(is_best, axis=0) > 1)
-    if tied.size:
-        a[tied] = (rng.random((k, tied.size)) * is_best[:, tied]).argmax(axis=0)
-    return a
-
-
-def action_value_update(
-    q_a: FloatArray, n_a: IntArray, r: FloatArray, step_size: float | None = None
-) -> FloatArray:
-    """Incremental estimate of the pulled arms' values (S&B eqs. 2.3-2.5; notes §7.1's Q_t).
-
-    Q_{n+1} = Q_n + α_n [R_n − Q_n], with α_n = 1/n the sample average (eqs. 2.3/2.4:
-    Q_{n+1} = (1/n) Σ_{i<=n} R_i, whatever Q_1) or a constant step size α (eq. 2.5: an
-    exponential recency-weighted average, for non-stationary problems). α_n = 1 gives
-    Q_{n+1} = R_n exactly, even from Q_1 = ±inf.
-
-    Args:
-        q_a: the estimates Q_n of the pulled arm of each run, shape (n_runs,).
-        n_a: how many times that arm has been pulled, this pull included (n >= 1).
-        r: the rewards R_n, shape (n_runs,).
-        step_size: the constant α, or None for sample averages.
-
-    Returns:
-        Q_{n+1}, shape (n_runs,) (a new array).
-    """
-    if step_size is not None and step_size == 1.0:
-        return np.array(r, dtype=np.float64)
-    alpha = step_size if step_size is not None else 1.0 / n_a
-    with np.errstate(invalid="ignore"):  # Q_n = +inf and α = 1: fixed below
-        new = np.subtract(r, q_a, dtype=np.float64)  # in place from here: Q_n + α (R_n − Q_n)
-        new *= alpha
-        new += q_a
-    if step_size is None:
-        first = n_a == 1
-        if first.any():
-            np.copyto(new, r, where=first)
-    return new
-
-
-def ucb_scores(q: FloatArray, n: IntArray, t: int, c: float) -> FloatArray:
-    """Upper confidence bounds Q_t(a) + c sqrt(ln t / N_t(a)) (S&B eq. 2.10).
-
-    An arm never pulled (N_t(a) = 0) is a maximizing action: its score is +inf.
-
-    Args:
-        q: estimates Q_t, shape (n_runs, k).
-        n: pull counts N_t, shape (n_runs, k).
-        t: the current time step, t >= 1.
-        c: the degree of exploration c > 0.
-    """
-    bonus = c * np.sqrt(math.log(t) / np.maximum(n, 1))
-    return np.where(n > 0, q + bonus, np.inf)
-
-
-def softmax_policy(h: FloatArray) -> FloatArray:
-    """π_t(a) = exp(H_t(a)) / Σ_b exp(H_t(b)) along the last axis (S&B eq. 2.11)."""
-    z = np.exp(h - h.max(axis=-1, keepdims=True))
-    return z / z.sum(axis=-1, keepdims=True)
-
-
-def gradient_bandit_update(
-    h: FloatArray, pi: FloatArray, a: IntArray, r: FloatArray, baseline: FloatArray, alpha: float
-) -> FloatArray:
-    """Stochastic gradient ascent on the preferences (S&B eq. 2.12).
-
-    H_{t+1}(a) = H_t(a) + α (R_t − R̄_t)(1{a = A_t} − π_t(a)) for every arm a: the pulled
-    arm's preference rises by α (R_t − R̄_t)(1 − π_t(A_t)), the others' fall by
-    α (R_t − R̄_t) π_t(a).
-
-    Args:
-        h: preferences H_t, shape (n_runs, k).
-        pi: the policy π_t that chose the actions, shape (n_runs, k).
-        a: the pulled arms A_t, shape (n_runs,).
-        r: the rewards R_t, shape (n_runs,).
-        baseline: R̄_t, shape (n_runs,) (zeros for no baseline).
-        alpha: the step size α > 0.
-    """
-    indicator = np.zeros_like(h)
-    np.put(indicator, _flat_index(a, h.shape[1]), 1.0)
-    return h + alpha * (r - baseline)[:, None] * (indicator - pi)
-
-
-def beta_posterior_update(
-    alpha_a: FloatArray, beta_a: FloatArray, r: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """Conjugate Beta posterior of the pulled Bernoulli arms: Beta(α + R, β + 1 − R).
-
-    With a Beta(α, β) prior on q*(a) and a reward R ∈ {0, 1} of arm a, the posterior is
-    Beta(α + R, β + 1 − R): α counts successes, β failures (plus the prior's pseudo-counts).
-
-    Args:
-        alpha_a: α of the pulled arm of each run, shape (n_runs,).
-        beta_a: β of the pulled arm of each run, shape (n_runs,).
-        r: the rewards in {0, 1}, shape (n_runs,).
-
-    Returns:
-        The new (α, β) of the pulled arms.
-    """
-    return alpha_a + r, beta_a + (1.0 - r)
-
-
-def gaussian_posterior(
-    q: FloatArray,
-    n: IntArray,
-    prior_mean: float,
-    prior_std: float,
-    noise_std: float,
-) -> tuple[FloatArray, FloatArray]:
-    """Posterior mean and std of q*(a) for Gaussian rewards of known noise σ.
-
-    With prior q*(a) ~ N(μ_0, σ_0²) and n_a rewards R ~ N(q*(a), σ²) of sample mean Q_a, the
-    posterior is Gaussian with precision λ_a = 1/σ_0² + n_a/σ² and mean
-    (μ_0/σ_0² + n_a Q_a/σ²) / λ_a.
-
-    Args:
-        q: sample means Q (any value where n = 0), shape (n_runs, k).
-        n: reward counts, shape (n_runs, k).
-        prior_mean: μ_0.
-        prior_std: σ_0 > 0.
-        noise_std: σ > 0.
-
-    Returns:
-        (mean, std), each of the shape of ``n``.
-    """
-    precision = 1.0 / prior_std**2 + n / noise_std**2
-    mean = (prior_mean / prior_std**2 + n * q / noise_std**2) / precision
-    return mean, 1.0 / np.sqrt(precision)
 
 
 def bernoulli_kl(p: ArrayLike, q: ArrayLike) -> NDArray[np.float64]:
@@ -224,9 +85,6 @@ def lai_robbins_constant(probabilities: Sequence[float] | FloatArray) -> float:
     best = p.max()
     worse = p[p < best]
     return float(np.sum((best - worse) / bernoulli_kl(worse, best)))
-
-
-# ---------------------------------------------------------------- argument checks
 
 
 # ---------------------------------------------------------------- strategies
@@ -316,6 +174,11 @@ class BanditStrategy(ABC):
         q_a = self._q_by_arm.take(index)
         self._q_by_arm.reshape(-1)[index] = action_value_update(q_a, n_a, r, step_size)
 
+    def _set_array(self, name: str, value: NDArray[Any]) -> None:
+        if value.shape != (self.n_runs, self.n_arms):
+            raise ValueError(f"shape must be ({self.n_runs}, {self.n_arms}), got {value.shape}")
+        setattr(self, name, np.ascontiguousarray(value.T))
+
     def _update_unchecked(self, a: IntArray, r: FloatArray) -> None:
         """``update_batch`` without the argument checks (actions from ``select_actions``)."""
         self.t += 1
@@ -343,18 +206,12 @@ class BanditStrategy(ABC):
 
 
 def _arm_major(name: str, dtype: type, doc: str) -> Any:
-    """A (n_runs, k) property over the arm-major array ``name`` (k, n_runs) (a view)."""
+    """A (n_runs, k) array property over the arm-major array ``name`` (k, n_runs).
 
-    def get(self: Any) -> NDArray[Any]:
-        return getattr(self, name).T
-
-    def set_(self: Any, value: ArrayLike) -> None:
-        array: NDArray[Any] = np.asarray(value, dtype=dtype)
-        if array.shape != (self.n_runs, self.n_arms):
-            raise ValueError(f"shape must be ({self.n_runs}, {self.n_arms}), got {array.shape}")
-        setattr(self, name, np.ascontiguousarray(array.T))
-
-    return property(get, set_, doc=doc)
+    As the agents' arrays (labcoat.agents._base.array_property): reading gives a read-only
+    copy, assigning an (n_runs, k) array replaces it.
+    """
+    return array_property(name, dtype, lambda self: getattr(self, name).T, doc)
 
 
 _Q_DOC = "The action-value estimates Q_t(a), shape (n_runs, k)."
@@ -401,21 +258,8 @@ class EpsilonGreedy(BanditStrategy):
         self._start_values(self.initial_value)
 
     def _select(self) -> IntArray:
-        """Greedy arms, then one uniform u per run: explore if u < ε, with arm ⌊k u / ε⌋.
-
-        Given u < ε, u / ε is uniform on [0, 1), so the explored arm is uniform over all k
-        arms; only the exploring runs (a fraction ε) are touched.
-        """
-        epsilon, k = self.epsilon, self.n_arms
-        if epsilon == 1.0:
-            return self.rng.integers(k, size=self.n_runs)
-        greedy = greedy_arms(self._q_by_arm, self.rng)
-        if epsilon == 0.0:
-            return greedy
-        u = self.rng.random(self.n_runs)
-        explore = np.flatnonzero(u < epsilon)
-        greedy[explore] = np.minimum(u[explore] * (k / epsilon), k - 1).astype(np.int64)
-        return greedy
+        """Greedy arms, or with probability ε the arm ⌊k u / ε⌋ (``epsilon_greedy_arms``)."""
+        return epsilon_greedy_arms(self._q_by_arm, self.epsilon, self.rng)
 
     def _learn(self, a: IntArray, r: FloatArray) -> None:
         self._learn_values(a, r, self.step_size)
@@ -655,7 +499,8 @@ def run_testbed(
     """Play ``strategy`` on ``n_runs`` independent k-armed bandits for ``n_steps`` pulls each.
 
     Sutton & Barto's testbed (§2.3) on the vectorized ``labcoat/Bandit-v0``: one
-    ``BanditVectorEnv`` step and one batched strategy step per time step, numpy across runs.
+    ``BanditVectorEnv`` step and one batched strategy step per time step, numpy across runs,
+    played by labcoat.agents.batched.run_batched (the runner of the tabular studies).
     The strategy is reset (``n_runs`` learners) and left in its final state.
 
     Args:
@@ -683,19 +528,36 @@ def run_testbed(
     env.reset(seed=env_seed)
     strategy.reset(n_arms=k, n_runs=n_runs, seed=agent_seed)
     recorder = _Recorder(n_steps, n_runs, record_runs)
-    select, step, learn, add = (
-        strategy.select_actions,
-        env.step,
-        strategy._update_unchecked,
-        recorder.add,
-    )
-    for t in range(n_steps):
-        a = select()
-        _, reward, _, _, info = step(a)  # the env checks the actions
-        learn(a, reward)
-        add(t, reward, info["regret"])
+    run_batched(_StrategyRuns(strategy), _TestbedRuns(env, n_steps, recorder), n_runs)
     env.close()
     return recorder.result()
+
+
+class _TestbedRuns:
+    """The vectorized bandit as the environments of :func:`run_batched` (n_steps pulls)."""
+
+    def __init__(self, env: Any, n_steps: int, recorder: _Recorder) -> None:
+        self.step_env, self.n_steps, self.add, self.t = env.step, n_steps, recorder.add, 0
+
+    def step(self, runs: IntArray, actions: IntArray) -> BatchStep:
+        _, reward, terminated, truncated, info = self.step_env(actions)  # checks the actions
+        self.add(self.t, reward, info["regret"])
+        self.t += 1
+        running = runs if self.t < self.n_steps else runs[:0]
+        return BatchStep(None, reward, terminated, terminated | truncated, running, info)
+
+
+class _StrategyRuns:
+    """A strategy's n_runs learners as the learners of :func:`run_batched`."""
+
+    def __init__(self, strategy: BanditStrategy) -> None:
+        self.act_all, self.update = strategy.select_actions, strategy._update_unchecked
+
+    def act(self, runs: IntArray) -> IntArray:
+        return self.act_all()
+
+    def learn(self, runs: IntArray, actions: IntArray, step: BatchStep) -> None:
+        self.update(actions, step.rewards)
 
 
 def run_episode(strategy: BanditStrategy, env: gym.Env[Any, Any], *, seed: int = 0) -> BanditResult:

@@ -1,38 +1,49 @@
-"""Many independent tabular runs at once: Sarsa, Q-learning and expected Sarsa on a model.
+"""Many independent runs at once: the one runner of the tabular studies and the bandit testbed.
 
 Studies such as "Sarsa against Q-learning on the cliff, averaged over 50 runs" (Sutton & Barto
-Example 6.6) need many independent learners. Here every run is a row of numpy arrays: all runs
-step together, each on its own episode, sampling its transitions from the model's outcome
-table (inverse CDF), and the targets are the pure functions of labcoat.agents.tabular (eqs.
-7.23, 7.24, Sutton & Barto eq. 6.9), applied to all runs in one call. A run that has finished
-its episodes stops while the others go on.
+Example 6.6) or the 10-armed testbed (§2.3) need many independent learners. Here every run is
+a row of numpy arrays, and :func:`run_batched` is the loop they all share: the learners act,
+the environments step, the learners learn, and a run that has finished stops while the others
+go on. For tabular control the environments sample their transitions from the model's outcome
+table (labcoat.envs._tabular.Outcomes, the envs' inverse-CDF rule) and the targets are the
+functions of labcoat.agents.rules (eqs. 7.23, 7.24, Sutton & Barto eq. 6.9), applied to all
+runs in one call; labcoat.agents.bandits.run_testbed plays a bandit strategy on the vectorized
+bandit with the same loop.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, NamedTuple, Protocol
 
 import numpy as np
 
-from labcoat.agents._base import check_learning_rate, step_size_power
 from labcoat.agents._observations import state_index
-from labcoat.agents.planning import Outcomes, TabularModel, check_episodes_end
-from labcoat.agents.tabular import (
+from labcoat.agents.planning import TabularModel, check_episodes_end
+from labcoat.agents.rules import (
+    check_learning_rate,
+    epsilon_greedy_arms,
     epsilon_greedy_probabilities,
     expected_sarsa_target,
     q_learning_target,
     sarsa_target,
+    step_size,
+    step_size_power,
     td_update,
 )
 from labcoat.classic._checks import check_choice, check_float, check_int, check_probability
+from labcoat.envs._tabular import Outcomes
 
 __all__ = [
+    "BatchEnv",
+    "BatchLearner",
+    "BatchStep",
     "BatchedResult",
     "batched_control",
     "batched_expected_sarsa",
     "batched_q_learning",
     "batched_sarsa",
+    "run_batched",
 ]
 
 Method = Literal["sarsa", "q_learning", "expected_sarsa"]
@@ -68,13 +79,8 @@ def _outcomes(model: TabularModel) -> Outcomes:
 
 
 def _epsilon_greedy(q_rows: np.ndarray, epsilon: float, rng: np.random.Generator) -> np.ndarray:
-    """One epsilon-greedy action per row (ties at random; -inf entries never chosen)."""
-    n, n_actions = q_rows.shape
-    best = q_rows.max(axis=1, keepdims=True)
-    noise = rng.random((n, 2 * n_actions))
-    greedy = np.argmax(np.where(q_rows == best, noise[:, :n_actions], -1.0), axis=1)
-    uniform = np.argmax(np.where(np.isfinite(q_rows), noise[:, n_actions:], -1.0), axis=1)
-    return np.where(rng.random(n) < epsilon, uniform, greedy)
+    """One epsilon-greedy action per row of q (n, n_actions) (``epsilon_greedy_arms``)."""
+    return epsilon_greedy_arms(np.ascontiguousarray(q_rows.T), epsilon, rng, masked=True)
 
 
 def _sample_start(start: np.ndarray | int, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -82,6 +88,159 @@ def _sample_start(start: np.ndarray | int, n: int, rng: np.random.Generator) -> 
     if isinstance(start, int):
         return np.full(n, start)
     return np.minimum(np.searchsorted(start, rng.random(n), side="right"), len(start) - 1)
+
+
+class BatchEnv(Protocol):
+    """Independent environments, one per run, stepped together (a vector env with run indices)."""
+
+    def step(self, runs: np.ndarray, actions: np.ndarray) -> BatchStep:
+        """Step the environments of ``runs`` with one action each."""
+        ...
+
+
+class BatchLearner(Protocol):
+    """Independent learners, one per run: choose the actions, learn from the outcomes."""
+
+    def act(self, runs: np.ndarray) -> np.ndarray:
+        """The actions of ``runs`` in their current observations."""
+        ...
+
+    def learn(self, runs: np.ndarray, actions: np.ndarray, step: BatchStep) -> None:
+        """Learn from the outcome of ``actions`` in ``runs``."""
+        ...
+
+
+class BatchStep(NamedTuple):
+    """What the environments of the stepped runs returned.
+
+    Attributes:
+        observations: the next observations S_{t+1} (before an ended episode restarts).
+        rewards: R_{t+1}.
+        terminated: whether S_{t+1} is terminal (the bootstrap is zeroed).
+        ended: whether the episode ended (terminated or cut by a time limit).
+        running: the runs that go on after this step (the others have finished their study).
+        info: further per-run arrays (the bandit's regret).
+    """
+
+    observations: Any
+    rewards: np.ndarray
+    terminated: np.ndarray
+    ended: np.ndarray
+    running: np.ndarray
+    info: dict[str, Any]
+
+
+def run_batched(learner: BatchLearner, env: BatchEnv, n_runs: int) -> int:
+    """The loop of every study of many independent runs: act, step, learn, until all finish.
+
+    Each run is a learner and an environment of its own; all runs step together (numpy across
+    runs), and a run that has finished (its episodes or steps) stops while the others go on.
+    The tabular control studies (:func:`batched_control`) and the bandit testbed
+    (labcoat.agents.bandits.run_testbed) are this loop with their learner and environment.
+
+    Returns:
+        The number of steps of the longest run.
+    """
+    runs, steps = np.arange(n_runs), 0
+    while runs.size:
+        steps += 1
+        actions = learner.act(runs)
+        step = env.step(runs, actions)
+        learner.learn(runs, actions, step)
+        runs = step.running
+    return steps
+
+
+class _ModelRuns:
+    """One episode after another on a model's outcome table, for each run (a BatchEnv).
+
+    Records the undiscounted return and the length of every episode; a run stops after
+    ``n_episodes`` of them. An episode ends in a terminal state or at the time limit.
+    """
+
+    def __init__(
+        self,
+        model: TabularModel,
+        start: np.ndarray | int,
+        limit: float,
+        n_runs: int,
+        n_episodes: int,
+        rng: np.random.Generator,
+    ) -> None:
+        self.outcomes, self.start, self.limit, self.rng = _outcomes(model), start, limit, rng
+        self.n_episodes = n_episodes
+        self.states = _sample_start(start, n_runs, rng)
+        self.returns = np.zeros((n_runs, n_episodes))
+        self.lengths = np.zeros((n_runs, n_episodes), dtype=np.int64)
+        self.episode = np.zeros(n_runs, dtype=np.int64)
+        self.ret, self.length = np.zeros(n_runs), np.zeros(n_runs, dtype=np.int64)
+
+    def step(self, runs: np.ndarray, actions: np.ndarray) -> BatchStep:
+        s2, r, terminated = self.outcomes.sample(
+            self.states[runs], actions, self.rng.random(runs.size)
+        )
+        self.ret[runs] += r
+        self.length[runs] += 1
+        ended = terminated | (self.length[runs] >= self.limit)
+        done = runs[ended]
+        self.returns[done, self.episode[done]] = self.ret[done]
+        self.lengths[done, self.episode[done]] = self.length[done]
+        self.episode[done] += 1
+        self.ret[done], self.length[done] = 0.0, 0
+        self.states[runs] = s2
+        self.states[done] = _sample_start(self.start, done.size, self.rng)
+        running = runs[self.episode[runs] < self.n_episodes]
+        return BatchStep(s2, r, terminated, ended, running, {})
+
+
+class _TabularControl:
+    """Epsilon-greedy TD control of q (n_runs, S, A) for every run (a BatchLearner)."""
+
+    def __init__(
+        self,
+        env: _ModelRuns,
+        q: np.ndarray,
+        method: str,
+        gamma: float,
+        alpha: float | str,
+        epsilon: float,
+    ) -> None:
+        self.env, self.q, self.method, self.gamma, self.epsilon = env, q, method, gamma, epsilon
+        self.alpha, self.power = alpha, step_size_power(alpha)
+        self.counts = np.zeros(q.shape, dtype=np.int64)
+        self.next_actions = np.full(len(q), -1)  # Sarsa's A_{t+1}, chosen before the update
+        self.steps = 0
+
+    def act(self, runs: np.ndarray) -> np.ndarray:
+        self.s_tm1 = self.env.states[runs]
+        actions = self.next_actions[runs]
+        fresh = np.flatnonzero(actions < 0)
+        q_rows = self.q[runs[fresh], self.s_tm1[fresh]]
+        actions[fresh] = _epsilon_greedy(q_rows, self.epsilon, self.env.rng)
+        return actions
+
+    def learn(self, runs: np.ndarray, actions: np.ndarray, step: BatchStep) -> None:
+        self.steps += 1
+        s, s2, q = self.s_tm1, step.observations, self.q
+        discount = self.gamma * (1.0 - step.terminated)
+        q_t = q[runs, s2]
+        if self.method == "sarsa":
+            a2 = _epsilon_greedy(q_t, self.epsilon, self.env.rng)
+            target = sarsa_target(q_t, a2, step.rewards, discount)
+            self.next_actions[runs] = np.where(step.ended, -1, a2)
+        elif self.method == "q_learning":
+            target = q_learning_target(q_t, step.rewards, discount)
+        else:
+            probs = epsilon_greedy_probabilities(q_t, self.epsilon)
+            target = expected_sarsa_target(q_t, probs, step.rewards, discount)
+        self.counts[runs, s, actions] += 1
+        alpha_n = step_size(self.alpha, self.power, self.counts[runs, s, actions])
+        q[runs, s, actions] = td_update(q[runs, s, actions], target, alpha_n)
+        if not np.isfinite(q[runs, s, actions]).all():
+            raise FloatingPointError(
+                f"batched {self.method} diverged: q became non-finite at time step {self.steps} "
+                "(lower learning_rate or gamma, or scale the rewards)"
+            )
 
 
 def batched_control(
@@ -102,7 +261,8 @@ def batched_control(
 
     The update is q(S_t, A_t) <- q(S_t, A_t) + alpha [target - q(S_t, A_t)] (eq. 7.22) with the
     Sarsa (eq. 7.23), Q-learning (eq. 7.24) or expected-Sarsa target, discount_t = gamma (1 -
-    terminated); an episode cut at ``max_episode_steps`` bootstraps.
+    terminated); an episode cut at ``max_episode_steps`` bootstraps. The runs are played by
+    :func:`run_batched`.
 
     Args:
         model: the MDP (its outcome table gives the sampled rewards).
@@ -124,19 +284,13 @@ def batched_control(
     n_runs, n_episodes = check_int("n_runs", n_runs, 1), check_int("n_episodes", n_episodes, 1)
     gamma = check_probability("gamma", gamma)
     alpha = check_learning_rate(learning_rate)
-    power = step_size_power(alpha)
     epsilon = check_probability("epsilon", epsilon)
     initial_q = check_float("initial_q", initial_q)
     if max_episode_steps is not None:
         max_episode_steps = check_int("max_episode_steps", max_episode_steps, 1)
     if seed is not None:
         seed = check_int("seed", seed, 0)
-    if start_state is not None:
-        start: np.ndarray | int = state_index(start_state, model.n_states, name="start_state")
-    elif model.initial_distribution is not None:
-        start = np.cumsum(model.initial_distribution)
-    else:
-        raise ValueError("the model has no initial_distribution: pass start_state")
+    start = _start(model, start_state)
     if max_episode_steps is None:
         starts = np.zeros(model.n_states, dtype=bool)
         starts[start if isinstance(start, int) else np.asarray(model.initial_distribution) > 0] = (
@@ -144,64 +298,21 @@ def batched_control(
         )
         check_episodes_end(model, starts, f"batched {method}")
     limit = np.inf if max_episode_steps is None else int(max_episode_steps)
-    outcomes = _outcomes(model)
-    cumulative, last = outcomes.cumulative, outcomes.prob.shape[2] - 1
     rng = np.random.default_rng(seed)
-
+    env = _ModelRuns(model, start, limit, n_runs, n_episodes, rng)
     q = np.full((n_runs, model.n_states, model.n_actions), initial_q)
     q[:, ~model.valid_actions] = -np.inf
-    counts = np.zeros(q.shape, dtype=np.int64)
-    returns = np.zeros((n_runs, n_episodes))
-    lengths = np.zeros((n_runs, n_episodes), dtype=np.int64)
-    episode = np.zeros(n_runs, dtype=np.int64)
-    ret, length = np.zeros(n_runs), np.zeros(n_runs, dtype=np.int64)
-    s = _sample_start(start, n_runs, rng)
-    a = _epsilon_greedy(q[np.arange(n_runs), s], epsilon, rng)
-    idx = np.arange(n_runs)
-    step = 0  # steps taken by the runs still learning (the longest run's count)
-    while idx.size:
-        step += 1
-        si, ai = s[idx], a[idx]
-        u = rng.random(idx.size)
-        k = np.minimum((u[:, None] >= cumulative[si, ai]).sum(axis=1), last)
-        s2 = outcomes.next_state[si, ai, k]
-        r = outcomes.reward[si, ai, k]
-        terminated = outcomes.terminated[si, ai, k]
-        discount = gamma * (1.0 - terminated)
-        q_t = q[idx, s2]
-        if method == "sarsa":
-            a2 = _epsilon_greedy(q_t, epsilon, rng)
-            target = sarsa_target(q_t, a2, r, discount)
-        elif method == "q_learning":
-            target = q_learning_target(q_t, r, discount)
-        else:
-            probs = epsilon_greedy_probabilities(q_t, epsilon)
-            target = expected_sarsa_target(q_t, probs, r, discount)
-        counts[idx, si, ai] += 1
-        step_size = alpha if power is None else counts[idx, si, ai] ** -power
-        q[idx, si, ai] = td_update(q[idx, si, ai], target, step_size)
-        if not np.isfinite(q[idx, si, ai]).all():
-            raise FloatingPointError(
-                f"batched {method} diverged: q became non-finite at time step {step} "
-                "(lower learning_rate or gamma, or scale the rewards)"
-            )
-        ret[idx] += r
-        length[idx] += 1
-        ended = terminated | (length[idx] >= limit)
-        done = idx[ended]
-        returns[done, episode[done]] = ret[done]
-        lengths[done, episode[done]] = length[done]
-        episode[done] += 1
-        ret[done], length[done] = 0.0, 0
-        if method == "sarsa":
-            s[idx], a[idx] = s2, a2
-        else:
-            s[idx], a[idx] = s2, _epsilon_greedy(q[idx, s2], epsilon, rng)
-        if done.size:
-            s[done] = _sample_start(start, done.size, rng)
-            a[done] = _epsilon_greedy(q[done, s[done]], epsilon, rng)
-        idx = idx[episode[idx] < n_episodes]
-    return BatchedResult(q=q, episode_returns=returns, episode_lengths=lengths)
+    run_batched(_TabularControl(env, q, method, gamma, alpha, epsilon), env, n_runs)
+    return BatchedResult(q=q, episode_returns=env.returns, episode_lengths=env.lengths)
+
+
+def _start(model: TabularModel, start_state: int | None) -> np.ndarray | int:
+    """The fixed start state, or the cumulative initial distribution to sample from."""
+    if start_state is not None:
+        return state_index(start_state, model.n_states, name="start_state")
+    if model.initial_distribution is not None:
+        return np.cumsum(model.initial_distribution)
+    raise ValueError("the model has no initial_distribution: pass start_state")
 
 
 def batched_sarsa(model: TabularModel, **kwargs: object) -> BatchedResult:

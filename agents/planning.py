@@ -25,6 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from labcoat.classic._checks import check_choice, check_float, check_int, check_probability
+from labcoat.envs._tabular import Outcomes
 
 __all__ = [
     "PlanningResult",
@@ -174,88 +175,6 @@ class TabularModel:
     def expected_next_value(self, v: np.ndarray) -> np.ndarray:
         """Return sum_s' p(s'|s, a) v(s') with v = 0 on terminal states, shape (S, A)."""
         return np.asarray(self._backup_matrix @ v).reshape(self.n_states, self.n_actions)
-
-
-@dataclass(frozen=True, eq=False)
-class Outcomes:
-    """The toy-text table ``P`` as padded arrays, shape (n_states, n_actions, n_outcomes) each.
-
-    Padding entries have probability zero. ``cumulative`` holds the running sums of ``prob``
-    along the last axis (inverse-CDF sampling).
-    """
-
-    prob: np.ndarray
-    next_state: np.ndarray
-    reward: np.ndarray
-    terminated: np.ndarray
-
-    @classmethod
-    def from_table(cls, table: Any, valid: np.ndarray) -> Outcomes:
-        """Pad ``P[s][a]`` (lists of (prob, next_state, reward, terminated)) into arrays."""
-        n_states, n_actions = valid.shape
-        width = max(
-            (len(table[s][a]) for s in range(n_states) for a in range(n_actions) if valid[s, a]),
-            default=1,
-        )
-        prob = np.zeros((n_states, n_actions, width))
-        next_state = np.zeros((n_states, n_actions, width), dtype=np.int64)
-        reward = np.zeros((n_states, n_actions, width))
-        terminated = np.zeros((n_states, n_actions, width), dtype=bool)
-        for s, a in zip(*np.nonzero(valid), strict=True):
-            transitions = table[s][a]
-            if not transitions:
-                raise ValueError(f"P[{s}][{a}] is empty but action {a} is valid in state {s}")
-            for k, (p, s_next, r, done) in enumerate(transitions):
-                prob[s, a, k], next_state[s, a, k] = p, s_next
-                reward[s, a, k], terminated[s, a, k] = r, done
-        # Padding points at the last real outcome so that a draw with u ~ 1 stays in range.
-        for k in range(1, width):
-            pad = prob[:, :, k] == 0
-            next_state[:, :, k][pad] = next_state[:, :, k - 1][pad]
-            reward[:, :, k][pad] = reward[:, :, k - 1][pad]
-            terminated[:, :, k][pad] = terminated[:, :, k - 1][pad]
-        return cls(prob=prob, next_state=next_state, reward=reward, terminated=terminated)
-
-    @cached_property
-    def cumulative(self) -> np.ndarray:
-        """Running sums of ``prob`` along the outcome axis, shape (S, A, K)."""
-        return np.cumsum(self.prob, axis=2)
-
-    def terminal_states(self, initial: np.ndarray | None = None) -> np.ndarray:
-        """Mask of the states entered by terminating transitions (checked to be consistent).
-
-        Transitions out of a terminal state or out of a state that cannot be reached from the
-        start distribution ``initial`` (when given) are never taken, so only the others must
-        agree on whether their next state ends the episode.
-        """
-        n_states = self.prob.shape[0]
-        live = self.prob > 0
-        terminal = np.zeros(n_states, dtype=bool)
-        terminal[self.next_state[live & self.terminated]] = True
-        sources = ~terminal
-        if initial is not None:
-            sources &= self._reachable(np.asarray(initial) > 0, terminal)
-        continuing = np.zeros(n_states, dtype=bool)
-        continuing[self.next_state[live & ~self.terminated & sources[:, None, None]]] = True
-        both = np.flatnonzero(terminal & continuing)
-        if both.size:
-            raise ValueError(
-                f"termination must depend on the next state only; state {both[0]} is entered "
-                "both by terminating and by continuing transitions"
-            )
-        return terminal
-
-    def _reachable(self, start: np.ndarray, terminal: np.ndarray) -> np.ndarray:
-        """States reachable from ``start`` without passing through a terminal state."""
-        reach = start.copy()
-        frontier = start.copy()
-        live = self.prob > 0
-        while frontier.any():
-            targets = np.zeros_like(reach)
-            targets[self.next_state[frontier & ~terminal][live[frontier & ~terminal]]] = True
-            frontier = targets & ~reach
-            reach |= targets
-        return reach
 
 
 @dataclass(frozen=True, eq=False)

@@ -14,7 +14,7 @@ Anything that maps an observation to an action is a policy here:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -22,6 +22,7 @@ import gymnasium as gym
 import numpy as np
 
 from labcoat.agents._observations import check_observation, state_index
+from labcoat.agents.rules import epsilon_greedy_action, epsilon_greedy_probabilities
 from labcoat.classic._checks import check_int, check_probability
 
 __all__ = [
@@ -50,12 +51,29 @@ PolicyLike = PredictsActions | Callable[[Any], Any] | np.ndarray
 """A policy: a ``predict`` object, a callable obs -> action, or a table (see module docstring)."""
 
 
-def _valid_rows(q: np.ndarray) -> list[np.ndarray]:
-    return [np.flatnonzero(np.isfinite(row)) for row in q]
+UNIFORM_BLOCK = 4096
+"""Uniform random numbers are drawn in blocks of this size (one numpy call per block)."""
+
+
+def _uniform_stream(rng: np.random.Generator) -> Callable[[], float]:
+    """``draw()``: the uniform numbers in [0, 1) of ``rng`` as Python floats, drawn in blocks.
+
+    Every sampler of labcoat.agents (agents, policies) takes its uniforms from one of these.
+    """
+
+    def blocks() -> Iterator[float]:
+        while True:
+            yield from rng.random(UNIFORM_BLOCK).tolist()
+
+    return blocks().__next__
 
 
 class RandomPolicy:
     """The uniform random policy pi(a|s) = 1 / |A(s)| over the actions available in s.
+
+    The available actions are the env's ``valid_actions`` row of s, or the step's
+    ``info["action_mask"]`` (see :meth:`sample`), or all actions. One uniform u picks the
+    available action number floor(|A(s)| u).
 
     Args:
         env: the environment (its action space, and its ``valid_actions`` mask if any).
@@ -68,18 +86,32 @@ class RandomPolicy:
             raise TypeError(f"RandomPolicy needs a Discrete action space, got {space}")
         self.n_actions, self._start = int(space.n), int(space.start)
         valid = getattr(env.unwrapped, "valid_actions", None)
-        self._valid = None if valid is None else [np.flatnonzero(row) for row in np.asarray(valid)]
+        self._valid = (
+            None
+            if valid is None
+            else [np.flatnonzero(row).tolist() for row in np.asarray(valid, dtype=bool)]
+        )
+        self._all = list(range(self.n_actions))
         self.observation_space = env.observation_space
-        self._rng = np.random.default_rng(seed)
+        self._draw = _uniform_stream(np.random.default_rng(seed))
 
     def predict(self, observation: Any, deterministic: bool = False) -> tuple[int, None]:
         """A uniformly random available action (``deterministic`` is ignored)."""
         if check_observation(self.observation_space, observation):
             raise ValueError(f"observation must be one element of {self.observation_space}")
-        if self._valid is None:
-            return int(self._rng.integers(self.n_actions)) + self._start, None
-        choices = self._valid[state_index(observation, len(self._valid))]
-        return int(choices[self._rng.integers(len(choices))]) + self._start, None
+        return self.sample(observation), None
+
+    def sample(self, observation: Any, info: Any = None) -> int:
+        """A uniformly random action available in ``observation`` (or allowed by ``info``)."""
+        if self._valid is not None:
+            choices = self._valid[state_index(observation, len(self._valid))]
+        elif info and info.get("action_mask") is not None:
+            choices = np.flatnonzero(np.asarray(info["action_mask"])).tolist()
+            if not choices:
+                raise ValueError("info['action_mask'] allows no action")
+        else:
+            choices = self._all
+        return choices[int(self._draw() * len(choices))] + self._start
 
 
 class GreedyPolicy:
@@ -103,8 +135,10 @@ class GreedyPolicy:
 class EpsilonGreedyPolicy:
     """The epsilon-greedy policy of q: greedy with probability 1 - epsilon, else uniform (§7.1).
 
-    pi(a|s) = epsilon / |A(s)| + (1 - epsilon) [a = argmax_b q(s, b)], A(s) the actions with a
-    finite q. With ``deterministic=True``, ``predict`` returns the greedy action.
+    pi(a|s) = epsilon / |A(s)| + (1 - epsilon) [a greedy] / #greedy, A(s) the actions with a
+    finite q: the rule of labcoat.agents.rules (``epsilon_greedy_action``, the same sampler as
+    the agents'). With ``deterministic=True``, ``predict`` returns the greedy action (ties to
+    the lowest index).
 
     Args:
         q: action values, shape (n_states, n_actions); -inf marks unavailable actions.
@@ -115,8 +149,12 @@ class EpsilonGreedyPolicy:
     def __init__(self, q: np.ndarray, epsilon: float, *, seed: int | None = None) -> None:
         self.epsilon = check_probability("epsilon", epsilon)
         self._greedy = GreedyPolicy(q)
-        self._valid = _valid_rows(self._greedy.q)
-        self._rng = np.random.default_rng(seed)
+        self._rows = self._greedy.q.tolist()
+        self._valid = [
+            tuple(np.flatnonzero(np.isfinite(row)).tolist()) or tuple(range(len(row)))
+            for row in self._greedy.q
+        ]
+        self._draw = _uniform_stream(np.random.default_rng(seed))
 
     @property
     def q(self) -> np.ndarray:
@@ -124,19 +162,17 @@ class EpsilonGreedyPolicy:
         return self._greedy.q
 
     def predict(self, observation: Any, deterministic: bool = False) -> tuple[int, None]:
-        """An epsilon-greedy sample, or the greedy action when ``deterministic``."""
+        """An epsilon-greedy sample (ties at random), or the greedy action if ``deterministic``."""
         state = state_index(observation, len(self._valid))
-        if not deterministic and self._rng.random() < self.epsilon:
-            choices = self._valid[state]
-            return int(choices[self._rng.integers(len(choices))]), None
-        return self._greedy.predict(state)[0], None
+        if deterministic:
+            return self._greedy.predict(state)[0], None
+        return epsilon_greedy_action(
+            self._rows[state], self._valid[state], self.epsilon, self._draw
+        ), None
 
     def probabilities(self) -> np.ndarray:
-        """The matrix pi(a|s), shape (n_states, n_actions) (ties: the lowest greedy index)."""
-        valid = np.isfinite(self.q)
-        pi = self.epsilon * valid / valid.sum(axis=1, keepdims=True)
-        pi[np.arange(len(pi)), self._greedy._actions] += 1.0 - self.epsilon
-        return pi
+        """pi(a|s), shape (n_states, n_actions); tied greedy actions share 1 - epsilon."""
+        return epsilon_greedy_probabilities(self.q, self.epsilon)
 
 
 def _to_int(action: Any) -> int:
@@ -193,14 +229,11 @@ def _matrix_policy(pi: np.ndarray, seed: int | None) -> Callable[[Any], int]:
     if np.any(pi < 0) or not np.allclose(pi.sum(axis=1), 1.0, atol=1e-9):
         raise ValueError("a policy matrix pi(a|s) needs rows of probabilities summing to 1")
     cumulative = np.cumsum(pi, axis=1).tolist()
-    rng = np.random.default_rng(seed)
-    draws: list[float] = []
+    draw = _uniform_stream(np.random.default_rng(seed))
 
     def act(observation: Any) -> int:
-        if not draws:
-            draws.extend(rng.random(4096).tolist()[::-1])
         row = cumulative[state_index(observation, len(cumulative))]
-        u = draws.pop() * row[-1]
+        u = draw() * row[-1]
         return next(a for a, c in enumerate(row) if u < c)
 
     return act

@@ -28,7 +28,7 @@ from __future__ import annotations
 import functools
 import io
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
@@ -37,9 +37,19 @@ import numpy as np
 from labcoat.agents._base import INF, Agent, check_schedule, stored_array
 from labcoat.agents._observations import check_observation
 from labcoat.agents.features import BinaryFeatures, Features, OneHot
-from labcoat.agents.planning import TabularModel, _policy_matrix, policy_evaluation
-from labcoat.agents.policies import PolicyLike, action_function
-from labcoat.agents.tabular import _epsilon_greedy, td0_target
+from labcoat.agents.planning import (
+    TabularModel,
+    _policy_dynamics,
+    _policy_matrix,
+    policy_evaluation,
+)
+from labcoat.agents.policies import PolicyLike, RandomPolicy, action_function
+from labcoat.agents.rules import (
+    epsilon_greedy_action,
+    semi_gradient_increment,
+    semi_gradient_step,
+    td_error,
+)
 from labcoat.classic._checks import check_float, check_probability
 
 if TYPE_CHECKING:
@@ -48,99 +58,10 @@ if TYPE_CHECKING:
 __all__ = [
     "SemiGradientSarsa",
     "SemiGradientTD",
-    "linear_sarsa_update",
-    "linear_td_update",
     "on_policy_distribution",
-    "semi_gradient_step",
-    "td_error",
     "td_fixed_point",
     "value_error_minimizer",
 ]
-
-
-# ---------------------------------------------------------------------- pure update functions
-
-
-def td_error(v_tm1: Any, r_t: Any, discount_t: Any, v_t: Any) -> np.ndarray:
-    """The TD error δ = R_{t+1} + γ v̂(S_{t+1}) − v̂(S_t) of eq. 7.25 (discount_t = 0 at the end)."""
-    return td0_target(v_t, r_t, discount_t) - np.asarray(v_tm1)
-
-
-def linear_td_update(
-    w: np.ndarray, x_tm1: np.ndarray, r_t: float, discount_t: float, x_t: np.ndarray, alpha: float
-) -> np.ndarray:
-    """Linear semi-gradient TD(0), eq. 7.25 with v̂(s; w) = wᵀx(s) and ∇v̂(s; w) = x(s).
-
-    w ← w + α [r_t + discount_t wᵀx_t − wᵀx_{t−1}] x_{t−1}  (Sutton & Barto eq. 9.7/9.13).
-
-    Args:
-        w: weights, shape (n_features,).
-        x_tm1: features x(S_t) of the updated state.
-        r_t: reward R_{t+1}.
-        discount_t: γ (1 − terminated).
-        x_t: features x(S_{t+1}) of the next state (ignored when discount_t = 0).
-        alpha: step size α > 0.
-
-    Returns:
-        The new weights (a new array).
-    """
-    w = np.asarray(w, dtype=float)
-    delta = td_error(w @ x_tm1, r_t, discount_t, w @ x_t)
-    return w + alpha * delta * np.asarray(x_tm1, dtype=float)
-
-
-def linear_sarsa_update(
-    w: np.ndarray,
-    x_tm1: np.ndarray,
-    a_tm1: int,
-    r_t: float,
-    discount_t: float,
-    x_t: np.ndarray,
-    a_t: int,
-    alpha: float,
-) -> np.ndarray:
-    """Linear episodic semi-gradient Sarsa (Sutton & Barto eq. 10.1), q̂(s, a; w) = w_aᵀx(s).
-
-    w_{a_{t−1}} ← w_{a_{t−1}} + α [r_t + discount_t w_{a_t}ᵀx_t − w_{a_{t−1}}ᵀx_{t−1}] x_{t−1};
-    the other rows are unchanged (∇ of q̂(s, a) with respect to w_b is x(s) for b = a, else 0).
-
-    Args:
-        w: weights, shape (n_actions, n_features).
-        x_tm1: features x(S_t).
-        a_tm1: the action A_t taken in S_t.
-        r_t: reward R_{t+1}.
-        discount_t: γ (1 − terminated).
-        x_t: features x(S_{t+1}).
-        a_t: the next action A_{t+1} (ignored when discount_t = 0).
-        alpha: step size α > 0.
-
-    Returns:
-        The new weights (a new array).
-    """
-    w = np.array(w, dtype=float)
-    delta = td_error(w[a_tm1] @ x_tm1, r_t, discount_t, w[a_t] @ x_t)
-    w[a_tm1] += alpha * delta * np.asarray(x_tm1, dtype=float)
-    return w
-
-
-def semi_gradient_step(
-    parameters: Sequence[torch.Tensor], v_tm1: torch.Tensor, delta: float, alpha: float
-) -> None:
-    """Eq. 7.25 for any differentiable v̂: θ ← θ + α δ ∇_θ v̂(S_t; θ), in place.
-
-    Args:
-        parameters: the parameters θ (leaf tensors with ``requires_grad``).
-        v_tm1: the scalar v̂(S_t; θ) (or q̂(S_t, A_t; θ)) with its autograd graph.
-        delta: the TD error δ, computed without gradient (the target is held fixed).
-        alpha: step size α > 0.
-    """
-    import torch
-
-    grads = torch.autograd.grad(v_tm1, list(parameters))
-    step = alpha * delta  # a step beyond the dtype's range gives inf weights (caught as NaN δ)
-    with torch.no_grad():
-        for theta, grad in zip(parameters, grads, strict=True):
-            theta.add_(grad * step)
 
 
 # ---------------------------------------------------------------------- exact linear solutions
@@ -150,9 +71,9 @@ def _chain(model: TabularModel, policy: np.ndarray) -> tuple[np.ndarray, np.ndar
     """Non-terminal states, P_π among them and r_π(s) = Σ_a π(a|s) r(s, a)."""
     pi = _policy_matrix(model, policy)  # checked: shape, dtype, probabilities, availability
     live = np.flatnonzero(~model.terminal)
-    P = np.einsum("sa,sat->st", pi, model.T)[np.ix_(live, live)]
-    r = (pi * model.R).sum(axis=1)[live]
-    return live, P, r
+    r_pi, P_pi = _policy_dynamics(model, pi)
+    P = P_pi[live][:, live]
+    return live, (P.toarray() if hasattr(P, "toarray") else np.asarray(P)), r_pi[live]
 
 
 def on_policy_distribution(
@@ -257,10 +178,12 @@ class _Linear:
     def values(self, x: np.ndarray) -> np.ndarray:
         return self.w @ x
 
-    def value_and_update(self, x: np.ndarray, output: int, target: float, alpha: float) -> float:
+    def value_and_update(
+        self, x: np.ndarray, output: int, r_t: float, discount_t: float, v_t: float, alpha: float
+    ) -> float:
         row = self.w[output]
-        delta = target - float(row @ x)
-        row += (alpha * delta) * x
+        delta = td_error(float(row @ x), r_t, discount_t, v_t)
+        row += semi_gradient_increment(alpha, delta, x)
         return delta
 
     def get_weights(self) -> np.ndarray:
@@ -281,11 +204,17 @@ class _SparseLinear:
         return [sum([row[i] for i in active]) for row in self.w]
 
     def value_and_update(
-        self, active: list[int], output: int, target: float, alpha: float
+        self,
+        active: list[int],
+        output: int,
+        r_t: float,
+        discount_t: float,
+        v_t: float,
+        alpha: float,
     ) -> float:
         row = self.w[output]
-        delta = target - sum([row[i] for i in active])
-        step = alpha * delta
+        delta = td_error(sum([row[i] for i in active]), r_t, discount_t, v_t)
+        step = semi_gradient_increment(alpha, delta, 1.0)  # the gradient of an active feature
         for i in active:
             row[i] += step
         return delta
@@ -328,9 +257,11 @@ class _Network:
             out = self._forward(x).double().numpy()
         return out[0] if x.ndim == 1 else out
 
-    def value_and_update(self, x: np.ndarray, output: int, target: float, alpha: float) -> float:
+    def value_and_update(
+        self, x: np.ndarray, output: int, r_t: float, discount_t: float, v_t: float, alpha: float
+    ) -> float:
         value = self._forward(x)[0, output]
-        delta = target - float(value.detach())
+        delta = td_error(float(value.detach()), r_t, discount_t, v_t)
         semi_gradient_step(self.parameters, value, delta, alpha)
         return delta
 
@@ -348,7 +279,6 @@ class _SemiGradient(Agent):
     def __init__(
         self,
         env: gym.Env | str,
-        *,
         gamma: float,
         learning_rate: float,
         seed: int | None,
@@ -506,43 +436,15 @@ class SemiGradientTD(_SemiGradient):
         features: Features | None = None,
         network: Any = None,
     ) -> None:
-        super().__init__(
-            env,
-            gamma=gamma,
-            learning_rate=learning_rate,
-            seed=seed,
-            features=features,
-            network=network,
-        )
+        super().__init__(env, gamma, learning_rate, seed, features, network)
         self.policy = policy
         policy_seed = int(self._rng.integers(2**63))
         self._act: Callable[[Any, Any], int]
-        if policy is None:
-            self._act = self._random_policy()
+        if policy is None:  # pi(a|s) = 1/|A(s)| (valid_actions or the step's info action_mask)
+            self._act = RandomPolicy(self.env, seed=policy_seed).sample
         else:
             act = action_function(policy, self.env, seed=policy_seed)
             self._act = lambda observation, _: act(observation)
-
-    def _random_policy(self) -> Callable[[Any, Any], int]:
-        """π(a|s) = 1/|A(s)| over the available actions (valid_actions or info action_mask)."""
-        n, start, draw = self.n_actions, self._action_start, self._draw
-        if self.valid_actions is not None:
-            table = [self._allowed_actions(s, {}) for s in range(len(self.valid_actions))]
-            s0 = self._state_start
-
-            def act(observation: Any, _: Any) -> int:
-                allowed = table[int(observation) - s0]
-                return start + allowed[int(draw() * len(allowed))]
-
-            return act
-
-        def act_masked(_: Any, info: Any) -> int:
-            if not info or info.get("action_mask") is None:
-                return start + int(draw() * n)
-            allowed = self._allowed_actions(0, info)
-            return start + allowed[int(draw() * len(allowed))]
-
-        return act_masked
 
     @property
     def weights(self) -> np.ndarray:
@@ -567,8 +469,9 @@ class SemiGradientTD(_SemiGradient):
             i += 1
             ret += r
             x2 = phi(obs)
-            target = r if terminated else r + gamma * float(approximator.values(x2)[0])
-            self._check(approximator.value_and_update(x, 0, target, alpha), t0 + i)
+            # discount_t = 0 at a terminal S_{t+1}, whose value is not computed
+            discount, v2 = (0.0, 0.0) if terminated else (gamma, float(approximator.values(x2)[0]))
+            self._check(approximator.value_and_update(x, 0, r, discount, v2, alpha), t0 + i)
             if terminated or truncated:
                 ended = True
                 break
@@ -621,14 +524,7 @@ class SemiGradientSarsa(_SemiGradient):
         features: Features | None = None,
         network: Any = None,
     ) -> None:
-        super().__init__(
-            env,
-            gamma=gamma,
-            learning_rate=learning_rate,
-            seed=seed,
-            features=features,
-            network=network,
-        )
+        super().__init__(env, gamma, learning_rate, seed, features, network)
         self.epsilon = check_schedule("epsilon", epsilon)
         self._action = 0
         self._x: Any = None
@@ -651,7 +547,7 @@ class SemiGradientSarsa(_SemiGradient):
         row = q if isinstance(q, list) else q.tolist()
         if len(allowed) < self.n_actions:
             row = [v if a in allowed else -INF for a, v in enumerate(row)]
-        return _epsilon_greedy(row, allowed, epsilon, self._draw)
+        return epsilon_greedy_action(row, allowed, epsilon, self._draw)
 
     def _start_episode(self) -> None:
         self._x = self._phi(self._obs)
@@ -684,12 +580,12 @@ class SemiGradientSarsa(_SemiGradient):
             ret += r
             x2 = phi(obs)
             if terminated:
-                target, a2 = r, -1  # discount_t = 0
+                discount, q2_a2, a2 = 0.0, 0.0, -1  # discount_t = 0
             else:  # eq. 10.1: A_{t+1} chosen before the update
                 q2 = approximator.values(x2)
                 a2 = choose(q2, obs, info, self._current_epsilon(t0 + i))
-                target = r + gamma * float(q2[a2])
-            self._check(approximator.value_and_update(x, a, target, alpha), t0 + i)
+                discount, q2_a2 = gamma, float(q2[a2])
+            self._check(approximator.value_and_update(x, a, r, discount, q2_a2, alpha), t0 + i)
             if terminated or truncated:
                 ended = True
                 break
@@ -714,7 +610,7 @@ class SemiGradientSarsa(_SemiGradient):
         actions = [
             int(np.argmax(row))
             if deterministic
-            else _epsilon_greedy(
+            else epsilon_greedy_action(
                 row.tolist(), tuple(np.flatnonzero(row > -INF).tolist()), epsilon, self._draw
             )
             for row in rows

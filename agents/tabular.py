@@ -1,171 +1,34 @@
 """Model-free tabular agents (§7.4): TD(0), Monte Carlo, Sarsa, Q-learning, expected Sarsa.
 
-The mathematics is in small pure functions on arrays, rlax style, with time-indexed names:
-``q_tm1`` is q(S_t, .) and ``q_t`` is q(S_{t+1}, .), ``r_t`` = R_{t+1} and
-``discount_t = gamma * (1 - terminated)``: only termination zeroes the bootstrap, a time-limit
-truncation does not. The classes hold the tables and run the loop; their per-step code inlines
-the same formulas on Python floats (numpy calls on scalars cost more than the arithmetic), and
-the tests check both against each other.
-
-Exploration is epsilon-greedy in the convention of Sutton & Barto: with probability epsilon a
-uniformly random available action (the greedy one included), otherwise a greedy action, ties
-broken at random. (§7.1 of the notes picks "one of the other actions"; the two differ by
-epsilon / n_actions in the probability of the greedy action.)
+The mathematics is in labcoat.agents.rules (rlax style, time-indexed names, discount_t =
+gamma * (1 - terminated): only termination zeroes the bootstrap). The classes hold the tables
+as Python lists and run the per-step loop, which calls the rules functions on Python floats
+(a scalar call costs about what the inlined arithmetic costs). Exploration is the
+epsilon-greedy rule of labcoat.agents.rules (Sutton & Barto's convention).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
 
-from labcoat.agents._base import (
-    INF,
-    Agent,
-    check_learning_rate,
-    check_schedule,
-    step_size_power,
-    stored_array,
-)
-from labcoat.agents._observations import state_index, state_indices
+from labcoat.agents import rules
+from labcoat.agents._base import INF, Agent, array_property, check_schedule, stored_array
+from labcoat.agents._observations import state_indices
 from labcoat.agents.policies import PolicyLike, action_function
+from labcoat.agents.rules import check_learning_rate, epsilon_greedy_action, step_size_power
 from labcoat.classic._checks import check_bool, check_float
 
-__all__ = [
-    "TD0",
-    "ExpectedSarsa",
-    "MonteCarlo",
-    "QLearning",
-    "Sarsa",
-    "discounted_returns",
-    "epsilon_greedy_probabilities",
-    "expected_sarsa_target",
-    "q_learning_target",
-    "sarsa_target",
-    "td0_target",
-    "td0_update",
-    "td_update",
-]
-
-
-# ---------------------------------------------------------------------- pure update functions
-
-
-def td0_target(v_t: Any, r_t: Any, discount_t: Any) -> np.ndarray:
-    """One-step TD target R_{t+1} + gamma v(S_{t+1}) of eq. 7.21 (discount_t = 0 at the end)."""
-    return np.asarray(r_t) + np.asarray(discount_t) * np.asarray(v_t)
-
-
-def td_update(value: Any, target: Any, learning_rate: Any) -> np.ndarray:
-    """Move an estimate toward its target: value + alpha (target - value) (eqs. 7.21-7.24)."""
-    value = np.asarray(value, dtype=float)
-    return value + np.asarray(learning_rate) * (np.asarray(target) - value)
-
-
-def td0_update(v_tm1: Any, r_t: Any, discount_t: Any, v_t: Any, learning_rate: Any) -> np.ndarray:
-    """TD(0), eq. 7.21: v(S_t) <- v(S_t) + alpha [R_{t+1} + gamma v(S_{t+1}) - v(S_t)]."""
-    return td_update(v_tm1, td0_target(v_t, r_t, discount_t), learning_rate)
-
-
-def sarsa_target(q_t: Any, a_t: Any, r_t: Any, discount_t: Any) -> np.ndarray:
-    """Sarsa target R_{t+1} + gamma q(S_{t+1}, A_{t+1}) of eq. 7.23.
-
-    Args:
-        q_t: q(S_{t+1}, .), shape (..., n_actions).
-        a_t: the next action A_{t+1}, shape (...).
-        r_t: reward R_{t+1}.
-        discount_t: gamma (1 - terminated).
-    """
-    q_t = np.asarray(q_t, dtype=float)
-    a_t = np.asarray(a_t)
-    chosen = np.take_along_axis(q_t, a_t[..., None], axis=-1)[..., 0]
-    return np.asarray(r_t) + np.asarray(discount_t) * chosen
-
-
-def q_learning_target(q_t: Any, r_t: Any, discount_t: Any) -> np.ndarray:
-    """Q-learning target R_{t+1} + gamma max_a q(S_{t+1}, a) of eq. 7.24 (-inf entries ignored).
-
-    A terminal transition (discount_t = 0) gives R_{t+1} whatever q_t holds.
-    """
-    best = np.max(np.asarray(q_t, dtype=float), axis=-1)
-    discount_t = np.asarray(discount_t, dtype=float)
-    return np.asarray(r_t) + np.where(discount_t == 0, 0.0, discount_t * best)
-
-
-def epsilon_greedy_probabilities(q_t: Any, epsilon: float) -> np.ndarray:
-    """pi(a|s) of the epsilon-greedy policy of q (Sutton & Barto convention, §7.1).
-
-    pi(a|s) = epsilon / |A(s)| + (1 - epsilon) [a greedy] / #greedy, where A(s) are the actions
-    with a finite q (unavailable actions carry -inf) and ties share the greedy mass.
-    """
-    q_t = np.asarray(q_t, dtype=float)
-    valid = np.isfinite(q_t)
-    greedy = q_t == np.max(q_t, axis=-1, keepdims=True)
-    explore = epsilon * valid / valid.sum(axis=-1, keepdims=True)
-    return explore + (1.0 - epsilon) * greedy / greedy.sum(axis=-1, keepdims=True)
-
-
-def expected_sarsa_target(q_t: Any, probs_t: Any, r_t: Any, discount_t: Any) -> np.ndarray:
-    """Expected Sarsa target R_{t+1} + gamma sum_a pi(a|S_{t+1}) q(S_{t+1}, a).
-
-    Sutton & Barto eq. 6.9: the expectation over the next action replaces the sample A_{t+1}
-    of Sarsa's eq. 7.23; with a greedy pi it is Q-learning's target (eq. 7.24).
-    """
-    q_t = np.asarray(q_t, dtype=float)
-    probs_t = np.asarray(probs_t, dtype=float)
-    expected = np.sum(probs_t * np.where(probs_t > 0, q_t, 0.0), axis=-1)
-    return np.asarray(r_t) + np.asarray(discount_t) * expected
-
-
-def discounted_returns(
-    rewards: Sequence[float], gamma: float, bootstrap: float = 0.0
-) -> np.ndarray:
-    """Returns G_t = R_{t+1} + gamma G_{t+1} (eq. 7.3) of one episode, G_T = ``bootstrap``."""
-    returns = np.empty(len(rewards))
-    g = float(bootstrap)
-    for t in range(len(rewards) - 1, -1, -1):
-        g = rewards[t] + gamma * g
-        returns[t] = g
-    return returns
+__all__ = ["TD0", "ExpectedSarsa", "MonteCarlo", "QLearning", "Sarsa"]
 
 
 # ---------------------------------------------------------------------- the agents
 
 
-def _epsilon_greedy(row: list[float], actions: tuple[int, ...], epsilon: float, draw: Any) -> int:
-    """Sample an epsilon-greedy action from a q row (invalid entries are -inf)."""
-    x = draw()
-    if x < epsilon:  # x / epsilon is uniform on [0, 1) given x < epsilon
-        return actions[int(x / epsilon * len(actions))]
-    best = max(row)
-    a = row.index(best)
-    if row.count(best) == 1:
-        return a
-    ties = [b for b in actions if row[b] == best]
-    return ties[int(draw() * len(ties))]
-
-
-class _Tabular(Agent):
-    """Shared bookkeeping of the tabular agents: the allowed actions of every state."""
-
-    def _setup_tables(self) -> None:
-        self._allowed: list[tuple[int, ...] | None] = [None] * self.n_states
-        if self.valid_actions is not None:
-            for s in range(self.n_states):
-                self._allowed[s] = self._allowed_actions(s, {})
-
-    def _first_visit(self, state: int, info: Any) -> tuple[int, ...]:
-        allowed = self._allowed_actions(state, info)
-        self._allowed[state] = allowed
-        return allowed
-
-    def _obs_state(self, observation: Any) -> int:
-        return state_index(observation, self.n_states, self._state_start)
-
-
-class _Control(_Tabular):
+class _Control(Agent):
     """Sarsa, Q-learning and expected Sarsa: one loop, three targets (eqs. 7.22-7.24)."""
 
     _method: ClassVar[str]
@@ -208,20 +71,33 @@ class _Control(_Tabular):
             if a not in allowed:
                 row[a] = -INF
 
+    def _setup_tables(self) -> None:
+        """The allowed actions of every state (None until first visited, without a mask)."""
+        self._allowed: list[tuple[int, ...] | None] = [None] * self.n_states
+        if self.valid_actions is not None:
+            for s in range(self.n_states):
+                self._allowed[s] = self._allowed_actions(s, {})
+
     def _first_visit(self, state: int, info: Any) -> tuple[int, ...]:
-        allowed = super()._first_visit(state, info)
+        """Store the actions allowed in ``state`` (from ``info``) and mask the others' q."""
+        allowed = self._allowed_actions(state, info)
+        self._allowed[state] = allowed
         self._mask_row(state)
         return allowed
 
-    @property
-    def q(self) -> np.ndarray:
-        """The action-value table, shape (n_states, n_actions); -inf for unavailable actions."""
-        return np.array(self._q, dtype=float)
-
-    @property
-    def visit_counts(self) -> np.ndarray:
-        """Number of updates of each q(s, a) (the n of the "1/n" step size)."""
-        return np.array(self._counts, dtype=np.int64)
+    q = array_property(
+        "q",
+        float,
+        lambda self: self._q,
+        "The action-value table, shape (n_states, n_actions); -inf for unavailable actions "
+        "(a read-only copy; assign a whole table to replace it).",
+    )
+    visit_counts = array_property(
+        "visit_counts",
+        np.int64,
+        lambda self: self._counts,
+        'Number of updates of each q(s, a) (the n of the "1/n" step size), read-only copy.',
+    )
 
     def _set_array(self, name: str, value: np.ndarray) -> None:
         shape = (self.n_states, self.n_actions)
@@ -242,12 +118,16 @@ class _Control(_Tabular):
     def _start_episode(self) -> None:
         s = self._obs_state(self._obs)
         allowed = self._allowed_now(s)
-        self._action = _epsilon_greedy(self._q[s], allowed, self._current_epsilon(), self._draw)
+        self._action = epsilon_greedy_action(
+            self._q[s], allowed, self._current_epsilon(), self._draw
+        )
 
     def _run(self, max_steps: int) -> tuple[int, bool]:
         """The per-step loop (hot): locals only, Python floats, one uniform per step."""
         step, q, counts, allowed = self.env.step, self._q, self._counts, self._allowed
         gamma, draw, first_visit = self.gamma, self._draw, self._first_visit
+        td_target, td_update, step_size = rules.td_target, rules.td_update, rules.step_size
+        explore, expectation = epsilon_greedy_action, rules.epsilon_greedy_expectation
         epsilon = self.epsilon
         schedule = epsilon if callable(epsilon) else None
         alpha = self.learning_rate
@@ -271,22 +151,19 @@ class _Control(_Tabular):
             row2 = q[s2]
             a2 = -1
             if terminated:
-                target = r  # discount_t = 0: only termination zeroes the bootstrap
+                target = r  # discount_t = 0 (q_t may hold -inf: no product with it)
             elif method == "sarsa":  # eq. 7.23, A_{t+1} chosen before the update
-                a2 = _epsilon_greedy(row2, acts2, epsilon, draw)
-                target = r + gamma * row2[a2]
+                a2 = explore(row2, acts2, epsilon, draw)
+                target = td_target(r, gamma, row2[a2])
             elif method == "q_learning":  # eq. 7.24
-                target = r + gamma * max(row2)
-            else:  # expected Sarsa: (1 - eps) max + eps mean over the available actions
+                target = td_target(r, gamma, max(row2))
+            else:  # expected Sarsa, S&B eq. 6.9
                 mean = sum([row2[b] for b in acts2]) / len(acts2)
-                target = r + gamma * ((1.0 - epsilon) * max(row2) + epsilon * mean)
+                target = td_target(r, gamma, expectation(max(row2), mean, epsilon))
             row = q[s]
             n = counts[s][a] + 1
             counts[s][a] = n
-            if power is None:
-                new = row[a] + alpha * (target - row[a])
-            else:  # alpha_n = n^-w
-                new = row[a] + (target - row[a]) * n**-power
+            new = td_update(row[a], target, step_size(alpha, power, n))
             if not -INF < new < INF:
                 raise self._diverged(t0 + i, f"q[{s}, {a}]")
             row[a] = new
@@ -294,7 +171,7 @@ class _Control(_Tabular):
                 ended = True
                 break
             if a2 < 0:
-                a2 = _epsilon_greedy(row2, acts2, epsilon, draw)
+                a2 = explore(row2, acts2, epsilon, draw)
             s, a = s2, a2
         self._obs = obs
         self._info = info
@@ -321,7 +198,7 @@ class _Control(_Tabular):
         if deterministic:
             return row.index(max(row)) + self._action_start
         allowed = self._allowed[state] or tuple(range(self.n_actions))
-        return _epsilon_greedy(row, allowed, epsilon, self._draw) + self._action_start
+        return epsilon_greedy_action(row, allowed, epsilon, self._draw) + self._action_start
 
 
 class Sarsa(_Control):
@@ -365,7 +242,7 @@ class ExpectedSarsa(_Control):
     _method = "expected_sarsa"
 
 
-class _Prediction(_Tabular):
+class _Prediction(Agent):
     """Shared set-up of TD(0) and Monte Carlo prediction: a behaviour policy and a v table."""
 
     _array_names = ("v", "visit_counts")
@@ -390,15 +267,18 @@ class _Prediction(_Tabular):
         self._v = [self.initial_v] * self.n_states
         self._counts = [0] * self.n_states
 
-    @property
-    def v(self) -> np.ndarray:
-        """The state-value table, shape (n_states,)."""
-        return np.array(self._v, dtype=float)
-
-    @property
-    def visit_counts(self) -> np.ndarray:
-        """Number of updates of each v(s)."""
-        return np.array(self._counts, dtype=np.int64)
+    v = array_property(
+        "v",
+        float,
+        lambda self: self._v,
+        "The state-value table, shape (n_states,) (a read-only copy; assign to replace it).",
+    )
+    visit_counts = array_property(
+        "visit_counts",
+        np.int64,
+        lambda self: self._counts,
+        "Number of updates of each v(s), a read-only copy.",
+    )
 
     def _set_array(self, name: str, value: np.ndarray) -> None:
         shape = (self.n_states,)
@@ -441,6 +321,7 @@ class TD0(_Prediction):
         step, act, v, counts = self.env.step, self._act, self._v, self._counts
         gamma, alpha, s_start = self.gamma, self.learning_rate, self._state_start
         power = step_size_power(alpha)
+        td_target, td_update, step_size = rules.td_target, rules.td_update, rules.step_size
         obs: Any = self._obs  # type: ignore[has-type]
         ret: float = self._episode_return  # type: ignore[has-type]
         t0 = self.num_timesteps
@@ -451,10 +332,9 @@ class TD0(_Prediction):
             i += 1
             ret += r
             s2 = int(obs) - s_start
-            target = r if terminated else r + gamma * v[s2]  # eq. 7.21
+            target = r if terminated else td_target(r, gamma, v[s2])  # eq. 7.21
             counts[s] += 1
-            step_size = alpha if power is None else counts[s] ** -power
-            new = v[s] + step_size * (target - v[s])
+            new = td_update(v[s], target, step_size(alpha, power, counts[s]))
             if not -INF < new < INF:
                 raise self._diverged(t0 + i, f"v[{s}]")
             v[s] = new
@@ -544,13 +424,12 @@ class MonteCarlo(_Prediction):
                 first.setdefault(s, t)
         g = tail
         for t in range(len(states) - 1, -1, -1):
-            g = rewards[t] + gamma * g
+            g = rules.td_target(rewards[t], gamma, g)  # G_t = R_{t+1} + gamma G_{t+1}
             s = states[t]
             if self.first_visit and first[s] != t:
                 continue
             counts[s] += 1
-            step_size = alpha if power is None else counts[s] ** -power
-            new = v[s] + step_size * (g - v[s])
+            new = rules.td_update(v[s], g, rules.step_size(alpha, power, counts[s]))
             if not -INF < new < INF:
                 raise self._diverged(self.num_timesteps + len(states), f"v[{s}]")
             v[s] = new

@@ -3,14 +3,19 @@
 A tabular environment stores its dynamics p(s', r | s, a) (eq. 7.1 of the notes) in Gymnasium's
 toy-text form ``P[s][a] -> list[Transition]``. :class:`TransitionSampler` flattens that table once
 into cumulative-probability lists so that ``step`` draws an outcome with a single uniform number
-and a bisection, without allocating.
+and a bisection, without allocating. :class:`Outcomes` holds the same table as padded arrays
+and draws many outcomes at once with the same rule (the batched runs of labcoat.agents).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
+from dataclasses import dataclass
+from functools import cached_property
 from itertools import accumulate
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+import numpy as np
 
 
 class Transition(NamedTuple):
@@ -51,3 +56,102 @@ class TransitionSampler:
         if len(outcomes) == 1:
             return outcomes[0]
         return outcomes[bisect_right(self._thresholds[state][action], u)]
+
+
+@dataclass(frozen=True, eq=False)
+class Outcomes:
+    """The toy-text table ``P`` as padded arrays, shape (n_states, n_actions, n_outcomes) each.
+
+    Padding entries have probability zero. ``cumulative`` holds the running sums of ``prob``
+    along the last axis; :meth:`sample` draws outcomes of many (s, a) pairs at once by the
+    inverse-CDF rule of :class:`TransitionSampler` (the same u gives the same outcome).
+    """
+
+    prob: np.ndarray
+    next_state: np.ndarray
+    reward: np.ndarray
+    terminated: np.ndarray
+
+    @classmethod
+    def from_table(cls, table: Any, valid: np.ndarray) -> Outcomes:
+        """Pad ``P[s][a]`` (lists of (prob, next_state, reward, terminated)) into arrays."""
+        n_states, n_actions = valid.shape
+        width = max(
+            (len(table[s][a]) for s in range(n_states) for a in range(n_actions) if valid[s, a]),
+            default=1,
+        )
+        prob = np.zeros((n_states, n_actions, width))
+        next_state = np.zeros((n_states, n_actions, width), dtype=np.int64)
+        reward = np.zeros((n_states, n_actions, width))
+        terminated = np.zeros((n_states, n_actions, width), dtype=bool)
+        for s, a in zip(*np.nonzero(valid), strict=True):
+            transitions = table[s][a]
+            if not transitions:
+                raise ValueError(f"P[{s}][{a}] is empty but action {a} is valid in state {s}")
+            for k, (p, s_next, r, done) in enumerate(transitions):
+                prob[s, a, k], next_state[s, a, k] = p, s_next
+                reward[s, a, k], terminated[s, a, k] = r, done
+        # Padding points at the last real outcome so that a draw with u ~ 1 stays in range.
+        for k in range(1, width):
+            pad = prob[:, :, k] == 0
+            next_state[:, :, k][pad] = next_state[:, :, k - 1][pad]
+            reward[:, :, k][pad] = reward[:, :, k - 1][pad]
+            terminated[:, :, k][pad] = terminated[:, :, k - 1][pad]
+        return cls(prob=prob, next_state=next_state, reward=reward, terminated=terminated)
+
+    @cached_property
+    def cumulative(self) -> np.ndarray:
+        """Running sums of ``prob`` along the outcome axis, shape (S, A, K)."""
+        return np.cumsum(self.prob, axis=2)
+
+    def sample(
+        self, states: np.ndarray, actions: np.ndarray, u: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Next states, rewards and terminations of the pairs (states[i], actions[i]).
+
+        Outcome k = #{j < K - 1: c_j <= u_i} of the running sums c of p(., . | s, a), for
+        uniform numbers ``u`` in [0, 1) (one per pair).
+        """
+        last = self.prob.shape[2] - 1
+        k = np.minimum((u[:, None] >= self.cumulative[states, actions]).sum(axis=1), last)
+        return (
+            self.next_state[states, actions, k],
+            self.reward[states, actions, k],
+            self.terminated[states, actions, k],
+        )
+
+    def terminal_states(self, initial: np.ndarray | None = None) -> np.ndarray:
+        """Mask of the states entered by terminating transitions (checked to be consistent).
+
+        Transitions out of a terminal state or out of a state that cannot be reached from the
+        start distribution ``initial`` (when given) are never taken, so only the others must
+        agree on whether their next state ends the episode.
+        """
+        n_states = self.prob.shape[0]
+        live = self.prob > 0
+        terminal = np.zeros(n_states, dtype=bool)
+        terminal[self.next_state[live & self.terminated]] = True
+        sources = ~terminal
+        if initial is not None:
+            sources &= self._reachable(np.asarray(initial) > 0, terminal)
+        continuing = np.zeros(n_states, dtype=bool)
+        continuing[self.next_state[live & ~self.terminated & sources[:, None, None]]] = True
+        both = np.flatnonzero(terminal & continuing)
+        if both.size:
+            raise ValueError(
+                f"termination must depend on the next state only; state {both[0]} is entered "
+                "both by terminating and by continuing transitions"
+            )
+        return terminal
+
+    def _reachable(self, start: np.ndarray, terminal: np.ndarray) -> np.ndarray:
+        """States reachable from ``start`` without passing through a terminal state."""
+        reach = start.copy()
+        frontier = start.copy()
+        live = self.prob > 0
+        while frontier.any():
+            targets = np.zeros_like(reach)
+            targets[self.next_state[frontier & ~terminal][live[frontier & ~terminal]]] = True
+            frontier = targets & ~reach
+            reach |= targets
+        return reach

@@ -22,13 +22,14 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from labcoat.agents._base import LinearSchedule, check_learning_rate
+from labcoat.agents import LinearSchedule
 from labcoat.agents.planning import (
     TabularModel,
     policy_evaluation,
     policy_iteration,
     value_iteration,
 )
+from labcoat.agents.rules import check_learning_rate
 from labcoat.agents.tabular import QLearning, Sarsa
 from labcoat.envs.plant_watering import PlantWateringEnv
 from labcoat.exercises._framework import Exercise, Result, Table, check_float, check_ints, track

@@ -13,18 +13,20 @@ from labcoat.agents.bandits import (
     EpsilonGreedy,
     GradientBandit,
     ThompsonSampling,
+    bernoulli_kl,
+    lai_robbins_constant,
+    run_episode,
+    run_testbed,
+    spawn_seeds,
+)
+from labcoat.agents.rules import (
     action_value_update,
     argmax_random_ties,
-    bernoulli_kl,
     beta_posterior_update,
     gaussian_posterior,
     gradient_bandit_update,
     greedy_arms,
-    lai_robbins_constant,
-    run_episode,
-    run_testbed,
     softmax_policy,
-    spawn_seeds,
     ucb_scores,
 )
 
@@ -243,7 +245,7 @@ def test_epsilon_greedy_and_ucb_same_seed_same_curves():
 
 def test_epsilon_greedy_explores_with_probability_epsilon():
     agent = EpsilonGreedy(epsilon=0.3).reset(n_arms=4, n_runs=50_000, seed=2)
-    agent.q[:] = [0.0, 1.0, 0.0, 0.0]
+    agent.q = np.tile([0.0, 1.0, 0.0, 0.0], (50_000, 1))
     non_greedy = np.mean(agent.select_actions() != 1)
     assert abs(non_greedy - 0.3 * 3 / 4) < 0.01  # uniform over all k arms
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import labcoat.envs  # noqa: F401  (registers the labcoat envs)
-from labcoat.agents._base import LinearSchedule
+from labcoat.agents import LinearSchedule
 from labcoat.agents.bandits import UCB, EpsilonGreedy, GradientBandit, ThompsonSampling, spawn_seeds
 from labcoat.agents.batched import batched_q_learning
 from labcoat.agents.features import StateAggregation, TileCoding

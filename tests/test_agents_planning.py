@@ -230,3 +230,21 @@ def test_bad_inputs_name_the_argument(plant_model):
         TabularModel(T=np.ones((2, 1, 2)), R=np.zeros((2, 1)), terminal=False, valid_actions=True)
     with pytest.raises(TypeError, match="transition table P"):
         TabularModel.from_env(gym.make("CartPole-v1"))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: gym.make("labcoat/PlantWatering-v0"),
+    lambda: gym.make("labcoat/RandomWalk-v0", size=7, max_jump=3),
+])  # fmt: skip
+def test_batched_outcomes_and_the_envs_sampler_draw_the_same_transition(make):
+    """One inverse-CDF rule: Outcomes.sample (batched runs) and the env's step sampler agree."""
+    env = make().unwrapped
+    model = TabularModel.from_env(env)
+    states, actions = np.nonzero(model.valid_actions)
+    u = np.random.default_rng(0).random((50, states.size))
+    for row in u:
+        next_state, reward, terminated = model.outcomes.sample(states, actions, row)
+        for i, (s, a) in enumerate(zip(states, actions, strict=True)):
+            expected = env._sampler.sample(int(s), int(a), float(row[i]))
+            assert next_state[i] == expected.next_state and terminated[i] == expected.terminated
+            assert reward[i] == pytest.approx(expected.reward)

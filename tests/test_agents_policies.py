@@ -14,7 +14,8 @@ from labcoat.agents.policies import (
     evaluate_policy,
     rollout,
 )
-from labcoat.agents.tabular import TD0, QLearning, epsilon_greedy_probabilities
+from labcoat.agents.rules import epsilon_greedy_probabilities
+from labcoat.agents.tabular import TD0, QLearning
 
 
 @pytest.fixture(scope="module")

@@ -12,14 +12,11 @@ import labcoat.envs  # noqa: F401  (registers the environments)
 from labcoat.agents.features import Fourier, OneHot, Polynomial, StateAggregation, TileCoding
 from labcoat.agents.planning import TabularModel, policy_evaluation, value_iteration
 from labcoat.agents.policies import RandomPolicy, evaluate_policy
+from labcoat.agents.rules import linear_sarsa_update, linear_td_update, semi_gradient_step, td_error
 from labcoat.agents.semi_gradient import (
     SemiGradientSarsa,
     SemiGradientTD,
-    linear_sarsa_update,
-    linear_td_update,
     on_policy_distribution,
-    semi_gradient_step,
-    td_error,
     td_fixed_point,
     value_error_minimizer,
 )

@@ -5,15 +5,11 @@ import numpy as np
 import pytest
 
 import labcoat.envs  # noqa: F401  (registers the labcoat envs)
-from labcoat.agents._base import LinearSchedule
-from labcoat.agents.batched import batched_q_learning, batched_sarsa
+from labcoat.agents import LinearSchedule
+from labcoat.agents.bandits import EpsilonGreedy
+from labcoat.agents.batched import BatchStep, batched_q_learning, batched_sarsa, run_batched
 from labcoat.agents.planning import TabularModel, policy_evaluation, policy_iteration
-from labcoat.agents.tabular import (
-    TD0,
-    ExpectedSarsa,
-    MonteCarlo,
-    QLearning,
-    Sarsa,
+from labcoat.agents.rules import (
     discounted_returns,
     epsilon_greedy_probabilities,
     expected_sarsa_target,
@@ -23,6 +19,7 @@ from labcoat.agents.tabular import (
     td0_update,
     td_update,
 )
+from labcoat.agents.tabular import TD0, ExpectedSarsa, MonteCarlo, QLearning, Sarsa
 
 # ------------------------------------------------------------------ pure update functions
 
@@ -39,7 +36,9 @@ def test_update_functions_on_hand_computed_arrays():
     np.testing.assert_allclose(expected_sarsa_target(q_t, probs, r_t, discount_t), [expected, -1])
     np.testing.assert_allclose(td0_target(np.array([2.0]), 1.0, 0.5), [2.0])
     np.testing.assert_allclose(td0_update(1.0, 1.0, 0.5, 2.0, 0.25), 1.0 + 0.25 * (2.0 - 1.0))
-    np.testing.assert_allclose(td_update([0.0, 4.0], [1.0, 0.0], 0.5), [0.5, 2.0])
+    np.testing.assert_allclose(
+        td_update(np.array([0.0, 4.0]), np.array([1.0, 0.0]), 0.5), [0.5, 2.0]
+    )
     np.testing.assert_allclose(discounted_returns([1, 0, 2], 0.5, bootstrap=4), [2, 2, 4])
 
 
@@ -369,3 +368,48 @@ def test_time_limit_truncation_bootstraps():
     policy = np.array([1, 2])  # lamp off in high, text in low
     td = TD0(env, policy, gamma=gamma, learning_rate="1/n", seed=4).learn(total_timesteps=5_000)
     np.testing.assert_allclose(td.v, policy_evaluation(model, policy, gamma), atol=0.05)
+
+
+def test_run_batched_steps_each_run_until_it_finishes():
+    """The one runner of many-run studies: run i lasts i + 1 steps, the others go on."""
+
+    class Countdown:
+        def __init__(self):
+            self.t, self.stepped = np.zeros(4, dtype=int), []
+
+        def step(self, runs, actions):
+            self.t[runs] += 1
+            self.stepped.append(runs.tolist())
+            ended = self.t[runs] > runs
+            return BatchStep(None, np.zeros(runs.size), ended, ended, runs[~ended], {})
+
+    class Echo:
+        learned = []
+
+        def act(self, runs):
+            return runs * 10
+
+        def learn(self, runs, actions, step):
+            self.learned.append((runs * 10 == actions).all())
+
+    env = Countdown()
+    assert run_batched(Echo(), env, 4) == 4
+    assert env.stepped == [[0, 1, 2, 3], [1, 2, 3], [2, 3], [3]]
+    assert Echo.learned == [True] * 4
+
+
+def test_q_and_v_are_read_only_copies_with_a_checked_setter_for_agents_and_strategies():
+    """One semantics: a write into .q raises (never silently lost); assigning replaces it."""
+    agent = QLearning("FrozenLake-v1", gamma=0.9, seed=0)
+    walk = TD0(gym.make("labcoat/RandomWalk-v0", size=5, max_jump=1), np.zeros(7, int), seed=0)
+    strategy = EpsilonGreedy(0.1).reset(n_arms=3, n_runs=2, seed=0)
+    for owner, name, shape in ((agent, "q", (16, 4)), (walk, "v", (7,)), (strategy, "q", (2, 3))):
+        with pytest.raises(ValueError, match="read-only"):
+            getattr(owner, name)[0] = 1.0
+        new = np.arange(np.prod(shape), dtype=float).reshape(shape)
+        setattr(owner, name, new)
+        np.testing.assert_array_equal(getattr(owner, name), new)
+        with pytest.raises(ValueError, match="shape"):
+            setattr(owner, name, np.zeros((5, 5)))
+    agent.learn(total_timesteps=50)  # the agent learns on from the assigned table
+    assert agent.q.shape == (16, 4) and agent.visit_counts.sum() == 50

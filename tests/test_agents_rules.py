@@ -1,0 +1,150 @@
+"""labcoat.agents.rules: the equations by hand, on floats and arrays; the agents call them."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from scipy import stats
+
+from labcoat.agents.bandits import UCB, EpsilonGreedy, GradientBandit, ThompsonSampling
+from labcoat.agents.policies import EpsilonGreedyPolicy, RandomPolicy
+from labcoat.agents.rules import (
+    action_value_update,
+    beta_posterior_update,
+    epsilon_greedy_action,
+    epsilon_greedy_arms,
+    epsilon_greedy_expectation,
+    epsilon_greedy_probabilities,
+    gradient_bandit_update,
+    softmax_policy,
+    step_size,
+    td_error,
+    td_target,
+    td_update,
+)
+
+
+def test_scalar_rules_give_floats_and_the_same_numbers_on_arrays():
+    r, discount, v_t, v_tm1 = [1.0, -2.0], [0.9, 0.0], [3.0, 5.0], [0.5, 1.0]
+    scalars = [td_error(v_tm1[i], r[i], discount[i], v_t[i]) for i in range(2)]
+    assert all(type(x) is float for x in scalars)
+    np.testing.assert_allclose(scalars, [1 + 0.9 * 3 - 0.5, -2 - 1.0])
+    arrays = td_error(np.array(v_tm1), np.array(r), np.array(discount), np.array(v_t))
+    np.testing.assert_allclose(arrays, scalars, rtol=0, atol=1e-15)
+    assert td_target(1.0, 0.5, 4.0) == pytest.approx(3.0)
+    assert td_update(1.0, 3.0, 0.25) == pytest.approx(1.5)
+    assert step_size(0.3, None, 7) == pytest.approx(0.3)
+    assert step_size(0.3, 0.5, 4) == pytest.approx(0.5)
+    np.testing.assert_allclose(step_size(0.3, 1.0, np.array([1, 2, 4])), [1.0, 0.5, 0.25])
+
+
+def test_epsilon_greedy_expectation_is_the_mean_under_the_probabilities():
+    q = np.array([[1.0, 3.0, 2.0, -np.inf], [0.5, 0.5, -1.0, 0.0]])
+    for epsilon in (0.0, 0.3, 1.0):
+        probs = epsilon_greedy_probabilities(q, epsilon)
+        expected = np.sum(probs * np.where(probs > 0, q, 0.0), axis=1)
+        finite = np.where(np.isfinite(q), q, np.nan)
+        closed = epsilon_greedy_expectation(np.nanmax(finite, 1), np.nanmean(finite, 1), epsilon)
+        np.testing.assert_allclose(closed, expected, rtol=1e-12)
+
+
+def test_scalar_epsilon_greedy_action_frequencies():
+    """pi(a|s) of epsilon_greedy_probabilities, ties shared, -inf never chosen (chi-square)."""
+    row = [1.0, 3.0, 3.0, -np.inf, 0.0]
+    actions = (0, 1, 2, 4)
+    draw = np.random.default_rng(0).random(200_000).tolist()[::-1].pop
+    counts = np.bincount([epsilon_greedy_action(row, actions, 0.4, draw) for _ in range(60_000)])
+    counts = np.pad(counts, (0, 5 - len(counts)))
+    probs = epsilon_greedy_probabilities(np.array(row), 0.4)
+    assert counts[3] == 0
+    keep = probs > 0
+    assert stats.chisquare(counts[keep], probs[keep] * counts.sum()).pvalue > 1e-3
+
+
+def test_batched_epsilon_greedy_explores_only_available_arms_uniformly():
+    """With -inf entries the explored arm is uniform over the available ones (chi-square)."""
+    n_runs = 60_000
+    q_rows = np.tile([0.0, -np.inf, 2.0, 1.0, -np.inf], (n_runs, 1))
+    q_rows[: n_runs // 2, 0] = 5.0  # half the runs: another greedy arm
+    actions = epsilon_greedy_arms(
+        np.ascontiguousarray(q_rows.T), 0.5, np.random.default_rng(1), masked=True
+    )
+    for rows, greedy in ((slice(0, n_runs // 2), 0), (slice(n_runs // 2, None), 2)):
+        counts = np.bincount(actions[rows], minlength=5)
+        probs = epsilon_greedy_probabilities(q_rows[rows][0], 0.5)
+        assert counts[1] == counts[4] == 0 and probs[greedy] == pytest.approx(0.5 + 0.5 / 3)
+        keep = probs > 0
+        assert stats.chisquare(counts[keep], probs[keep] * counts.sum()).pvalue > 1e-3
+
+
+def _pulls(n_runs: int, k: int, seed: int, bernoulli: bool = False):
+    rng = np.random.default_rng(seed)
+    a = rng.integers(k, size=n_runs)
+    r = rng.integers(2, size=n_runs).astype(float) if bernoulli else rng.normal(size=n_runs)
+    return a, r
+
+
+@pytest.mark.parametrize("step", [None, 0.3])
+def test_value_strategies_update_is_action_value_update_by_hand(step):
+    """EpsilonGreedy and UCB: one update_batch equals action_value_update on the pulled arms."""
+    for strategy in (EpsilonGreedy(0.1, step_size=step, initial_value=0.5), UCB(step_size=step)):
+        strategy.reset(n_arms=4, n_runs=50, seed=0)
+        for t in range(5):
+            a, r = _pulls(50, 4, t)
+            q, n = strategy.q.copy(), strategy.n.copy()
+            strategy.update_batch(a, r)
+            rows = np.arange(50)
+            n[rows, a] += 1
+            q[rows, a] = action_value_update(q[rows, a], n[rows, a], r, step)
+            np.testing.assert_array_equal(strategy.n, n)
+            np.testing.assert_allclose(strategy.q, q, rtol=0, atol=1e-15)
+
+
+def test_gradient_bandit_update_is_the_rule_by_hand():
+    strategy = GradientBandit(alpha=0.2, baseline=True).reset(n_arms=3, n_runs=20, seed=0)
+    r_bar = None
+    for t in range(1, 6):
+        chosen = strategy.select_actions()
+        a, r = _pulls(20, 3, t)
+        h = strategy.h.copy()
+        pi = softmax_policy(h)
+        r_bar = r.copy() if r_bar is None else r_bar
+        strategy.update_batch(a, r)
+        np.testing.assert_allclose(strategy.h, gradient_bandit_update(h, pi, a, r, r_bar, 0.2))
+        r_bar = r_bar + (r - r_bar) / t
+        assert chosen.shape == (20,)
+
+
+def test_thompson_bernoulli_update_is_the_beta_posterior_by_hand():
+    strategy = ThompsonSampling("bernoulli", prior_alpha=2.0, prior_beta=0.5)
+    strategy.reset(n_arms=3, n_runs=30, seed=0)
+    for t in range(4):
+        a, r = _pulls(30, 3, t, bernoulli=True)
+        alpha, beta = strategy.alpha.copy(), strategy.beta.copy()
+        strategy.update_batch(a, r)
+        rows = np.arange(30)
+        alpha[rows, a], beta[rows, a] = beta_posterior_update(alpha[rows, a], beta[rows, a], r)
+        np.testing.assert_allclose(strategy.alpha, alpha)
+        np.testing.assert_allclose(strategy.beta, beta)
+
+
+def test_epsilon_greedy_policy_shares_the_greedy_mass_between_ties():
+    """EpsilonGreedyPolicy samples and reports the rules' pi: tied greedy actions share it."""
+    q = np.array([[2.0, 2.0, -np.inf, 0.0]])
+    policy = EpsilonGreedyPolicy(q, 0.3, seed=0)
+    probs = policy.probabilities()
+    np.testing.assert_allclose(probs, [[0.45, 0.45, 0.0, 0.1]])
+    counts = np.bincount([policy.predict(0)[0] for _ in range(20_000)], minlength=4)
+    assert counts[2] == 0
+    assert stats.chisquare(counts[[0, 1, 3]], probs[0, [0, 1, 3]] * 20_000).pvalue > 1e-3
+
+
+def test_random_policy_samples_the_actions_the_step_info_allows():
+    env = gym.make("CliffWalking-v1")
+    policy = RandomPolicy(env, seed=0)
+    mask = np.array([0, 1, 0, 1], dtype=np.int8)
+    draws = np.bincount(
+        [policy.sample(0, {"action_mask": mask}) for _ in range(4_000)], minlength=4
+    )
+    assert draws[0] == draws[2] == 0 and abs(draws[1] / 4_000 - 0.5) < 4 * np.sqrt(0.25 / 4_000)
+    with pytest.raises(ValueError, match="action_mask"):
+        policy.sample(0, {"action_mask": np.zeros(4, dtype=np.int8)})
