@@ -121,7 +121,10 @@ def _figures(config: Config, runs: dict[str, dict]) -> dict[str, Figure]:
     for kind, result in runs.items():
         ax.plot(result["steps"], result["w"], label=kind)
     ax.set(
-        title="Wasserstein distance to the target", xlabel="iteration", ylabel="W_1", yscale="log"
+        title=f"Wasserstein distance to the target ({config.n_steps} steps, seed {config.seed})",
+        xlabel="iteration",
+        ylabel="W_1",
+        yscale="log",
     )
     ax.legend()
     return {"densities": hist, "wasserstein": curve}

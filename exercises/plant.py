@@ -115,9 +115,9 @@ def policy_table(model: TabularModel, gamma: float) -> tuple[Table, dict[str, np
         rows.append([name, float(v[0]), float(v[1])])
     best = max(values, key=lambda k: values[k].sum())
     for row in rows:
-        row.append("optimal" if row[0] == best else "")
+        row.append("yes" if row[0] == best else "")
     title = f"Value of every deterministic policy (action in high / in low), gamma={gamma}"
-    return Table(title, ["policy", "v(high)", "v(low)", ""], rows), values
+    return Table(title, ["policy", "v(high)", "v(low)", "optimal"], rows), values
 
 
 def learn_with_snapshots(agent: Any, config: Config, label: str) -> np.ndarray:
@@ -255,7 +255,8 @@ def values_figure(
     policy = _policy_name(optimal.policy)
     figure.suptitle(
         f"Plant watering, gamma = {config.gamma}: optimal policy {policy} (high / low); "
-        f"epsilon {config.epsilon} -> {config.epsilon_end}, step size {config.learning_rate}",
+        f"epsilon {config.epsilon} -> {config.epsilon_end}, step size {config.learning_rate}\n"
+        f"budget: {config.steps:,} training steps per agent, one training seed ({config.seed})",
         fontsize=11,
     )
     return figure
@@ -267,4 +268,8 @@ EXERCISE = Exercise(
     config=Config,
     run=run,
     quick={"steps": 20_000, "snapshots": 40},
+    groups={
+        "environment": (*ENV_FIELDS, "gamma", "max_episode_steps"),
+        "agent": ("learning_rate", "epsilon", "epsilon_end"),
+    },
 )
