@@ -16,6 +16,7 @@ import contextlib
 import csv
 import dataclasses
 import difflib
+import importlib.util
 import io
 import json
 import math
@@ -227,12 +228,20 @@ def progress_enabled(enabled: bool) -> Iterator[None]:
 
 
 def progress_shown() -> bool:
-    """Whether progress bars are shown by default: on a terminal and in a Jupyter notebook."""
+    """Whether progress bars are shown by default: on a terminal, and in a Jupyter notebook.
+
+    In Jupyter rich draws the bar in an ipywidgets ``Output`` (without ipywidgets it would only
+    warn), so a notebook shows bars when ipywidgets is installed.
+    """
     if sys.stderr.isatty():
         return True
     from rich.console import Console
 
-    return Console().is_jupyter
+    return Console().is_jupyter and _has_ipywidgets()
+
+
+def _has_ipywidgets() -> bool:
+    return importlib.util.find_spec("ipywidgets") is not None
 
 
 def track(iterable: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:

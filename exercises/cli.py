@@ -256,7 +256,7 @@ def run_one(
     return run.result, folder
 
 
-KINDS = {".png": "plot", ".csv": "table", ".json": "json"}
+KINDS = {".png": "plot", ".csv": "csv", ".json": "json"}
 """How the file list after a run names each kind of file."""
 
 

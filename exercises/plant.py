@@ -256,7 +256,7 @@ def values_figure(
     figure.suptitle(
         f"Plant watering, gamma = {config.gamma}: optimal policy {policy} (high / low); "
         f"epsilon {config.epsilon} -> {config.epsilon_end}, step size {config.learning_rate}\n"
-        f"budget: {config.steps:,} training steps per agent, one training seed ({config.seed})",
+        f"budget: {config.steps:,} training steps per agent, training seed {config.seed}",
         fontsize=11,
     )
     return figure

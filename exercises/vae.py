@@ -85,7 +85,9 @@ def _figures(
         ]
     recon = Figure(figsize=(10, 3.4), layout="constrained")
     _images(recon, rows)
-    recon.suptitle("Test digits and their reconstructions")
+    recon.suptitle(
+        f"Test digits and their reconstructions ({config.epochs} epochs each, seed {config.seed})"
+    )
 
     latent = Figure(figsize=(6.5, 5.5), layout="constrained")
     ax = latent.subplots()

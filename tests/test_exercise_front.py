@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 from rich.console import Console
 
 from labcoat.exercises import EXERCISES, Exercise, Result, Table, cli, get_exercise, write_result
+from labcoat.exercises import _framework as framework
 from labcoat.exercises._framework import check_ints, config_fields, mark_quick, progress_shown
 from labcoat.exercises._help import allowed, describe, field_docs
 from labcoat.exercises._tables import rich_tables
@@ -211,10 +212,13 @@ def test_run_takes_a_config_a_dict_or_keywords_and_write_result_needs_only_a_fol
 
 
 def test_progress_bars_show_in_jupyter_and_not_in_a_pipe(monkeypatch):
+    monkeypatch.setattr(framework, "_has_ipywidgets", lambda: True)
     monkeypatch.setattr(rich.console, "_is_jupyter", lambda: False)
     assert not progress_shown()  # pytest's stderr is not a terminal
     monkeypatch.setattr(rich.console, "_is_jupyter", lambda: True)
     assert progress_shown()
+    monkeypatch.setattr(framework, "_has_ipywidgets", lambda: False)
+    assert not progress_shown()  # rich would only warn "install ipywidgets"
 
 
 def test_a_quick_runs_figures_say_quick(tiny):
@@ -239,7 +243,7 @@ def test_labcoat_run_lists_every_file_it_wrote(tiny, monkeypatch, tmp_path, caps
 def test_plant_states_its_training_budget_and_names_every_column():
     result = get_exercise("plant").run(steps=2000, snapshots=10, seed=3)
     title = result.figures["values"].get_suptitle()
-    assert "2,000 training steps per agent" in title and "seed (3)" in title
+    assert "2,000 training steps per agent" in title and "training seed 3" in title
     for table in result.tables.values():
         assert all(str(column).strip() for column in table.columns), table.title
 
