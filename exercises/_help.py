@@ -9,7 +9,6 @@ from the checks.
 from __future__ import annotations
 
 import ast
-import dataclasses
 import inspect
 import math
 import re
@@ -19,6 +18,9 @@ import typing
 import warnings
 from dataclasses import dataclass
 from typing import Any
+
+from rich.padding import Padding
+from rich.text import Text
 
 from labcoat.exercises._framework import Exercise, config_fields, replace_nested
 
@@ -102,6 +104,8 @@ def allowed(config: Any, key: str, kind: Any) -> str:
         said = _refusal(config, key, probe)
         if said and said not in found and not (found and _is_nan(probe)):
             found.append(said)
+        if found and origin is tuple:
+            break  # the empty tuple's refusal states the length and the entries' range
     return "; ".join(found) or "any"
 
 
@@ -151,13 +155,26 @@ def describe(exercise: Exercise) -> list[FieldHelp]:
     return sorted(rows, key=lambda r: order.get(r.group, len(order)))
 
 
-def help_tables(exercise: Exercise) -> list[tuple[str, list[str], list[list[str]]]]:
-    """The help as tables (title, columns, rows), one per group."""
-    columns = ["key", "type", "default", "allowed", "quick", "what"]
-    tables: dict[str, list[list[str]]] = {}
+def help_text(exercise: Exercise) -> list[Text | Padding]:
+    """The help as lines of rich text: per group, each field's key, type, default and range.
+
+    A definition list (as argparse prints options) rather than a table: it reads at any
+    terminal width without splitting.
+    """
+    lines: list[Text | Padding] = []
+    group = None
     for row in describe(exercise):
-        values = dataclasses.astuple(row)[:-1]
-        tables.setdefault(row.group, []).append(list(values))
-    return [
-        (f"{group} settings (--set KEY=VALUE)", columns, rows) for group, rows in tables.items()
-    ]
+        if row.group != group:
+            group = row.group
+            lines.append(Text(f"\n{group} settings (--set KEY=VALUE)", style="bold"))
+        head = Text("  ")
+        head.append(row.key, style="bold cyan")
+        head.append(f" = {row.default}  ({row.type})")
+        if row.quick:
+            head.append(f"  --quick: {row.quick}", style="yellow")
+        lines.append(head)
+        lines.append(Padding(Text(row.doc), (0, 0, 0, 6), expand=False))
+        lines.append(
+            Padding(Text(f"allowed: {row.allowed}", style="dim"), (0, 0, 0, 6), expand=False)
+        )
+    return lines

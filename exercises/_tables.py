@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.table import Table as RichTable
+from rich.text import Text
 
 TEXT_COLUMNS = ("what", "allowed")
 """Columns of free text, which wrap (at least ``TEXT_MIN`` characters wide when they can)."""
@@ -84,17 +85,17 @@ def rich_tables(
         if len(row) != len(columns):
             raise ValueError(f"rows must have {len(columns)} cells, got {len(row)}: {row}")
     if not columns:
-        return [RichTable(title=title, title_justify="left")]
+        return [RichTable(title=Text(title), title_justify="left")]
     widths = _min_widths(columns, cells)
     natural = _natural_widths(columns, cells)
     parts = _chunks(widths, width)
     tables = []
     for number, part in enumerate(parts, start=1):
         suffix = f" ({number}/{len(parts)})" if len(parts) > 1 else ""
-        table = RichTable(title=title + suffix, title_justify="left")
+        table = RichTable(title=Text(title + suffix), title_justify="left")
         for i, size in zip(part, _widen(part, widths, natural, width), strict=True):
-            table.add_column(columns[i], width=size, overflow="fold")
+            table.add_column(Text(columns[i]), width=size, overflow="fold")
         for row in cells:
-            table.add_row(*(row[i] for i in part))
+            table.add_row(*(Text(row[i]) for i in part))  # Text: "[x]" is not rich markup
         tables.append(table)
     return tables

@@ -26,7 +26,7 @@ from labcoat.exercises._framework import (
     progress_enabled,
     write_result,
 )
-from labcoat.exercises._help import help_tables
+from labcoat.exercises._help import help_text
 from labcoat.exercises._output import OutputConflict, check_out, publish, run_info
 from labcoat.exercises._tables import rich_tables
 
@@ -111,8 +111,9 @@ def print_exercise_help(name: str) -> None:
     except ValueError as error:
         raise UsageError(str(error)) from None
     console.print(f"[bold]labcoat run {name}[/bold]: {exercise.summary}", highlight=False)
-    for title, columns, rows in help_tables(exercise):
-        _print_table(title, columns, rows)
+    for line in help_text(exercise):
+        console.print(line, highlight=False)
+    console.print()
     console.print(
         "--quick applies the 'quick' column; --seed N is --set seed=N. "
         "From Python: get_exercise(NAME).config(key=value, ...).",

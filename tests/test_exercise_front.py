@@ -24,11 +24,12 @@ def test_run_name_help_lists_every_field_with_default_range_quick_and_meaning(ca
     out = capsys.readouterr().out
     plant = get_exercise("plant")
     for key in config_fields(plant.config()):
-        assert re.search(rf"│ {re.escape(key)} +│", out), key
+        assert re.search(rf"^  {re.escape(key)} = ", out, flags=re.M), key
     assert "p(stay high | high, on): a transition probability, not a" in out
     assert "an integer >= 100" in out  # steps, quoted from the config's own check
     assert "a probability in [0, 1]" in out  # alpha, quoted from the environment's check
-    assert "20000" in out  # the --quick value of steps
+    assert "steps = 200000  (int)  --quick: 20000" in out
+    assert "  td_learning_rates" not in out
     for group in ("environment settings", "agent settings", "study settings"):
         assert group in out
     assert out.index("environment settings") < out.index("agent settings")
@@ -258,3 +259,11 @@ def test_random_walk_states_its_reward_convention():
     figure = random_walk.td_mc_figure(curves, snapshots, v, config)
     right = figure.axes[1].get_title()
     assert "-1 / +1" in right and "twice" in right and "10 episodes" in right
+
+
+def test_brackets_in_cells_and_help_are_text_not_rich_markup(capsys):
+    rows = [["tuple[float, ...]", 1.5], ["[bold]x[/bold]", 2.5]]
+    text = render(rich_tables("Types [of] fields", ["type", "n"], rows, 80), 80)
+    assert "tuple[float, ...]" in text and "[bold]x[/bold]" in text and "[of]" in text
+    assert main(["show", "random-walk"]) == 0
+    assert "td_learning_rates = 0.05,0.1,0.15  (tuple[float, ...])" in capsys.readouterr().out
