@@ -24,7 +24,7 @@ from rich.text import Text
 
 from labcoat.exercises._framework import Exercise, config_fields, replace_nested
 
-GROUPS = ("environment", "agent", "model", "study")
+GROUPS = ("environment", "data", "agent", "model", "training", "study")
 """The order of the help groups; fields no group names are ``study`` settings."""
 
 

@@ -269,4 +269,15 @@ EXERCISE = Exercise(
     config=Config,
     run=run,
     quick={"dense_epochs": 5, "cnn_epochs": 3, "image_size": 16},
+    groups={
+        "model": ("hidden_size", "image_size"),
+        "training": (
+            "dense_learning_rate",
+            "dense_batch_size",
+            "dense_epochs",
+            "cnn_learning_rate",
+            "cnn_batch_size",
+            "cnn_epochs",
+        ),
+    },
 )

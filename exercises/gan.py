@@ -171,4 +171,9 @@ EXERCISE = Exercise(
     config=Config,
     run=run,
     quick={"n_steps": 300, "eval_every": 50, "n_eval": 1000, "n_data": 1000, "batch_size": 64},
+    groups={
+        "data": ("means", "std", "n_data"),
+        "model": ("n_noise", "hidden"),
+        "training": ("n_steps", "batch_size", "learning_rate", "label_smoothing"),
+    },
 )

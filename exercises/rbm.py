@@ -182,4 +182,9 @@ EXERCISE = Exercise(
         "eval_every": 30,
         "sample_steps": 100,
     },
+    groups={
+        "data": ("side",),
+        "model": ("n_hidden", "gibbs_steps"),
+        "training": ("epochs", "batch_size", "learning_rate", "n_chains"),
+    },
 )

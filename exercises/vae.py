@@ -169,4 +169,8 @@ EXERCISE = Exercise(
     config=Config,
     run=run,
     quick={"epochs": 15, "hidden": 64},
+    groups={
+        "model": ("n_latent", "hidden", "reconstruction_weight"),
+        "training": ("epochs", "batch_size", "learning_rate"),
+    },
 )

@@ -47,8 +47,12 @@ def test_run_help_without_a_name_differs_from_an_exercises_help(capsys):
 
 @pytest.mark.parametrize("name", sorted(EXERCISES))
 def test_every_field_of_every_exercise_has_a_meaning_and_a_type(name):
-    rows = describe(get_exercise(name))
-    assert {r.key for r in rows} == set(config_fields(get_exercise(name).config()))
+    exercise = get_exercise(name)
+    rows = describe(exercise)
+    keys = set(config_fields(exercise.config()))
+    assert {r.key for r in rows} == keys
+    grouped = [key for names in exercise.groups.values() for key in names]
+    assert set(grouped) <= keys and len(grouped) == len(set(grouped)), "a group names a non-field"
     for row in rows:
         assert row.doc and row.type, f"{name}.{row.key} has no docstring or type"
 
