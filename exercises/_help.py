@@ -120,6 +120,8 @@ def _refusal(config: Any, key: str, probe: Any) -> str:
         warnings.simplefilter("ignore")  # an env's warnings about unusual (accepted) values
         try:
             replace_nested(config, {key: probe})
+        except (MemoryError, OverflowError):
+            return ""  # accepted by the checks, too big for the work after them (an env's arrays)
         except (TypeError, ValueError) as error:
             match = re.search(rf"\b{re.escape(name)} must (?:be )?(.*?)(?:, got .*)?$", str(error))
             return match.group(1) if match else ""

@@ -271,3 +271,36 @@ def test_brackets_in_cells_and_help_are_text_not_rich_markup(capsys):
     assert "tuple[float, ...]" in text and "[bold]x[/bold]" in text and "[of]" in text
     assert main(["show", "random-walk"]) == 0
     assert "td_learning_rates = 0.05,0.1,0.15  (tuple[float, ...])" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- the heater's environment
+
+
+def test_every_heater_env_argument_is_a_setting_that_reaches_the_env(capsys):
+    from labcoat.exercises import heater
+
+    heater_exercise = get_exercise("heater")
+    config = heater_exercise.config(
+        {"heat_capacity": "80", "thermal_resistance": "1.5", "target_range": "35,60"},
+        n_levels=5,
+        time_step=10.0,
+    )
+    env = heater.make_env(config)
+    assert env.heat_capacity == pytest.approx(80.0)
+    assert env.thermal_resistance == pytest.approx(1.5)
+    assert env.target_range == pytest.approx((35.0, 60.0))
+    assert env.time_step == pytest.approx(10.0) and len(env.currents) == 5
+    with pytest.raises(ValueError, match=r"n_levels must be an integer in \[2, 1000\]"):
+        heater_exercise.config({"n_levels": "1e18"})  # refused before the env allocates it
+    with pytest.raises(ValueError, match="heat_capacity must be a finite number > 0"):
+        heater_exercise.config(heat_capacity=-1.0)
+    with pytest.raises(ValueError, match="target_range"):
+        heater_exercise.config(target_range=(10.0, 60.0))  # below the ambient 20 deg C
+    assert heater_exercise.config(time_step=10.0, settle_time=1200.0).settle_time == 1200.0
+    with pytest.raises(ValueError, match="settle_time"):
+        heater_exercise.config(settle_time=1200.0)  # beyond 200 steps of 5 s
+    assert main(["show", "heater"]) == 0
+    out = capsys.readouterr().out
+    environment = out.split("environment settings", 1)[1].split("study settings", 1)[0]
+    for key in ("heat_capacity", "thermal_resistance", "target_range", "ambient_temperature"):
+        assert f"  {key} = " in environment
