@@ -37,16 +37,9 @@ from matplotlib.figure import Figure
 
 from labcoat.agents.features import TileCoding
 from labcoat.agents.semi_gradient import SemiGradientSarsa
+from labcoat.classic._checks import check_int
 from labcoat.envs.heater import HeaterControlEnv
-from labcoat.exercises._framework import (
-    Exercise,
-    Result,
-    Table,
-    check_float,
-    check_int,
-    check_ints,
-    track,
-)
+from labcoat.exercises._framework import Exercise, Result, Table, check_float, check_ints, track
 
 COLORS = {
     "thermostat": "#7f7f7f",
