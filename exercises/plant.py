@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -35,7 +35,18 @@ from labcoat.exercises._framework import Exercise, Result, Table, check_float, c
 
 STATES = ("high", "low")
 ACTIONS = ("on", "off", "text")
-ENV_FIELDS = ("r_on", "r_off", "r_text", "r_fail", "alpha", "alpha_prime", "beta", "beta_prime")
+ENV_FIELDS = (
+    "r_on",
+    "r_off",
+    "r_text",
+    "r_fail",
+    "alpha",
+    "alpha_prime",
+    "beta",
+    "beta_prime",
+    "invalid_action",
+    "invalid_action_penalty",
+)
 COLORS = {"Q-learning": "#1f77b4", "Sarsa": "#d62728"}
 
 
@@ -59,6 +70,10 @@ class Config:
     """p(stay low | low, on); with 1 - beta the plants die."""
     beta_prime: float = 0.9
     """p(stay low | low, off)."""
+    invalid_action: Literal["penalize", "raise"] = "penalize"
+    """A text in high (unavailable): penalized as 'off' minus a penalty, or an error."""
+    invalid_action_penalty: float = 1.0
+    """How much less than r_off a text in high pays (> 0); labcoat's agents never send it."""
     gamma: float = 0.9
     """Discount factor, in [0, 1)."""
     learning_rate: float | str = "1/n^0.7"

@@ -304,3 +304,30 @@ def test_every_heater_env_argument_is_a_setting_that_reaches_the_env(capsys):
     environment = out.split("environment settings", 1)[1].split("study settings", 1)[0]
     for key in ("heat_capacity", "thermal_resistance", "target_range", "ambient_temperature"):
         assert f"  {key} = " in environment
+
+
+@pytest.mark.parametrize(
+    ("name", "env_class", "not_settings"),
+    [
+        ("plant", "PlantWateringEnv", {"render_mode"}),
+        ("heater", "HeaterControlEnv", {"render_mode", "continuous"}),  # controllers: Discrete
+    ],
+)
+def test_every_env_argument_is_a_setting(name, env_class, not_settings):
+    import inspect
+
+    import labcoat.envs
+
+    parameters = inspect.signature(getattr(labcoat.envs, env_class)).parameters
+    keys = {key.split(".")[-1] for key in config_fields(get_exercise(name).config())}
+    assert set(parameters) - not_settings <= keys
+
+
+def test_plant_passes_its_invalid_action_rule_to_the_env():
+    from labcoat.exercises import plant
+
+    config = get_exercise("plant").config({"invalid_action": "raise", "invalid_action_penalty": 2})
+    env = plant.make_env(config).unwrapped
+    assert env.invalid_action == "raise" and env.invalid_action_penalty == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="invalid_action_penalty must be > 0"):
+        get_exercise("plant").config(invalid_action_penalty=0.0)
