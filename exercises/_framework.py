@@ -15,6 +15,8 @@ from __future__ import annotations
 import contextlib
 import csv
 import dataclasses
+import difflib
+import importlib.util
 import io
 import json
 import math
@@ -61,24 +63,108 @@ class Result:
             (written as ``<key>.csv``).
         metrics: headline numbers (JSON-able, nested dicts allowed), written to
             ``metrics.json``; tests assert on these.
+        config: the config the exercise ran with (set by :meth:`Exercise.run`), written to
+            ``config.json``.
     """
 
     tables: dict[str, Table] = field(default_factory=dict)
     figures: dict[str, Figure] = field(default_factory=dict)
     data: dict[str, Mapping[str, Sequence[Any] | np.ndarray]] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
+    config: Any = None
 
 
-@dataclass(frozen=True)
 class Exercise(Generic[C]):
-    """A named exercise of the notes: its config class, its run function, its quick settings."""
+    """A named exercise of the notes: its config class, its run function, its quick settings.
 
-    name: str
-    summary: str
-    config: type[C]
-    run: Callable[[C], Result]
-    quick: Mapping[str, Any] = field(default_factory=dict)
-    """Overrides applied by ``--quick`` (seconds, for the tests and the tour)."""
+    From Python (a notebook)::
+
+        plant = get_exercise("plant")
+        config = plant.config(quick=True, gamma=0.8)  # or plant.config({"gamma": "0.8"})
+        result = plant.run(config)
+        write_result(result, "plant-run")
+
+    Args:
+        name: the name ``labcoat run`` knows it by.
+        summary: one line for ``labcoat list``.
+        config: the frozen dataclass of the settings (its ``__post_init__`` checks them),
+            kept as ``config_class``.
+        run: the exercise itself, a checked config in, a :class:`Result` out, kept as
+            ``function``.
+        quick: overrides applied by ``--quick`` (seconds, for the tests and the tour).
+        groups: help groups (``environment``, ``agent``) -> field names; the other fields
+            are ``study`` settings.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        summary: str,
+        config: type[C],
+        run: Callable[[C], Result],
+        quick: Mapping[str, Any] | None = None,
+        groups: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> None:
+        self.name = name
+        self.summary = summary
+        self.config_class = config
+        self.function = run
+        self.quick: Mapping[str, Any] = dict(quick or {})
+        self.groups: Mapping[str, tuple[str, ...]] = dict(groups or {})
+
+    def __repr__(self) -> str:
+        return f"Exercise({self.name!r}, {self.summary!r})"
+
+    def replace(self, **changes: Any) -> Exercise[C]:
+        """A copy with some constructor arguments changed (``run=...`` for a stand-in)."""
+        arguments = {
+            "name": self.name,
+            "summary": self.summary,
+            "config": self.config_class,
+            "run": self.function,
+            "quick": self.quick,
+            "groups": self.groups,
+        }
+        unknown = set(changes) - set(arguments)
+        if unknown:
+            raise TypeError(f"replace() takes {', '.join(arguments)}, got {sorted(unknown)}")
+        return Exercise(**{**arguments, **changes})
+
+    def config(
+        self, overrides: Mapping[str, Any] | None = None, /, *, quick: bool = False, **values: Any
+    ) -> C:
+        """The default config with ``quick`` settings, then ``overrides`` and ``values``, applied.
+
+        Keys are field names or dotted paths, as ``--set``; a string value is parsed as
+        ``--set`` parses it, any other value goes to the config's checks as it is.
+
+        Raises:
+            ValueError: an unknown key (with the closest keys), or a value out of range.
+            TypeError: a value of the wrong type; both name the field and its allowed range.
+        """
+        settings: dict[str, Any] = dict(self.quick) if quick else {}
+        settings.update(overrides or {})
+        settings.update(values)
+        return apply_overrides(self.config_class(), settings)
+
+    def run(self, config: C | Mapping[str, Any] | None = None, /, **values: Any) -> Result:
+        """Run the exercise on ``config`` (a config, or overrides as :meth:`config` takes them).
+
+        Raises:
+            TypeError: ``config`` is neither a config of this exercise nor a mapping.
+        """
+        if config is None or isinstance(config, Mapping):
+            config = self.config(config, **values)
+        elif values:
+            raise TypeError(f"{self.name}: pass overrides or a config, not both")
+        if not isinstance(config, self.config_class):
+            raise TypeError(
+                f"config must be a {self.name} config, a mapping of overrides or None, "
+                f"got {type(config).__name__}"
+            )
+        result = self.function(config)
+        result.config = config
+        return result
 
 
 # ---------------------------------------------------------------- config checks
@@ -118,6 +204,13 @@ def check_floats(
         check_float(name, value, low, high, low_open=low_open, high_open=high_open)
 
 
+def mark_quick(result: Result) -> None:
+    """Add ``(quick)`` to each figure's title, so that a quick run's plots say they are one."""
+    for figure in result.figures.values():
+        title = figure.get_suptitle()
+        figure.suptitle(f"{title} (quick)" if title else "(quick run: small budget)")
+
+
 # ---------------------------------------------------------------- progress bars
 
 _progress_forced: bool | None = None
@@ -134,9 +227,26 @@ def progress_enabled(enabled: bool) -> Iterator[None]:
         _progress_forced = before
 
 
+def progress_shown() -> bool:
+    """Whether progress bars are shown by default: on a terminal, and in a Jupyter notebook.
+
+    In Jupyter rich draws the bar in an ipywidgets ``Output`` (without ipywidgets it would only
+    warn), so a notebook shows bars when ipywidgets is installed.
+    """
+    if sys.stderr.isatty():
+        return True
+    from rich.console import Console
+
+    return Console().is_jupyter and _has_ipywidgets()
+
+
+def _has_ipywidgets() -> bool:
+    return importlib.util.find_spec("ipywidgets") is not None
+
+
 def track(iterable: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
     """Iterate with a rich progress bar when shown (a terminal, or forced by the CLI)."""
-    show = sys.stderr.isatty() if _progress_forced is None else _progress_forced
+    show = progress_shown() if _progress_forced is None else _progress_forced
     if not show:
         yield from iterable
         return
@@ -188,7 +298,9 @@ def _parse_value(key: str, text: str, kind: Any) -> Any:
         if text.lower() in ("0", "false", "no", "off"):
             return False
         raise ValueError(f"--set {key}: expected true or false, got {text!r}")
-    if kind in (int, float, str):
+    if kind is int:
+        return _parse_int(key, text)
+    if kind in (float, str):
         try:
             value = kind(text)
         except ValueError:
@@ -199,24 +311,81 @@ def _parse_value(key: str, text: str, kind: Any) -> Any:
     raise ValueError(f"--set {key}: fields of type {kind} cannot be set from the command line")
 
 
-def apply_overrides(config: C, overrides: Mapping[str, str]) -> C:
-    """Return a copy of ``config`` with ``key=value`` strings applied (dotted or unique keys).
+def _parse_int(key: str, text: str) -> int:
+    """An integer written as ``100000``, ``100_000`` or, when integral, ``1e5``."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+    except ValueError:
+        number = math.nan
+    if math.isfinite(number) and number.is_integer():
+        return int(number)
+    raise ValueError(f"--set {key}: expected int, got {text!r}")
+
+
+def apply_overrides(config: C, overrides: Mapping[str, Any]) -> C:
+    """Return a copy of ``config`` with ``key=value`` settings applied (dotted or unique keys).
+
+    A string value is parsed for the field's type (``--set`` passes strings); any other value
+    is taken as it is, an integral float for an integer field as that integer. The config's
+    own checks run again on the copy.
 
     Raises:
-        ValueError: naming the key and the accepted keys or values, before any work is done.
+        ValueError: naming the key and the closest accepted keys, before any work is done.
     """
     values: dict[str, Any] = {}
     fields = config_fields(config)
-    for key, text in overrides.items():
-        matches = [k for k in fields if k == key or k.split(".")[-1] == key]
-        if key in fields:
-            matches = [key]
-        if len(matches) != 1:
-            known = ", ".join(sorted(fields))
-            problem = "is ambiguous" if matches else "is not a setting"
-            raise ValueError(f"--set {key} {problem} of this exercise; accepted keys: {known}")
-        values[matches[0]] = _parse_value(key, text, fields[matches[0]][2])
+    for key, value in overrides.items():
+        full = resolve_key(fields, key)
+        kind = fields[full][2]
+        values[full] = _parse_value(key, value, kind) if isinstance(value, str) else value
+        values[full] = _integral(values[full], kind)
     return replace_nested(config, values)
+
+
+def resolve_key(fields: Mapping[str, Any], key: str) -> str:
+    """The dotted field name ``key`` names: itself, or the one field whose last part it is.
+
+    Raises:
+        ValueError: no field or several match; the message proposes the closest keys.
+    """
+    if key in fields:
+        return key
+    matches = [k for k in fields if k.split(".")[-1] == key]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise ValueError(f"--set {key} is ambiguous; use one of {', '.join(matches)}")
+    known = ", ".join(sorted(fields))
+    raise ValueError(
+        f"--set {key} is not a setting of this exercise{did_you_mean(key, fields)}; "
+        f"accepted keys: {known}"
+    )
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x' or 'y'?)`` for the closest choices, or an empty string."""
+    choices = list(choices)
+    close = difflib.get_close_matches(word, choices, n=3, cutoff=0.6)
+    close += [c for c in choices if c.split(".")[-1].startswith(word) and c not in close]
+    if not close:
+        return ""
+    return " (did you mean " + " or ".join(repr(c) for c in close[:3]) + "?)"
+
+
+def _integral(value: Any, kind: Any) -> Any:
+    """An integral float for a field that accepts integers but not floats becomes that int."""
+    kinds = (
+        typing.get_args(kind)
+        if typing.get_origin(kind) in (typing.Union, types.UnionType)
+        else (kind,)
+    )
+    if int in kinds and float not in kinds and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def replace_nested(config: C, values: Mapping[str, Any]) -> C:
@@ -284,9 +453,20 @@ def _csv_bytes(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     return buffer.getvalue().encode()
 
 
-def write_result(result: Result, config: Any, out_dir: Path) -> list[Path]:
-    """Write tables and data (CSV), metrics and config (JSON) and figures (PNG) atomically."""
+def write_result(result: Result, out_dir: str | Path, config: Any = None) -> list[Path]:
+    """Write tables and data (CSV), metrics and config (JSON) and figures (PNG) atomically.
+
+    Args:
+        result: what the exercise returned.
+        out_dir: the folder (created if missing; files of the same names are replaced).
+        config: the config written to ``config.json`` (default: ``result.config``).
+
+    Returns:
+        The paths written, in order.
+    """
     written: list[Path] = []
+    out_dir = Path(out_dir)
+    config = result.config if config is None else config
 
     def put(name: str, payload: bytes) -> None:
         atomic_write_bytes(out_dir / name, payload)

@@ -284,4 +284,8 @@ EXERCISE = Exercise(
         "epsilons": (0.0, 0.05, 0.1, 0.15, 0.2),
         "dream_steps": 100,
     },
+    groups={
+        "model": ("hidden_size",),
+        "training": ("epochs", "learning_rate"),
+    },
 )

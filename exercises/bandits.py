@@ -337,4 +337,15 @@ EXERCISE = Exercise(
     config=Config,
     run=run,
     quick={"n_runs": 300, "n_steps": 500},
+    groups={
+        "environment": ("k", "q_star_mean", "q_star_std", "reward_std"),
+        "agent": (
+            "epsilon",
+            "small_epsilon",
+            "optimistic_value",
+            "optimistic_step_size",
+            "ucb_c",
+            "gradient_alpha",
+        ),
+    },
 )

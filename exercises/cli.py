@@ -1,10 +1,11 @@
-"""The ``labcoat`` command: ``labcoat list``, ``envs``, ``run`` and ``tour``."""
+"""The ``labcoat`` command: ``labcoat list``, ``envs``, ``show``, ``run`` and ``tour``."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import importlib
+import importlib.metadata
 import json
 import os
 import sys
@@ -15,17 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table as RichTable
 
 from labcoat.exercises import EXERCISES, Exercise, get_exercise
 from labcoat.exercises._framework import (
     Result,
     apply_overrides,
     atomic_write_bytes,
+    mark_quick,
     progress_enabled,
     write_result,
 )
+from labcoat.exercises._help import help_text
 from labcoat.exercises._output import OutputConflict, check_out, publish, run_info
+from labcoat.exercises._tables import rich_tables
 
 # Piped or logged output gets a wide console (rich assumes 80 columns), so tables stay whole.
 console = Console(width=None if sys.stdout.isatty() else 140)
@@ -37,20 +40,9 @@ def _first_line(obj: object) -> str:
 
 
 def _print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    table = RichTable(title=title, title_justify="left")
-    for column in columns:
-        table.add_column(
-            str(column), no_wrap=column != "what", ratio=1 if column == "what" else None
-        )
-    for row in rows:
-        table.add_row(*(_format(v) for v in row))
-    console.print(table)
-
-
-def _format(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
+    """Print a table whole at the console's width: wrapped headers, or split in parts."""
+    for table in rich_tables(title, columns, rows, console.width):
+        console.print(table)
 
 
 def _space(space: object) -> str:
@@ -105,6 +97,33 @@ def cmd_list(args: argparse.Namespace) -> int:
         if isinstance(getattr(agents, name), type)
     ]
     _print_table("labcoat agents (labcoat.agents)", ["name", "what"], rows)
+    return 0
+
+
+def print_exercise_help(name: str) -> None:
+    """Print an exercise's summary and every config field: type, default, range, meaning.
+
+    Raises:
+        UsageError: an unknown exercise (the message proposes the closest names).
+    """
+    try:
+        exercise = get_exercise(name)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    console.print(f"[bold]labcoat run {name}[/bold]: {exercise.summary}", highlight=False)
+    for line in help_text(exercise):
+        console.print(line, highlight=False)
+    console.print()
+    console.print(
+        "--quick applies the 'quick' column; --seed N is --set seed=N. "
+        "From Python: get_exercise(NAME).config(key=value, ...).",
+        highlight=False,
+    )
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Print an exercise's settings."""
+    print_exercise_help(args.exercise)
     return 0
 
 
@@ -174,6 +193,8 @@ def execute(name: str, exercise: Exercise, config: Any, *, quick: bool) -> Finis
     with progress_enabled(True):
         result = exercise.run(config)
     seconds = time.perf_counter() - clock
+    if quick:
+        mark_quick(result)
     for table in result.tables.values():
         _print_table(table.title, table.columns, table.rows)
     return Finished(name, quick, config, result, started, seconds)
@@ -185,7 +206,7 @@ def write_run(run: Finished, folder: Path, command: Sequence[str]) -> list[Path]
     The volatile things (versions, commit, command, date, wall time) go to ``run.json`` only,
     so that the same seed writes byte-identical CSV and ``metrics.json``.
     """
-    written = write_result(run.result, run.config, folder)
+    written = write_result(run.result, folder, run.config)
     info = {"exercise": run.name, "quick": run.quick, **run_info(command, run.started, run.seconds)}
     atomic_write_bytes(folder / "run.json", json.dumps(info, indent=2).encode())
     return [*written, folder / "run.json"]
@@ -231,13 +252,23 @@ def run_one(
 
     publish(folder, fill, force=force, published=progress.done)
     console.print(f"{name}: {run.seconds:.1f} s; {len(files)} files in [bold]{folder}[/bold]")
-    for png in (p for p in files if p.suffix == ".png"):
-        console.print(f"  plot: {png}")
+    for path in files:
+        console.print(f"  {KINDS.get(path.suffix, 'file')}: {path}", highlight=False)
     return run.result, folder
 
 
+KINDS = {".png": "plot", ".csv": "csv", ".json": "json"}
+"""How the file list after a run names each kind of file."""
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run one exercise."""
+    """Run one exercise, or print its help (``labcoat run NAME --help``)."""
+    if args.help or args.exercise is None:
+        args.run_parser.print_help()
+        if args.exercise is not None:
+            print()
+            print_exercise_help(args.exercise)
+        return 0 if args.help else 2
     run_one(
         args.exercise,
         seed=args.seed,
@@ -276,18 +307,38 @@ OUT_HELP = "output folder, filled whole when the run completes (default: labcoat
 FORCE_HELP = "replace a non-empty --out folder whole"
 
 
+def _version() -> str:
+    try:
+        return importlib.metadata.version("labcoat")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``labcoat`` command."""
     parser = argparse.ArgumentParser(
         prog="labcoat", description="Reinforcement learning and generative modelling, by doing."
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"labcoat {_version()}")
+    parser.set_defaults(func=None)
+    add_subcommands(parser.add_subparsers(dest="command", metavar="COMMAND"))
+    return parser
+
+
+def add_subcommands(sub: Any) -> None:
+    """The subcommands, each with its ``func`` (one place to add a command)."""
     sub.add_parser("list", help="list exercises, environments and agents").set_defaults(
         func=cmd_list
     )
     sub.add_parser("envs", help="list the registered environments").set_defaults(func=cmd_envs)
-    run = sub.add_parser("run", help="run an exercise")
-    run.add_argument("exercise", choices=sorted(EXERCISES))
+    show = sub.add_parser("show", help="an exercise's settings: type, default, range, meaning")
+    show.add_argument("exercise", metavar="NAME", help=f"one of {', '.join(EXERCISES)}")
+    show.set_defaults(func=cmd_show)
+    run = sub.add_parser(
+        "run", help="run an exercise", add_help=False, epilog=RUN_EPILOG, usage=RUN_USAGE
+    )
+    run.add_argument("-h", "--help", action="store_true", help="this help, and NAME's settings")
+    run.add_argument("exercise", nargs="?", metavar="NAME", help=f"one of {', '.join(EXERCISES)}")
     run.add_argument("--seed", type=int, default=None, help="random seed (default: the config's)")
     run.add_argument("--out", default=None, help=OUT_HELP)
     run.add_argument("--force", action="store_true", help=FORCE_HELP)
@@ -295,13 +346,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="change a config field"
     )
-    run.set_defaults(func=cmd_run)
+    run.set_defaults(func=cmd_run, run_parser=run)
     tour = sub.add_parser("tour", help="run plant and bandits (quick): the main job")
     tour.add_argument("--seed", type=int, default=None)
     tour.add_argument("--out", default=None, help=OUT_HELP)
     tour.add_argument("--force", action="store_true", help=FORCE_HELP)
     tour.set_defaults(func=cmd_tour)
-    return parser
+
+
+RUN_USAGE = "labcoat run NAME [--quick] [--seed N] [--set KEY=VALUE ...] [--out DIR] [--force]"
+RUN_EPILOG = "labcoat run NAME --help (or labcoat show NAME) lists NAME's settings."
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -313,7 +367,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(variable, "1")
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.func is None:
+        parser.print_help()
+        return 0
     args.command_line, args.progress = ["labcoat", *argv], Progress()
     try:
         code: int = args.func(args)
@@ -345,6 +403,7 @@ __all__ = [
     "build_parser",
     "execute",
     "main",
+    "print_exercise_help",
     "run_one",
     "write_run",
 ]

@@ -161,7 +161,7 @@ def run(config: Config) -> Result:
     for name, t in trained.items():
         result.data[f"learning_curve_{name}"] = _curve(t.history)
     result.figures["confusion_matrices"] = _confusion_figure(scores)
-    result.figures["learning_curves"] = _curve_figure(trained)
+    result.figures["learning_curves"] = _curve_figure(trained, config)
     return result
 
 
@@ -233,7 +233,7 @@ def _confusion_figure(scores: dict[str, dict[str, Any]]) -> Figure:
     return figure
 
 
-def _curve_figure(trained: dict[str, _Trained]) -> Figure:
+def _curve_figure(trained: dict[str, _Trained], config: Config) -> Figure:
     figure = Figure(figsize=(11, 4.5), layout="constrained")
     loss_ax, accuracy_ax = figure.subplots(1, 2)
     colors = {"dense": "#1f77b4", "cnn": "#d62728"}
@@ -256,7 +256,10 @@ def _curve_figure(trained: dict[str, _Trained]) -> Figure:
     accuracy_ax.legend(loc="lower right", fontsize=8)
     for ax in (loss_ax, accuracy_ax):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    figure.suptitle("Learning curves: training (dashed) and held-out test (solid)")
+    figure.suptitle(
+        "Learning curves: training (dashed) and held-out test (solid); budget: "
+        f"{config.dense_epochs} epochs (dense), {config.cnn_epochs} (CNN), seed {config.seed}"
+    )
     return figure
 
 
@@ -266,4 +269,15 @@ EXERCISE = Exercise(
     config=Config,
     run=run,
     quick={"dense_epochs": 5, "cnn_epochs": 3, "image_size": 16},
+    groups={
+        "model": ("hidden_size", "image_size"),
+        "training": (
+            "dense_learning_rate",
+            "dense_batch_size",
+            "dense_epochs",
+            "cnn_learning_rate",
+            "cnn_batch_size",
+            "cnn_epochs",
+        ),
+    },
 )

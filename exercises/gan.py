@@ -121,7 +121,10 @@ def _figures(config: Config, runs: dict[str, dict]) -> dict[str, Figure]:
     for kind, result in runs.items():
         ax.plot(result["steps"], result["w"], label=kind)
     ax.set(
-        title="Wasserstein distance to the target", xlabel="iteration", ylabel="W_1", yscale="log"
+        title=f"Wasserstein distance to the target ({config.n_steps} steps, seed {config.seed})",
+        xlabel="iteration",
+        ylabel="W_1",
+        yscale="log",
     )
     ax.legend()
     return {"densities": hist, "wasserstein": curve}
@@ -168,4 +171,9 @@ EXERCISE = Exercise(
     config=Config,
     run=run,
     quick={"n_steps": 300, "eval_every": 50, "n_eval": 1000, "n_data": 1000, "batch_size": 64},
+    groups={
+        "data": ("means", "std", "n_data"),
+        "model": ("n_noise", "hidden"),
+        "training": ("n_steps", "batch_size", "learning_rate", "label_smoothing"),
+    },
 )

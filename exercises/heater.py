@@ -37,6 +37,7 @@ from matplotlib.figure import Figure
 
 from labcoat.agents.features import TileCoding
 from labcoat.agents.semi_gradient import SemiGradientSarsa
+from labcoat.classic._checks import check_int
 from labcoat.envs.heater import HeaterControlEnv
 from labcoat.exercises._framework import Exercise, Result, Table, check_float, check_ints, track
 
@@ -49,6 +50,8 @@ COLORS = {
 
 EPISODE_STEPS = 200
 """Steps per episode (the registration's time limit)."""
+MAX_LEVELS = 1000
+"""The most current levels a run may ask for (the env builds one array entry per level)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,22 @@ class Config:
     """First-order sensor lag in s (0: none)."""
     energy_weight: float = 0.1
     """Reward penalty per step at full power (the env's energy_weight)."""
+    n_levels: int = 11
+    """Current levels of the Discrete heater, evenly spaced from 0 to max_current (>= 2)."""
+    max_current: float = 2.0
+    """Largest heater current in A (> 0)."""
+    resistance: float = 10.0
+    """Electrical resistance R of the heating element in Ohm (> 0): power I^2 R."""
+    thermal_resistance: float = 2.0
+    """Thermal resistance R_th to the surroundings in K/W (> 0)."""
+    heat_capacity: float = 50.0
+    """Heat capacity C of the heated body in J/K (> 0); tau = R_th C."""
+    ambient_temperature: float = 20.0
+    """Temperature T_amb of the surroundings in deg C."""
+    time_step: float = 5.0
+    """Seconds per control step (> 0); an episode is 200 steps."""
+    target_range: tuple[float, float] = (30.0, 80.0)
+    """(low, high) of the targets drawn at each reset, T_amb < low <= high < T_amb + P_max R_th."""
     settle_time: float = 300.0
     """Seconds after which the tracking error is scored (the end of the rise)."""
     hysteresis: float = 0.5
@@ -77,6 +96,8 @@ class Config:
     """PPO training steps (0 leaves PPO out)."""
 
     def __post_init__(self) -> None:
+        check_int("n_levels", self.n_levels, 2, MAX_LEVELS)  # before the env allocates them
+        env_kwargs(self)  # the environment checks its own arguments
         check_ints(
             self,
             {
@@ -89,16 +110,45 @@ class Config:
         )
         for name in ("sensor_noise", "sensor_time_constant", "energy_weight", "hysteresis"):
             check_float(name, getattr(self, name), 0.0)
-        check_float("settle_time", self.settle_time, 0.0, EPISODE_STEPS * 5.0, high_open=True)
+        episode = EPISODE_STEPS * self.time_step
+        check_float("settle_time", self.settle_time, 0.0, episode, high_open=True)
+
+
+ENV_FIELDS = (
+    "sensor_noise",
+    "sensor_time_constant",
+    "energy_weight",
+    "n_levels",
+    "max_current",
+    "resistance",
+    "thermal_resistance",
+    "heat_capacity",
+    "ambient_temperature",
+    "time_step",
+    "target_range",
+)
+"""The config fields that are arguments of ``HeaterControlEnv``."""
+
+
+def env_kwargs(config: Config) -> dict[str, Any]:
+    """The environment's constructor arguments taken from the config (validated by the env)."""
+    kwargs = {name: getattr(config, name) for name in ENV_FIELDS}
+    try:
+        HeaterControlEnv(**kwargs)
+    except ValueError as error:
+        if not str(error).startswith("target_range must satisfy"):
+            raise
+        # The range depends on four other fields: name them all, whichever one was changed.
+        raise ValueError(
+            f"{error}; T_max = ambient_temperature + max_current^2 * resistance * "
+            "thermal_resistance"
+        ) from None
+    return kwargs
 
 
 def make_env(config: Config) -> HeaterControlEnv:
-    """The Discrete heater of the registration with the config's sensor and reward settings."""
-    return HeaterControlEnv(
-        sensor_noise=config.sensor_noise,
-        sensor_time_constant=config.sensor_time_constant,
-        energy_weight=config.energy_weight,
-    )
+    """The Discrete heater with the config's physical, sensor and reward settings."""
+    return HeaterControlEnv(**env_kwargs(config))
 
 
 class Thermostat:
@@ -414,4 +464,5 @@ EXERCISE = Exercise(
     config=Config,
     run=run,
     quick={"n_episodes": 3, "tuning_episodes": 2, "sarsa_timesteps": 20_000, "ppo_timesteps": 256},
+    groups={"environment": ENV_FIELDS},
 )

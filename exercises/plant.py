@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -36,7 +36,18 @@ from labcoat.exercises._framework import Exercise, Result, Table, check_float, c
 
 STATES = ("high", "low")
 ACTIONS = ("on", "off", "text")
-ENV_FIELDS = ("r_on", "r_off", "r_text", "r_fail", "alpha", "alpha_prime", "beta", "beta_prime")
+ENV_FIELDS = (
+    "r_on",
+    "r_off",
+    "r_text",
+    "r_fail",
+    "alpha",
+    "alpha_prime",
+    "beta",
+    "beta_prime",
+    "invalid_action",
+    "invalid_action_penalty",
+)
 COLORS = {"Q-learning": "#1f77b4", "Sarsa": "#d62728"}
 
 
@@ -60,6 +71,10 @@ class Config:
     """p(stay low | low, on); with 1 - beta the plants die."""
     beta_prime: float = 0.9
     """p(stay low | low, off)."""
+    invalid_action: Literal["penalize", "raise"] = "penalize"
+    """A text in high (unavailable): penalized as 'off' minus a penalty, or an error."""
+    invalid_action_penalty: float = 1.0
+    """How much less than r_off a text in high pays (> 0); labcoat's agents never send it."""
     gamma: float = 0.9
     """Discount factor, in [0, 1)."""
     learning_rate: float | str = "1/n^0.7"
@@ -116,9 +131,9 @@ def policy_table(model: TabularModel, gamma: float) -> tuple[Table, dict[str, np
         rows.append([name, float(v[0]), float(v[1])])
     best = max(values, key=lambda k: values[k].sum())
     for row in rows:
-        row.append("optimal" if row[0] == best else "")
+        row.append("yes" if row[0] == best else "")
     title = f"Value of every deterministic policy (action in high / in low), gamma={gamma}"
-    return Table(title, ["policy", "v(high)", "v(low)", ""], rows), values
+    return Table(title, ["policy", "v(high)", "v(low)", "optimal"], rows), values
 
 
 def learn_with_snapshots(agent: Any, config: Config, label: str) -> np.ndarray:
@@ -256,7 +271,8 @@ def values_figure(
     policy = _policy_name(optimal.policy)
     figure.suptitle(
         f"Plant watering, gamma = {config.gamma}: optimal policy {policy} (high / low); "
-        f"epsilon {config.epsilon} -> {config.epsilon_end}, step size {config.learning_rate}",
+        f"epsilon {config.epsilon} -> {config.epsilon_end}, step size {config.learning_rate}\n"
+        f"budget: {config.steps:,} training steps per agent, training seed {config.seed}",
         fontsize=11,
     )
     return figure
@@ -268,4 +284,8 @@ EXERCISE = Exercise(
     config=Config,
     run=run,
     quick={"steps": 20_000, "snapshots": 40},
+    groups={
+        "environment": (*ENV_FIELDS, "gamma", "max_episode_steps"),
+        "agent": ("learning_rate", "epsilon", "epsilon_end"),
+    },
 )

@@ -203,7 +203,8 @@ def run(config: Config) -> Result:
     gap = float(np.max(np.abs(agg["w"] - agg["w_td"])))
     rows = [[name, float(c[0]), float(c[len(c) // 10]), float(c[-1])] for name, c in curves.items()]
     summary = Table(
-        f"RMS error of v over the {config.small_size}-state walk, mean of {config.n_runs} runs",
+        f"RMS error of v over the {config.small_size}-state walk, mean of {config.n_runs} runs "
+        "(rewards -1 / +1: twice Sutton & Barto's 0 / 1 figures)",
         ["method", "episode 0", f"episode {config.n_episodes // 10}",
          f"episode {config.n_episodes}"],
         rows,
@@ -271,7 +272,10 @@ def td_mc_figure(
         right.plot(np.arange(len(curve)), curve, style, label=name)
     right.set_xlabel("walks / episodes")
     right.set_ylabel("RMS error, averaged over states")
-    right.set_title(f"Empirical RMS error, mean of {config.n_runs} runs")
+    right.set_title(
+        f"Empirical RMS error, mean of {config.n_runs} runs of {config.n_episodes} episodes\n"
+        "(rewards -1 / +1: twice Sutton & Barto's errors with 0 / 1 rewards)"
+    )
     right.legend(frameon=False, ncol=2)
     figure.suptitle(f"TD(0) against constant-alpha Monte Carlo, {config.small_size}-state walk")
     return figure
@@ -299,7 +303,7 @@ def aggregation_figure(agg: dict[str, Any], config: Config) -> Figure:
     twin.set_ylim(0, 2 * float(agg["mu"].max()))
     axes.set_title(
         f"State aggregation, {config.n_groups} groups, {config.size}-state walk "
-        f"(jumps up to {config.max_jump})"
+        f"(jumps up to {config.max_jump}); {config.aggregation_episodes:,} training episodes"
     )
     return figure
 
@@ -314,5 +318,15 @@ EXERCISE = Exercise(
         "n_episodes": 50,
         "aggregation_episodes": 1000,
         "aggregation_learning_rate": 0.02,
+    },
+    groups={
+        "environment": ("small_size", "size", "max_jump"),
+        "agent": (
+            "td_learning_rates",
+            "mc_learning_rates",
+            "initial_value",
+            "n_groups",
+            "aggregation_learning_rate",
+        ),
     },
 )

@@ -111,7 +111,13 @@ def _figures(
         ax.plot(epochs, log_likelihood, label=f"{name}-{config.gibbs_steps}")
     ax.axhline(best, color="k", ls="--", label="-log(#patterns): the optimum")
     ax.axhline(-(config.side**2) * math.log(2), color="grey", ls=":", label="uniform over 2^(n·n)")
-    ax.set(title="Exact log-likelihood of bars-and-stripes", xlabel="epoch", ylabel="mean log P(x)")
+    ax.set(
+        title=(
+            f"Exact log-likelihood of bars-and-stripes ({config.epochs} epochs, seed {config.seed})"
+        ),
+        xlabel="epoch",
+        ylabel="mean log P(x)",
+    )
     ax.legend()
     sample_fig = Figure(figsize=(10, 1.4 * len(samples)), layout="constrained")
     rows = sample_fig.subfigures(len(samples), 1, squeeze=False)[:, 0]
@@ -176,5 +182,10 @@ EXERCISE = Exercise(
         "learning_rate": 0.2,
         "eval_every": 30,
         "sample_steps": 100,
+    },
+    groups={
+        "data": ("side",),
+        "model": ("n_hidden", "gibbs_steps"),
+        "training": ("epochs", "batch_size", "learning_rate", "n_chains"),
     },
 )

@@ -85,7 +85,9 @@ def _figures(
         ]
     recon = Figure(figsize=(10, 3.4), layout="constrained")
     _images(recon, rows)
-    recon.suptitle("Test digits and their reconstructions")
+    recon.suptitle(
+        f"Test digits and their reconstructions ({config.epochs} epochs each, seed {config.seed})"
+    )
 
     latent = Figure(figsize=(6.5, 5.5), layout="constrained")
     ax = latent.subplots()
@@ -167,4 +169,8 @@ EXERCISE = Exercise(
     config=Config,
     run=run,
     quick={"epochs": 15, "hidden": 64},
+    groups={
+        "model": ("n_latent", "hidden", "reconstruction_weight"),
+        "training": ("epochs", "batch_size", "learning_rate"),
+    },
 )

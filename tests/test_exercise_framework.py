@@ -80,7 +80,7 @@ def test_write_result_writes_every_artefact(tmp_path):
         data={"curve": {"x": np.arange(3), "y": np.array([0.5, 1.5, 2.5])}},
         metrics={"best": np.float32(1.5), "nested": {"v": np.array([1.0, 2.0])}},
     )
-    written = write_result(result, Config(), tmp_path)
+    written = write_result(result, tmp_path, Config())
     names = sorted(p.name for p in written)
     assert names == ["config.json", "curve.csv", "curve.png", "metrics.json", "summary.csv"]
     assert (tmp_path / "curve.csv").read_text() == "x,y\n0,0.5\n1,1.5\n2,2.5\n"

@@ -14,7 +14,6 @@ exercise and path, 3,400 in all (about one in seven accepted), ``CLI_EXAMPLES`` 
 through ``labcoat run`` itself (425), and the two-field cases below: about 17 s of CPU.
 """
 
-import dataclasses
 import math
 import numbers
 import re
@@ -238,7 +237,7 @@ def test_the_command_line_refuses_in_one_line_naming_the_key(name, monkeypatch, 
     def ran(config):
         raise Ran
 
-    standin = dataclasses.replace(exercise, run=ran)
+    standin = exercise.replace(run=ran)
     monkeypatch.setattr(cli, "get_exercise", lambda _: standin)
     monkeypatch.chdir(tmp_path)
     outcomes: list[bool] = []

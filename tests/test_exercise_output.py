@@ -156,8 +156,8 @@ def test_ctrl_c_prints_one_line_exits_130_and_leaves_nothing(
     else:
         real = cli.write_result
 
-        def write_then_interrupt(result, config, folder):
-            real(result, config, folder)  # files are on disk in the temporary folder
+        def write_then_interrupt(result, folder, config):
+            real(result, folder, config)  # files are on disk in the temporary folder
             assert any(folder.iterdir())
             raise KeyboardInterrupt
 
