@@ -16,7 +16,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 import warnings
 import zipfile
@@ -31,6 +30,7 @@ from labcoat.agents._observations import state_index
 from labcoat.agents.planning import TabularModel, check_episodes_end
 from labcoat.agents.policies import _uniform_stream
 from labcoat.classic._checks import check_float, check_int, check_probability
+from labcoat.classic._io import atomic_write
 
 INF = math.inf
 
@@ -385,16 +385,7 @@ class Agent(abc.ABC):
         }
         arrays = {name: np.asarray(getattr(self, name)) for name in self._array_names}
         arrays["meta"] = np.array(json.dumps(meta))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                np.savez(handle, **arrays)  # type: ignore[arg-type]
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return atomic_write(path, lambda handle: np.savez(handle, **arrays))  # type: ignore[arg-type]
 
     @classmethod
     def load(

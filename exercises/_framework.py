@@ -20,9 +20,7 @@ import importlib.util
 import io
 import json
 import math
-import os
 import sys
-import tempfile
 import types
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -38,6 +36,7 @@ from labcoat.classic._checks import check_choice as check_choice
 from labcoat.classic._checks import check_float as check_float
 from labcoat.classic._checks import check_int as check_int
 from labcoat.classic._checks import float_range
+from labcoat.classic._io import atomic_write_bytes as atomic_write_bytes
 
 C = TypeVar("C")
 T = TypeVar("T")
@@ -404,27 +403,6 @@ def replace_nested(config: C, values: Mapping[str, Any]) -> C:
 
 
 # ---------------------------------------------------------------- writing results
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write_bytes(path: Path, payload: bytes) -> None:
-    """Write a file so that readers see the old file or the whole new one, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def to_jsonable(value: Any) -> Any:

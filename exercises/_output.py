@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from labcoat.exercises._framework import _umask
+from labcoat.classic._io import umask
 
 VERSIONED = ("numpy", "torch", "gymnasium", "stable-baselines3")
 """The packages whose versions ``run.json`` records besides labcoat's."""
@@ -85,7 +85,7 @@ def publish(
     folder = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".partial"))
     try:
         fill(folder)
-        os.chmod(folder, 0o777 & ~_umask())  # mkdtemp makes 0700; give the usual permissions
+        os.chmod(folder, 0o777 & ~umask())  # mkdtemp makes 0700; give the usual permissions
         _move_into_place(folder, out, force=force, published=published)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
