@@ -79,6 +79,8 @@ class PCA(Estimator):
         self._check_overflow("the covariance X^T X", covariance)
         total = float(np.trace(covariance))
         values, vectors = _top_eigh(covariance, k)
+        # Finite entries can still sum (trace) or diagonalize to more than float64 holds.
+        self._check_overflow("the total variance or the eigenvalues of X^T X", total, values)
         values = np.maximum(values, 0.0)
         self.components_ = _flip_signs(vectors.T, axis=1)
         self.explained_variance_ = values / (m - 1)

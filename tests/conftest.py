@@ -1,4 +1,4 @@
-"""Shared test settings: one BLAS/torch thread per worker (fastest on 2 cores with xdist)."""
+"""Shared test settings: one BLAS/torch thread per worker, reproducible hypothesis inputs."""
 
 import os
 
@@ -16,3 +16,11 @@ threadpool_limits(1)
 import torch  # noqa: E402
 
 torch.set_num_threads(1)
+
+from hypothesis import settings  # noqa: E402
+
+# The same inputs on every run and machine, so a CI failure reproduces; set
+# HYPOTHESIS_PROFILE=explore to draw fresh inputs (and find new bugs) locally.
+settings.register_profile("ci", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -27,7 +27,7 @@ def test_run_name_help_lists_every_field_with_default_range_quick_and_meaning(ca
         assert re.search(rf"^  {re.escape(key)} = ", out, flags=re.M), key
     assert "p(stay high | high, on): a transition probability, not a" in out
     assert "an integer >= 100" in out  # steps, quoted from the config's own check
-    assert "a probability in [0, 1]" in out  # alpha, quoted from the environment's check
+    assert "a finite number in [0, 1]" in out  # alpha, quoted from the environment's check
     assert "steps = 200000  (int)  --quick: 20000" in out
     assert "  td_learning_rates" not in out
     for group in ("environment settings", "agent settings", "study settings"):
@@ -329,5 +329,5 @@ def test_plant_passes_its_invalid_action_rule_to_the_env():
     config = get_exercise("plant").config({"invalid_action": "raise", "invalid_action_penalty": 2})
     env = plant.make_env(config).unwrapped
     assert env.invalid_action == "raise" and env.invalid_action_penalty == pytest.approx(2.0)
-    with pytest.raises(ValueError, match="invalid_action_penalty must be > 0"):
+    with pytest.raises(ValueError, match="invalid_action_penalty must be a finite number > 0"):
         get_exercise("plant").config(invalid_action_penalty=0.0)
