@@ -8,22 +8,21 @@ cache-sized row blocks in float32 (by default); the attraction runs over the spa
 
 from __future__ import annotations
 
+import functools
+import math
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
+import scipy.fft
 import scipy.sparse
 
-from labcoat.classic._base import (
-    Estimator,
-    check_array,
-    check_choice,
-    check_positive,
-    make_rng,
-    squared_distances,
-)
+from labcoat.classic._base import Estimator, check_array, make_rng, squared_distances
+from labcoat.classic._checks import check_choice, check_float, check_int
 from labcoat.classic.decomposition import PCA
 
 _BLOCK = 128  # rows per block of the dense repulsion: (128 x m) float32 stays in cache
+FFT_ABOVE = 3000  # method="auto" sums the repulsion on a grid above this many points
 
 
 def _nearest_neighbours(x: np.ndarray, k: int, block: int = 512) -> tuple[np.ndarray, np.ndarray]:
@@ -98,52 +97,180 @@ def joint_probabilities(
     return p / (2.0 * m)
 
 
+def _repulsion_exact(y: np.ndarray) -> tuple[np.ndarray, float]:
+    """(sum_j w_ij^2 (y_i - y_j), Z = sum_{k != l} w_kl), dense, in cache-sized row blocks."""
+    m = y.shape[0]
+    norms = np.einsum("ij,ij->i", y, y)
+    minus_two_yt = -2.0 * y.T
+    out = np.empty_like(y)
+    z = 0.0
+    for start in range(0, m, _BLOCK):
+        stop = min(start + _BLOCK, m)
+        w = y[start:stop] @ minus_two_yt  # (b, m): 1 + |y_i - y_j|^2 after two adds
+        w += (norms[start:stop] + 1.0)[:, None]
+        w += norms
+        np.reciprocal(w, out=w)
+        z += float(w.sum(dtype=np.float64))
+        w *= w
+        out[start:stop] = y[start:stop] * w.sum(axis=1)[:, None] - w @ y
+    return out, z - m  # the diagonal w_ii = 1 is not part of Z
+
+
+def _lagrange_weights(t: np.ndarray, n_points: int) -> np.ndarray:
+    """(len(t), n_points) Lagrange basis on the nodes (j + 1/2) / n_points of [0, 1], at t."""
+    nodes = ((np.arange(n_points) + 0.5) / n_points).astype(t.dtype)
+    weights = np.ones((t.shape[0], n_points), dtype=t.dtype)
+    for j in range(n_points):
+        for other in range(n_points):
+            if other != j:
+                weights[:, j] *= (t - nodes[other]) / (nodes[j] - nodes[other])
+    return weights
+
+
+class _FFTRepulsion:
+    """The repulsion and Z by polynomial interpolation on a grid and FFT convolution (FIt-SNE).
+
+    Linderman et al. (2019): the embedding's bounding box is cut into ``n_boxes`` intervals per
+    axis (at least ``min_num_intervals``, at most one unit of y wide, the kernel's scale), each
+    with ``n_interpolation_points`` equispaced nodes. Every point spreads its charges onto the
+    nodes of its box with Lagrange weights ``W`` (m x nodes, sparse); the kernels are summed
+    between the nodes, a uniform grid, as one zero-padded FFT convolution; ``W`` interpolates
+    the potentials back. Charges ``1, y_1..y_d`` with kernel ``w^2`` give
+    ``sum_j w_ij^2 (y_i - y_j)``, charge ``1`` with kernel ``w`` gives ``Z``; O(m + N log N)
+    per call for N grid nodes instead of O(m^2).
+    """
+
+    def __init__(self, n_interpolation_points: int, min_num_intervals: int) -> None:
+        self.n_points = n_interpolation_points
+        self.min_intervals = min_num_intervals
+        self._cache_key: tuple | None = None
+        self._cache = np.empty(0)
+
+    def __call__(self, y: np.ndarray) -> tuple[np.ndarray, float]:
+        """(sum_j w_ij^2 (y_i - y_j), Z), the same as :func:`_repulsion_exact` up to the grid."""
+        m, d = y.shape
+        low = y.min(axis=0)
+        span = float((y.max(axis=0) - low).max())
+        if span >= self.min_intervals:  # unit intervals: the kernel grid repeats between calls
+            width = 1.0
+        else:
+            width = max(span, 1e-12) * (1.0 + 1e-9) / self.min_intervals
+        n_boxes = max(self.min_intervals, int(span / width) + 1)
+        interpolation, size = self._spread(y, low, width, n_boxes)
+        centred = y - (low + span / 2.0)  # small coordinates: less cancellation below
+        charges = np.column_stack([np.ones(m, dtype=y.dtype), centred])  # (m, d + 1)
+        grid = (interpolation.T @ charges).T.reshape((d + 1,) + (size,) * d)
+        squared, plain = self._convolve(grid, width / self.n_points)
+        phi = interpolation @ squared.reshape(d + 1, -1).T  # (m, d + 1): sum_j w_ij^2 q_j
+        z = float((interpolation @ plain.ravel()).sum()) - m  # w_ii = 1 is not part of Z
+        return centred * phi[:, :1] - phi[:, 1:], z  # the self terms cancel
+
+    def _spread(
+        self, y: np.ndarray, low: np.ndarray, width: float, n_boxes: int
+    ) -> tuple[scipy.sparse.csr_array, int]:
+        """The sparse (m, size^d) interpolation matrix and the grid's nodes per axis."""
+        m, d = y.shape
+        p = self.n_points
+        size = n_boxes * p
+        scaled = (y - low) / width
+        box = np.minimum(scaled.astype(np.intp), n_boxes - 1)
+        weights = np.ones((m, 1), dtype=y.dtype)
+        index = np.zeros((m, 1), dtype=np.intp)
+        for axis in range(d):  # tensor product of the per-axis weights, row-major node index
+            local = _lagrange_weights(scaled[:, axis] - box[:, axis].astype(y.dtype), p)
+            nodes = box[:, axis, None] * p + np.arange(p)
+            weights = (weights[:, :, None] * local[:, None, :]).reshape(m, -1)
+            index = (index[:, :, None] * size + nodes[:, None, :]).reshape(m, -1)
+        indptr = np.arange(0, m * p**d + 1, p**d)
+        matrix = scipy.sparse.csr_array(
+            (weights.ravel(), index.ravel(), indptr), shape=(m, size**d)
+        )
+        return matrix, size
+
+    def _convolve(self, grid: np.ndarray, spacing: float) -> tuple[np.ndarray, np.ndarray]:
+        """Node sums of w^2 times each charge grid and of w times the first (zero-padded FFT)."""
+        d = grid.ndim - 1
+        size = grid.shape[1]
+        length = scipy.fft.next_fast_len(2 * size - 1, real=True)
+        shape = (length,) * d
+        axes = tuple(range(1, d + 1))
+        kernels_hat = self._kernels_hat(length, size, spacing, d, grid.dtype)
+        charges_hat = scipy.fft.rfftn(grid, s=shape, axes=axes)
+        products = np.empty((d + 2,) + charges_hat.shape[1:], dtype=charges_hat.dtype)
+        np.multiply(charges_hat, kernels_hat[0], out=products[: d + 1])
+        np.multiply(charges_hat[0], kernels_hat[1], out=products[d + 1])
+        potentials = scipy.fft.irfftn(products, s=shape, axes=axes)
+        potentials = potentials[(slice(None),) + (slice(0, size),) * d]
+        return potentials[:-1], potentials[-1]
+
+    def _kernels_hat(
+        self, length: int, size: int, spacing: float, d: int, dtype: np.dtype
+    ) -> np.ndarray:
+        """FFTs of w^2 and w = 1 / (1 + r^2) on the padded grid; the last pair is reused."""
+        key = (length, size, spacing, d, dtype)
+        if self._cache_key != key:
+            offsets = np.arange(length, dtype=dtype)
+            offsets[length - size + 1 :] -= length  # circular layout: -(size-1)..-1 at the end
+            offsets *= spacing
+            squares = offsets * offsets
+            kernel = functools.reduce(np.add.outer, [squares] * d)  # |offset|^2
+            kernel += 1.0
+            np.reciprocal(kernel, out=kernel)
+            axes = tuple(range(1, d + 1))
+            self._cache = scipy.fft.rfftn(np.stack([kernel * kernel, kernel]), axes=axes)
+            self._cache_key = key
+        return self._cache
+
+
 class _Gradient:
     """dL/dy_i = 4 sum_j (p_ij - q_ij)(y_i - y_j)(1 + |y_i - y_j|^2)^-1 (eq. 2.20)."""
 
-    def __init__(self, p: scipy.sparse.csr_array, dtype: type) -> None:
+    def __init__(
+        self,
+        p: scipy.sparse.csr_array,
+        dtype: type,
+        repulsion: Callable[[np.ndarray], tuple[np.ndarray, float]] = _repulsion_exact,
+    ) -> None:
         self.p = p
         self.rows = np.repeat(np.arange(p.shape[0]), np.diff(p.indptr))
         self.cols = p.indices
         self.p_data = p.data.astype(dtype)
         self.weighted = p.astype(dtype).copy()  # data replaced by p_ij w_ij each call
+        self.p_log_p = float(np.sum(p.data * np.log(np.maximum(p.data, 1e-300))))
+        self._repulsion = repulsion
 
-    def __call__(self, y: np.ndarray, exaggeration: float) -> tuple[np.ndarray, float]:
-        attraction = self._attraction(y)
+    def __call__(
+        self, y: np.ndarray, exaggeration: float, with_kl: bool = False
+    ) -> tuple[np.ndarray, float]:
+        """The gradient at ``y`` (P times ``exaggeration``) and, if asked, the KL divergence.
+
+        The KL divergence (eq. 2.19, of the plain P) reuses the pass: ``sum p log p`` is fixed,
+        ``-sum p_ij log w_ij = sum p_ij log(1 + |y_i - y_j|^2)`` and ``log Z`` are at hand.
+        """
+        attraction, one_plus_d2 = self._attraction(y)
         repulsion, z = self._repulsion(y)
-        return 4.0 * (exaggeration * attraction - repulsion / z), z
+        grad = 4.0 * (exaggeration * attraction - repulsion / z)
+        kl = math.nan
+        if with_kl:
+            log_w = float(np.sum(self.p_data * np.log(one_plus_d2), dtype=np.float64))
+            kl = self.p_log_p + log_w + math.log(z)
+        return grad.astype(y.dtype, copy=False), kl
 
-    def _attraction(self, y: np.ndarray) -> np.ndarray:
-        """sum_j p_ij w_ij (y_i - y_j) over the sparse P, with w_ij = 1 / (1 + |y_i - y_j|^2)."""
+    def _attraction(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """sum_j p_ij w_ij (y_i - y_j) over the sparse P, and 1 + |y_i - y_j|^2 = 1 / w_ij."""
+        m, d = y.shape
         s = np.ones(self.rows.shape[0], dtype=y.dtype)
         for column in y.T:  # per coordinate: contiguous gathers
             column = np.ascontiguousarray(column)
-            d = column[self.rows]
-            d -= column[self.cols]
-            d *= d
-            s += d
-        np.divide(self.p_data, s, out=s)  # p_ij w_ij
-        self.weighted.data = s
-        return y * self.weighted.sum(axis=1)[:, None] - self.weighted @ y
-
-    @staticmethod
-    def _repulsion(y: np.ndarray) -> tuple[np.ndarray, float]:
-        """(sum_j w_ij^2 (y_i - y_j), Z = sum_{k != l} w_kl), dense, in row blocks."""
-        m = y.shape[0]
-        norms = np.einsum("ij,ij->i", y, y)
-        minus_two_yt = -2.0 * y.T
-        out = np.empty_like(y)
-        z = 0.0
-        for start in range(0, m, _BLOCK):
-            stop = min(start + _BLOCK, m)
-            w = y[start:stop] @ minus_two_yt  # (b, m): 1 + |y_i - y_j|^2 after two adds
-            w += (norms[start:stop] + 1.0)[:, None]
-            w += norms
-            np.reciprocal(w, out=w)
-            z += float(w.sum(dtype=np.float64))
-            w *= w
-            out[start:stop] = y[start:stop] * w.sum(axis=1)[:, None] - w @ y
-        return out, z - m  # the diagonal w_ii = 1 is not part of Z
+            diff = column[self.rows]
+            diff -= column[self.cols]
+            diff *= diff
+            s += diff
+        self.weighted.data = self.p_data / s  # p_ij w_ij
+        augmented = np.ones((m, d + 1), dtype=y.dtype)
+        augmented[:, :d] = y
+        sums = self.weighted @ augmented  # sum_j p_ij w_ij y_j and sum_j p_ij w_ij at once
+        return y * sums[:, d:] - sums[:, :d], s
 
     def kl_divergence(self, y: np.ndarray) -> float:
         """L = sum_ij p_ij log(p_ij / q_ij) (eq. 2.19), q_ij = w_ij / Z (eq. 2.18)."""
@@ -160,11 +287,14 @@ class TSNE(Estimator):
 
     ``p_ij`` (eqs. 2.16-2.17) is calibrated per point to the given perplexity by bisection
     (eqs. 2.21-2.22) over the ``n_neighbors`` nearest neighbours (van der Maaten 2014 uses
-    3 x perplexity; the omitted p_{j|i} are below e^-10 of the largest in practice);
-    ``q_ij = (1 + |y_i - y_j|^2)^-1 / Z`` (eq. 2.18) runs over all pairs and the gradient
-    (eq. 2.20) is exact. The descent multiplies P by ``early_exaggeration`` for the first
-    ``early_exaggeration_iter`` iterations with momentum 0.5, then momentum 0.8; every
-    coordinate has a gain, +0.2 when its gradient changes sign, x0.8 otherwise (min 0.01).
+    3 x perplexity, as scikit-learn; on the digits at perplexity 30 the pairs left out hold 2%
+    of the all-pairs P's mass);
+    ``q_ij = (1 + |y_i - y_j|^2)^-1 / Z`` (eq. 2.18) runs over all pairs: the repulsive part of
+    the gradient (eq. 2.20) and Z are summed exactly, O(m^2), or on an interpolation grid by FFT
+    (FIt-SNE, Linderman et al. 2019), O(m), for 1 or 2 components. The descent multiplies P by
+    ``early_exaggeration`` for the first ``early_exaggeration_iter`` iterations with momentum
+    0.5, then momentum 0.8; every coordinate has a gain, +0.2 when its gradient changes sign,
+    x0.8 otherwise (min 0.01).
 
     Args:
         n_components: dimension of the embedding (2 or 3 are the useful values).
@@ -178,13 +308,20 @@ class TSNE(Estimator):
         init: "pca" (first principal components scaled to standard deviation 1e-4; the random
             start if all points coincide) or "random" (Gaussian, standard deviation 1e-4).
         pca_components: if set, reduce X to this many principal components first.
-        dtype: "float32" (fast) or "float64" for the dense repulsion.
+        dtype: "float32" (fast) or "float64" for the embedding and the repulsion.
+        method: "exact" (all pairs), "fft" (grid interpolation, n_components <= 2) or "auto"
+            (fft above ``FFT_ABOVE`` = 3000 points when n_components <= 2, else exact).
+        n_interpolation_points: fft only: nodes per grid interval (3 as FIt-SNE; more is more
+            accurate and slower, the work grows with its square).
+        min_num_intervals: fft only: the fewest grid intervals per axis; an interval is at
+            most one unit of the embedding wide.
         random_state: seed or numpy Generator for the random initialization.
 
     Attributes:
         embedding_: (m, n_components) the embedding.
         kl_divergence_: the final KL divergence (eq. 2.19).
-        kl_history_: (iteration, KL) every 50 iterations.
+        kl_history_: (iteration, KL) every 50 iterations, computed in the gradient pass (in
+            ``dtype``; the last is ``kl_divergence_``).
         n_iter_: iterations run.
     """
 
@@ -200,6 +337,9 @@ class TSNE(Estimator):
         init: Literal["pca", "random"] = "pca",
         pca_components: int | None = None,
         dtype: Literal["float32", "float64"] = "float32",
+        method: Literal["auto", "exact", "fft"] = "auto",
+        n_interpolation_points: int = 3,
+        min_num_intervals: int = 50,
         random_state: int | np.random.Generator | None = None,
     ) -> None:
         self.n_components = n_components
@@ -212,24 +352,42 @@ class TSNE(Estimator):
         self.init = init
         self.pca_components = pca_components
         self.dtype = dtype
+        self.method = method
+        self.n_interpolation_points = n_interpolation_points
+        self.min_num_intervals = min_num_intervals
         self.random_state = random_state
 
     def _check_params(self, m: int) -> None:
-        check_positive(self.n_components, "n_components", integer=True)
-        check_positive(self.perplexity, "perplexity")
-        if self.perplexity >= m:
-            raise ValueError(f"perplexity must be < n_samples = {m}, got {self.perplexity}")
-        check_positive(self.early_exaggeration, "early_exaggeration")
+        check_int("n_components", self.n_components, 1)
+        check_float("perplexity", self.perplexity, 0.0, m, low_open=True, high_open=True)
+        check_float("early_exaggeration", self.early_exaggeration, 0.0, low_open=True)
         if self.learning_rate != "auto":
-            check_positive(self.learning_rate, "learning_rate")
-        check_positive(self.max_iter, "max_iter", integer=True)
-        check_positive(
-            self.early_exaggeration_iter, "early_exaggeration_iter", integer=True, minimum=-1
-        )
+            check_float("learning_rate", self.learning_rate, 0.0, low_open=True)
+        check_int("max_iter", self.max_iter, 1)
+        check_int("early_exaggeration_iter", self.early_exaggeration_iter, 0)
         if self.n_neighbors != "auto":
-            check_positive(self.n_neighbors, "n_neighbors", integer=True)
-        check_choice(self.init, "init", ("pca", "random"))
-        check_choice(self.dtype, "dtype", ("float32", "float64"))
+            check_int("n_neighbors", self.n_neighbors, 1, m - 1)
+        check_choice("init", self.init, ("pca", "random"))
+        check_choice("dtype", self.dtype, ("float32", "float64"))
+        check_choice("method", self.method, ("auto", "exact", "fft"))
+        if self.method == "fft" and self.n_components > 2:
+            raise ValueError(
+                f"method='fft' needs n_components in [1, 2], got {self.n_components}; "
+                "use method='exact'"
+            )
+        check_int("n_interpolation_points", self.n_interpolation_points, 1)
+        check_int("min_num_intervals", self.min_num_intervals, 1)
+        if self.pca_components is not None:
+            check_int("pca_components", self.pca_components, 1)
+
+    def _repulsion(self, m: int) -> Callable[[np.ndarray], tuple[np.ndarray, float]]:
+        """The exact or the FFT-interpolated repulsion, as ``method`` asks."""
+        fft = self.method == "fft" or (
+            self.method == "auto" and m > FFT_ABOVE and self.n_components <= 2
+        )
+        if not fft:
+            return _repulsion_exact
+        return _FFTRepulsion(self.n_interpolation_points, self.min_num_intervals)
 
     def _initial(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         if self.init == "pca":
@@ -256,7 +414,11 @@ class TSNE(Estimator):
                 f"n_samples - 1 = {m - 1}): over k neighbours it cannot exceed k; "
                 f"got {self.perplexity}"
             )
-        gradient = _Gradient(joint_probabilities(x, self.perplexity, k), np.dtype(self.dtype).type)
+        gradient = _Gradient(
+            joint_probabilities(x, self.perplexity, k),
+            np.dtype(self.dtype).type,
+            self._repulsion(m),
+        )
         eta = (
             max(m / self.early_exaggeration, 50.0)
             if self.learning_rate == "auto"
@@ -265,6 +427,8 @@ class TSNE(Estimator):
         y_init = self._initial(x, rng).astype(self.dtype)
         self.embedding_, self.kl_history_ = self._descend(gradient, y_init, eta)
         self.kl_divergence_ = gradient.kl_divergence(self.embedding_)
+        if self.max_iter % 50 == 0:
+            self.kl_history_.append((self.max_iter, self.kl_divergence_))
         self.n_iter_ = self.max_iter
         return self
 
@@ -279,15 +443,16 @@ class TSNE(Estimator):
             early = iteration < self.early_exaggeration_iter
             exaggeration = self.early_exaggeration if early else 1.0
             momentum = 0.5 if early else 0.8
-            grad, _ = gradient(y, exaggeration)
+            check = iteration > 0 and iteration % 50 == 0  # y after `iteration` updates
+            grad, kl = gradient(y, exaggeration, with_kl=check)
+            if check:
+                history.append((iteration, kl))
             same_sign = (grad > 0) == (update > 0)
             gains = np.where(same_sign, gains * 0.8, gains + 0.2)
             np.maximum(gains, 0.01, out=gains)
             update = momentum * update - eta * gains * grad
             y = y + update
             y -= y.mean(axis=0)
-            if (iteration + 1) % 50 == 0:
-                history.append((iteration + 1, gradient.kl_divergence(y)))
         return y.astype(np.float64), history
 
     def fit_transform(self, X: np.ndarray, y: None = None) -> np.ndarray:
@@ -307,7 +472,7 @@ def trustworthiness(X: np.ndarray, X_embedded: np.ndarray, n_neighbors: int = 5)
     m = x.shape[0]
     if e.shape[0] != m:
         raise ValueError(f"X_embedded must have {m} rows, got {e.shape[0]}")
-    check_positive(n_neighbors, "n_neighbors", integer=True)
+    check_int("n_neighbors", n_neighbors, 1)
     if n_neighbors >= m / 2:
         raise ValueError(f"n_neighbors must be < n_samples / 2 = {m / 2}, got {n_neighbors}")
     d_input = squared_distances(x, x)
