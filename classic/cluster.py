@@ -65,14 +65,17 @@ def _assign(xt: np.ndarray, x_norms: np.ndarray, centres: np.ndarray) -> tuple[n
     """Nearest-centroid labels (eq. 2.26) and the loss sum_i |x_i - mu_label|^2 (eq. 2.24).
 
     ``xt`` is the transposed data (n, m): the (k, m) table of ``|mu_j|^2 - 2 mu_j . x_i`` is
-    reduced along its first axis, which numpy does with contiguous row operations; the first
-    minimum is the first ``True`` of ``d == min`` (``argmin`` along axis 0 would copy).
+    reduced along its first axis, which numpy does with contiguous row operations. The first
+    minimum (as ``argmin``, which would copy along that axis) is ``k - max_j rank_j`` over the
+    minima, with rank ``k - j`` for centroid j.
     """
-    d = centres @ xt  # (k, m)
-    d *= -2.0
+    k = centres.shape[0]
+    d = (-2.0 * centres) @ xt  # (k, m)
     d += np.einsum("ij,ij->i", centres, centres)[:, None]
     nearest = d.min(axis=0)
-    labels = np.argmax(d == nearest, axis=0)
+    rank_type = np.int16 if k < 2**15 else np.int64
+    rank = np.arange(k, 0, -1, dtype=rank_type)[:, None]
+    labels = (k - np.multiply(d == nearest, rank, dtype=rank_type).max(axis=0)).astype(np.intp)
     nearest += x_norms
     np.maximum(nearest, 0.0, out=nearest)
     return labels, float(nearest.sum())
@@ -81,12 +84,13 @@ def _assign(xt: np.ndarray, x_norms: np.ndarray, centres: np.ndarray) -> tuple[n
 def _centroids(x: np.ndarray, labels: np.ndarray, previous: np.ndarray) -> np.ndarray:
     """Cluster means mu_j = sum_i w_ij x_i / sum_i w_ij (eq. 2.25); empty clusters stay put.
 
-    The sums are one sparse product ``W^T X``, ``W`` the (m, k) one-hot assignment.
+    The sums are one sparse product ``W^T X``, ``W^T`` the (k, m) one-hot assignment (column i
+    holds a 1 in row ``labels[i]``).
     """
     m, k = labels.shape[0], previous.shape[0]
     counts = np.bincount(labels, minlength=k)
-    one_hot = scipy.sparse.csr_array((np.ones(m), labels, np.arange(m + 1)), shape=(m, k))
-    sums = one_hot.T @ x
+    one_hot_t = scipy.sparse.csc_array((np.ones(m), labels, np.arange(m + 1)), shape=(k, m))
+    sums = one_hot_t @ x
     centres = previous.copy()
     filled = counts > 0
     centres[filled] = sums[filled] / counts[filled, None]
