@@ -160,10 +160,9 @@ class _FFTRepulsion:
         centred = y - (low + span / 2.0)  # small coordinates: less cancellation below
         charges = np.column_stack([np.ones(m, dtype=y.dtype), centred])  # (m, d + 1)
         grid = (interpolation.T @ charges).T.reshape((d + 1,) + (size,) * d)
-        squared, plain = self._convolve(grid, width / self.n_points)
-        phi = interpolation @ squared.reshape(d + 1, -1).T  # (m, d + 1): sum_j w_ij^2 q_j
-        z = float((interpolation @ plain.ravel()).sum()) - m  # w_ii = 1 is not part of Z
-        return centred * phi[:, :1] - phi[:, 1:], z  # the self terms cancel
+        potentials, z = self._convolve(grid, width / self.n_points)
+        phi = interpolation @ potentials.reshape(d + 1, -1).T  # (m, d + 1): sum_j w_ij^2 q_j
+        return centred * phi[:, :1] - phi[:, 1:], z - m  # the self terms cancel; w_ii = 1
 
     def _spread(
         self, y: np.ndarray, low: np.ndarray, width: float, n_boxes: int
@@ -187,21 +186,26 @@ class _FFTRepulsion:
         )
         return matrix, size
 
-    def _convolve(self, grid: np.ndarray, spacing: float) -> tuple[np.ndarray, np.ndarray]:
-        """Node sums of w^2 times each charge grid and of w times the first (zero-padded FFT)."""
+    def _convolve(self, grid: np.ndarray, spacing: float) -> tuple[np.ndarray, float]:
+        """Node sums of w^2 times each charge grid (zero-padded FFT), and sum_ij w_ij.
+
+        With ``c`` the first (unit) charge grid, ``sum_ij w_ij = <c, w * c>``, which Parseval's
+        theorem gives from the spectra alone: ``sum_k |c_k|^2 w_k / N`` (no inverse transform).
+        """
         d = grid.ndim - 1
         size = grid.shape[1]
         length = scipy.fft.next_fast_len(2 * size - 1, real=True)
         shape = (length,) * d
         axes = tuple(range(1, d + 1))
-        kernels_hat = self._kernels_hat(length, size, spacing, d, grid.dtype)
+        squared_hat, plain_hat = self._kernels_hat(length, size, spacing, d, grid.dtype)
         charges_hat = scipy.fft.rfftn(grid, s=shape, axes=axes)
-        products = np.empty((d + 2,) + charges_hat.shape[1:], dtype=charges_hat.dtype)
-        np.multiply(charges_hat, kernels_hat[0], out=products[: d + 1])
-        np.multiply(charges_hat[0], kernels_hat[1], out=products[d + 1])
-        potentials = scipy.fft.irfftn(products, s=shape, axes=axes)
-        potentials = potentials[(slice(None),) + (slice(0, size),) * d]
-        return potentials[:-1], potentials[-1]
+        unit = charges_hat[0]
+        power = (unit.real**2 + unit.imag**2) * plain_hat
+        half = (length - 1) // 2  # rfft bins 1..half stand for two bins of the full spectrum
+        total = float(power.sum(dtype=np.float64) + power[..., 1 : half + 1].sum(dtype=np.float64))
+        charges_hat *= squared_hat
+        potentials = scipy.fft.irfftn(charges_hat, s=shape, axes=axes)
+        return potentials[(slice(None),) + (slice(0, size),) * d], total / length**d
 
     def _kernels_hat(
         self, length: int, size: int, spacing: float, d: int, dtype: np.dtype
@@ -209,21 +213,27 @@ class _FFTRepulsion:
         """FFTs of w^2 and w = 1 / (1 + r^2) on the padded grid; the last pair is reused."""
         key = (length, size, spacing, d, dtype)
         if self._cache_key != key:
-            offsets = np.arange(length, dtype=dtype)
-            offsets[length - size + 1 :] -= length  # circular layout: -(size-1)..-1 at the end
-            offsets *= spacing
+            # circular layout, -(size-1)..-1 at the end; the unused middle mirrored too, so the
+            # kernel is even and its transform real
+            steps = np.arange(length)
+            offsets = np.minimum(steps, length - steps).astype(dtype) * spacing
             squares = offsets * offsets
             kernel = functools.reduce(np.add.outer, [squares] * d)  # |offset|^2
             kernel += 1.0
             np.reciprocal(kernel, out=kernel)
             axes = tuple(range(1, d + 1))
-            self._cache = scipy.fft.rfftn(np.stack([kernel * kernel, kernel]), axes=axes)
+            both = scipy.fft.rfftn(np.stack([kernel * kernel, kernel]), axes=axes)
+            self._cache = np.ascontiguousarray(both.real)
             self._cache_key = key
         return self._cache
 
 
 class _Gradient:
-    """dL/dy_i = 4 sum_j (p_ij - q_ij)(y_i - y_j)(1 + |y_i - y_j|^2)^-1 (eq. 2.20)."""
+    """dL/dy_i = 4 sum_j (p_ij - q_ij)(y_i - y_j)(1 + |y_i - y_j|^2)^-1 (eq. 2.20).
+
+    P is symmetric with a zero diagonal, so the attraction visits each pair once: the strictly
+    upper triangle U, summed as ``U + U^T``.
+    """
 
     def __init__(
         self,
@@ -231,11 +241,13 @@ class _Gradient:
         dtype: type,
         repulsion: Callable[[np.ndarray], tuple[np.ndarray, float]] = _repulsion_exact,
     ) -> None:
-        self.p = p
-        self.rows = np.repeat(np.arange(p.shape[0]), np.diff(p.indptr))
-        self.cols = p.indices
-        self.p_data = p.data.astype(dtype)
-        self.weighted = p.astype(dtype).copy()  # data replaced by p_ij w_ij each call
+        upper = scipy.sparse.triu(p, k=1, format="csr")
+        self.row_counts = np.diff(upper.indptr)
+        self.rows = np.repeat(np.arange(p.shape[0]), self.row_counts)
+        self.cols = upper.indices
+        self.p_upper = upper.data  # float64, for the KL divergence
+        self.p_data = upper.data.astype(dtype)
+        self.weighted = upper.astype(dtype)  # data replaced by p_ij w_ij each call
         self.p_log_p = float(np.sum(p.data * np.log(np.maximum(p.data, 1e-300))))
         self._repulsion = repulsion
 
@@ -252,17 +264,17 @@ class _Gradient:
         grad = 4.0 * (exaggeration * attraction - repulsion / z)
         kl = math.nan
         if with_kl:
-            log_w = float(np.sum(self.p_data * np.log(one_plus_d2), dtype=np.float64))
+            log_w = 2.0 * float(np.sum(self.p_data * np.log(one_plus_d2), dtype=np.float64))
             kl = self.p_log_p + log_w + math.log(z)
         return grad.astype(y.dtype, copy=False), kl
 
     def _attraction(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """sum_j p_ij w_ij (y_i - y_j) over the sparse P, and 1 + |y_i - y_j|^2 = 1 / w_ij."""
+        """sum_j p_ij w_ij (y_i - y_j) over the sparse P; and 1 + |y_i - y_j|^2 = 1 / w_ij on U."""
         m, d = y.shape
         s = np.ones(self.rows.shape[0], dtype=y.dtype)
         for column in y.T:  # per coordinate: contiguous gathers
             column = np.ascontiguousarray(column)
-            diff = column[self.rows]
+            diff = np.repeat(column, self.row_counts)
             diff -= column[self.cols]
             diff *= diff
             s += diff
@@ -270,6 +282,7 @@ class _Gradient:
         augmented = np.ones((m, d + 1), dtype=y.dtype)
         augmented[:, :d] = y
         sums = self.weighted @ augmented  # sum_j p_ij w_ij y_j and sum_j p_ij w_ij at once
+        sums += self.weighted.T @ augmented  # the lower triangle
         return y * sums[:, d:] - sums[:, :d], s
 
     def kl_divergence(self, y: np.ndarray) -> float:
@@ -277,9 +290,8 @@ class _Gradient:
         y64 = y.astype(np.float64)
         _, z = self._repulsion(y64)
         diff = y64[self.rows] - y64[self.cols]
-        w = 1.0 / (1.0 + np.einsum("ij,ij->i", diff, diff))
-        p = self.p.data
-        return float(np.sum(p * (np.log(np.maximum(p, 1e-300)) - np.log(w / z))))
+        log_w = -np.log1p(np.einsum("ij,ij->i", diff, diff))
+        return self.p_log_p - 2.0 * float(np.sum(self.p_upper * log_w)) + math.log(z)
 
 
 class TSNE(Estimator):
