@@ -1,9 +1,11 @@
 """t-distributed stochastic neighbour embedding (seed 000 §2.3) and the trustworthiness score.
 
-Solver: gradient descent on the exact gradient (eq. 2.20) with momentum and per-coordinate
-gains (the "delta-bar-delta" scheme of van der Maaten's reference implementation ``tsne.py``),
-early exaggeration of P, and an optional PCA pre-reduction. The O(m^2) repulsion is computed in
-cache-sized row blocks in float32 (by default); the attraction runs over the sparse P.
+Solver: gradient descent on the gradient (eq. 2.20) with momentum and per-coordinate gains
+(the "delta-bar-delta" scheme of van der Maaten's reference implementation ``tsne.py``), early
+exaggeration of P, and an optional PCA pre-reduction. P is sparse (nearest neighbours, a blocked
+exact search), so the attraction costs O(m k). The repulsion is summed exactly over all pairs in
+cache-sized row blocks, O(m^2), or (``method="fft"``, the default above ``FFT_ABOVE`` points) by
+interpolation on a grid and FFT convolution as FIt-SNE does, O(m) per iteration.
 """
 
 from __future__ import annotations
@@ -137,7 +139,8 @@ class _FFTRepulsion:
     between the nodes, a uniform grid, as one zero-padded FFT convolution; ``W`` interpolates
     the potentials back. Charges ``1, y_1..y_d`` with kernel ``w^2`` give
     ``sum_j w_ij^2 (y_i - y_j)``, charge ``1`` with kernel ``w`` gives ``Z``; O(m + N log N)
-    per call for N grid nodes instead of O(m^2).
+    per call for N grid nodes instead of O(m^2). The error falls geometrically with the nodes
+    per interval (3, the default, as FIt-SNE: about 3% of the repulsion on unit intervals).
     """
 
     def __init__(self, n_interpolation_points: int, min_num_intervals: int) -> None:
