@@ -154,11 +154,7 @@ class _FFTRepulsion:
         m, d = y.shape
         low = y.min(axis=0)
         span = float((y.max(axis=0) - low).max())
-        if span >= self.min_intervals:  # unit intervals: the kernel grid repeats between calls
-            width = 1.0
-        else:
-            width = max(span, 1e-12) * (1.0 + 1e-9) / self.min_intervals
-        n_boxes = max(self.min_intervals, int(span / width) + 1)
+        width, n_boxes = self._grid(span)
         interpolation, size = self._spread(y, low, width, n_boxes)
         centred = y - (low + span / 2.0)  # small coordinates: less cancellation below
         charges = np.column_stack([np.ones(m, dtype=y.dtype), centred])  # (m, d + 1)
@@ -166,6 +162,20 @@ class _FFTRepulsion:
         potentials, z = self._convolve(grid, width / self.n_points)
         phi = interpolation @ potentials.reshape(d + 1, -1).T  # (m, d + 1): sum_j w_ij^2 q_j
         return centred * phi[:, :1] - phi[:, 1:], z - m  # the self terms cancel; w_ii = 1
+
+    def _grid(self, span: float) -> tuple[float, int]:
+        """Interval width and intervals per axis covering ``span``.
+
+        The width is at most 1 (the kernel's scale) and at least ``span / min_num_intervals``,
+        rounded up to a power of 2^(1/4); the number of intervals is the most that fit the
+        padded FFT length the span needs. Both change only now and then as the embedding
+        grows, so the kernels' transforms are reused between iterations.
+        """
+        ratio = max(span, 1e-12) / self.min_intervals
+        width = min(1.0, 2.0 ** (math.ceil(4.0 * math.log2(ratio)) / 4.0))
+        needed = max(self.min_intervals, int(span / width) + 1)
+        length = scipy.fft.next_fast_len(2 * needed * self.n_points - 1, real=True)
+        return width, max(needed, (length + 1) // 2 // self.n_points)
 
     def _spread(
         self, y: np.ndarray, low: np.ndarray, width: float, n_boxes: int
