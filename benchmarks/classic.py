@@ -16,10 +16,10 @@ Targets: PCA and Ridge <= 1.2x, KMeans <= 1.2x per iteration, t-SNE <= 1.0x scik
 Barnes-Hut at 10k points with trustworthiness within 0.005, growth exponent <= 1.3 over 2k-20k
 points, 100k points in under 10 minutes.
 
-Run: ``python benchmarks/classic.py`` (about 5 minutes: PCA, KMeans, Ridge, Lasso, t-SNE of
-the digits), ``--quick`` (no t-SNE), ``--tsne-scaling`` (t-SNE at 2k, 5k, 10k, 20k points
-against scikit-learn, and the log-log growth exponents; about 20 minutes on an idle machine),
-``--large`` (labcoat alone at 100k points). Note ``uptime`` with the
+Run: ``python benchmarks/classic.py`` (PCA, KMeans, Ridge, Lasso, t-SNE of the digits; 10
+minutes at a load of 8 on 2 cores), ``--quick`` (no t-SNE), ``--tsne-scaling`` (t-SNE at 2k,
+5k, 10k, 20k points against scikit-learn, and the log-log growth exponents; about an hour at
+that load), ``--large`` (labcoat alone at 100k points). The load average is printed with the
 figures: the machine is shared.
 """
 
