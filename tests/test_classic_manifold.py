@@ -5,6 +5,7 @@ from sklearn.manifold import trustworthiness as sk_trustworthiness
 
 from labcoat.classic.datasets import load_digits
 from labcoat.classic.manifold import (
+    FFT_ABOVE,
     TSNE,
     _FFTRepulsion,
     _Gradient,
@@ -111,14 +112,25 @@ def test_tsne_bad_arguments():
         TSNE(dtype="float16", perplexity=5.0).fit(x)
 
 
-def test_tsne_of_identical_points_is_finite():
+@pytest.mark.parametrize("method", ["exact", "fft"])
+def test_tsne_of_identical_points_is_finite(method):
     # All points equal: the first principal component has variance 0, so the PCA start cannot
-    # be scaled to standard deviation 1e-4; the random start is used instead.
-    model = TSNE(perplexity=5.0, max_iter=100, random_state=0).fit(np.ones((20, 3)))
+    # be scaled to standard deviation 1e-4; the random start is used instead. (fft: the span
+    # starts at about 1e-4, the grid's intervals shrink with it.)
+    kwargs = {"perplexity": 5.0, "max_iter": 100, "random_state": 0, "method": method}
+    model = TSNE(**kwargs).fit(np.ones((20, 3)))
     assert np.all(np.isfinite(model.embedding_))
     assert np.isfinite(model.kl_divergence_)
-    again = TSNE(perplexity=5.0, max_iter=100, random_state=0).fit(np.ones((20, 3)))
+    again = TSNE(**kwargs).fit(np.ones((20, 3)))
     np.testing.assert_array_equal(model.embedding_, again.embedding_)
+
+
+def test_auto_method_sums_on_the_grid_above_the_threshold_in_one_or_two_dimensions():
+    assert TSNE()._repulsion(FFT_ABOVE) is _repulsion_exact
+    assert isinstance(TSNE()._repulsion(FFT_ABOVE + 1), _FFTRepulsion)
+    assert isinstance(TSNE(n_components=1)._repulsion(FFT_ABOVE + 1), _FFTRepulsion)
+    assert TSNE(n_components=3)._repulsion(FFT_ABOVE + 1) is _repulsion_exact
+    assert isinstance(TSNE(method="fft")._repulsion(10), _FFTRepulsion)
 
 
 def test_tsne_perplexity_must_be_reachable_with_the_neighbours():
