@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
+import scipy.sparse
 
 from labcoat.classic._base import (
     Estimator,
@@ -19,7 +20,12 @@ from labcoat.classic._base import (
     make_rng,
     squared_distances,
 )
-from labcoat.classic._checks import check_choice, check_float, check_int
+from labcoat.classic._checks import (
+    check_choice,
+    check_finite_array,
+    check_float,
+    check_int,
+)
 
 
 def kmeans_plusplus(
@@ -65,22 +71,33 @@ def kmeans_plusplus(
 def _assign(xt: np.ndarray, x_norms: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, float]:
     """Nearest-centroid labels (eq. 2.26) and the loss sum_i |x_i - mu_label|^2 (eq. 2.24).
 
-    ``xt`` is the transposed data (n, m): the (k, m) distance table is reduced along its
-    first axis, which numpy does fast (contiguous rows).
+    ``xt`` is the transposed data (n, m): the (k, m) table of ``|mu_j|^2 - 2 mu_j . x_i`` is
+    reduced along its first axis, which numpy does with contiguous row operations. The first
+    minimum (as ``argmin``, which would copy along that axis) is ``k - max_j rank_j`` over the
+    minima, with rank ``k - j`` for centroid j.
     """
-    d = centres @ xt  # (k, m)
-    d *= -2.0
+    k = centres.shape[0]
+    d = (-2.0 * centres) @ xt  # (k, m)
     d += np.einsum("ij,ij->i", centres, centres)[:, None]
     nearest = d.min(axis=0)
-    labels = np.argmax(d == nearest, axis=0)  # first minimum, as argmin
-    return labels, float(np.maximum(nearest + x_norms, 0.0).sum())
+    rank_type = np.int16 if k < 2**15 else np.int64
+    rank = np.arange(k, 0, -1, dtype=rank_type)[:, None]
+    labels = (k - np.multiply(d == nearest, rank, dtype=rank_type).max(axis=0)).astype(np.intp)
+    nearest += x_norms
+    np.maximum(nearest, 0.0, out=nearest)
+    return labels, float(nearest.sum())
 
 
-def _centroids(xt: np.ndarray, labels: np.ndarray, previous: np.ndarray) -> np.ndarray:
-    """Cluster means mu_j = sum_i w_ij x_i / sum_i w_ij (eq. 2.25); empty clusters stay put."""
-    k = previous.shape[0]
+def _centroids(x: np.ndarray, labels: np.ndarray, previous: np.ndarray) -> np.ndarray:
+    """Cluster means mu_j = sum_i w_ij x_i / sum_i w_ij (eq. 2.25); empty clusters stay put.
+
+    The sums are one sparse product ``W^T X``, ``W^T`` the (k, m) one-hot assignment (column i
+    holds a 1 in row ``labels[i]``).
+    """
+    m, k = labels.shape[0], previous.shape[0]
     counts = np.bincount(labels, minlength=k)
-    sums = np.stack([np.bincount(labels, weights=row, minlength=k) for row in xt], axis=1)
+    one_hot_t = scipy.sparse.csc_array((np.ones(m), labels, np.arange(m + 1)), shape=(k, m))
+    sums = one_hot_t @ x
     centres = previous.copy()
     filled = counts > 0
     centres[filled] = sums[filled] / counts[filled, None]
@@ -90,7 +107,10 @@ def _centroids(xt: np.ndarray, labels: np.ndarray, previous: np.ndarray) -> np.n
 def lloyd(
     x: np.ndarray, centres: np.ndarray, max_iter: int, tol: float
 ) -> tuple[np.ndarray, np.ndarray, list[float], int]:
-    """Lloyd iterations from ``centres`` until the labels repeat or the centres move < ``tol``.
+    """Lloyd iterations from ``centres`` until the labels repeat or the centres move <= ``tol``.
+
+    Iterations are counted as scikit-learn counts them (one per update step; the pass that
+    finds the labels unchanged counts too, up to ``max_iter``), so the counts compare.
 
     Returns:
         centres, labels, the loss (eq. 2.24) after each assignment step, iterations run.
@@ -104,19 +124,19 @@ def lloyd(
     x_norms = np.einsum("ij,ij->i", x, x)
     labels, loss = _assign(xt, x_norms, centres)
     history = [loss]
-    iteration = 0
-    while iteration < max_iter:
-        iteration += 1
-        new_centres = _centroids(xt, labels, centres)
+    for iteration in range(1, max_iter + 1):
+        new_centres = _centroids(x, labels, centres)
         shift = float(((new_centres - centres) ** 2).sum())
         centres = new_centres
         new_labels, loss = _assign(xt, x_norms, centres)
         history.append(loss)
         unchanged = np.array_equal(new_labels, labels)
         labels = new_labels
-        if unchanged or shift <= tol:
-            break
-    return centres, labels, history, iteration
+        if shift <= tol:
+            return centres, labels, history, iteration
+        if unchanged:  # scikit-learn counts the pass that finds the labels unchanged
+            return centres, labels, history, min(iteration + 1, max_iter)
+    return centres, labels, history, max_iter
 
 
 class KMeans(Estimator):
@@ -127,8 +147,9 @@ class KMeans(Estimator):
 
     Args:
         n_clusters: number of clusters k.
-        init: "k-means++" (greedy k-means++ seeding) or "random" (k distinct data points drawn
-            at random, the notes' initialization).
+        init: "k-means++" (greedy k-means++ seeding), "random" (k distinct data points drawn
+            at random, the notes' initialization) or a (k, n) array of initial centroids (as
+            scikit-learn accepts, to compare runs from the same start; ``n_init`` must be 1).
         n_init: number of restarts from independent initializations.
         max_iter: maximum Lloyd iterations per restart.
         tol: stop when the squared centroid shift falls below ``tol * mean feature variance``
@@ -147,7 +168,7 @@ class KMeans(Estimator):
     def __init__(
         self,
         n_clusters: int = 8,
-        init: Literal["k-means++", "random"] = "k-means++",
+        init: Literal["k-means++", "random"] | np.ndarray = "k-means++",
         n_init: int = 1,
         max_iter: int = 300,
         tol: float = 1e-4,
@@ -160,25 +181,46 @@ class KMeans(Estimator):
         self.tol = tol
         self.random_state = random_state
 
+    def _check_params(self, x: np.ndarray) -> np.ndarray | None:
+        """Check the arguments against ``x``; return the initial centroids if ``init`` is one."""
+        m, n = x.shape
+        check_int("n_clusters", self.n_clusters, 1, m)
+        check_int("n_init", self.n_init, 1)
+        check_int("max_iter", self.max_iter, 1)
+        check_float("tol", self.tol, 0.0)
+        if isinstance(self.init, str):
+            check_choice("init", self.init, ("k-means++", "random"))
+            return None
+        centres = check_finite_array("init", self.init)
+        if centres.shape != (self.n_clusters, n):
+            raise ValueError(
+                f"init must be 'k-means++', 'random' or an array of shape (n_clusters, "
+                f"n_features) = ({self.n_clusters}, {n}), got shape {centres.shape}"
+            )
+        if self.n_init != 1:
+            raise ValueError(
+                f"n_init must be 1 when init is an array of centroids, got {self.n_init}"
+            )
+        return centres
+
+    def _start(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Initial centroids: k-means++ seeding or k distinct random data points."""
+        if self.init == "k-means++":
+            return kmeans_plusplus(x, self.n_clusters, rng)
+        return x[rng.choice(x.shape[0], size=self.n_clusters, replace=False)]
+
     def fit(self, X: np.ndarray, y: None = None) -> KMeans:
         """Cluster ``X`` (m x n); returns self."""
         x = check_array(X)
-        k = check_int("n_clusters", self.n_clusters, 1, x.shape[0])
-        check_choice("init", self.init, ("k-means++", "random"))
-        n_init = check_int("n_init", self.n_init, 1)
-        max_iter = check_int("max_iter", self.max_iter, 1)
-        relative_tol = check_float("tol", self.tol, 0.0)
+        given = self._check_params(x)
         rng = make_rng(self.random_state)
         self._check_distances(x)
-        tol = relative_tol * float(np.mean(np.var(x, axis=0)))
+        tol = self.tol * float(np.mean(np.var(x, axis=0)))
         self._check_overflow("the variance of X", tol)
         best: tuple[np.ndarray, np.ndarray, list[float], int] | None = None
-        for _ in range(n_init):
-            if self.init == "k-means++":
-                start = kmeans_plusplus(x, k, rng)
-            else:
-                start = x[rng.choice(x.shape[0], size=k, replace=False)]
-            run = lloyd(x, start, max_iter, tol)
+        for _ in range(self.n_init):
+            start = given.copy() if given is not None else self._start(x, rng)
+            run = lloyd(x, start, self.max_iter, tol)
             if best is None or run[2][-1] < best[2][-1]:
                 best = run
         assert best is not None

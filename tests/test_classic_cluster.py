@@ -66,3 +66,45 @@ def test_bad_arguments():
         KMeans(2, n_init=1.5).fit(x)
     with pytest.raises(TypeError, match="random_state"):
         KMeans(2, random_state="seed").fit(x)
+
+
+@pytest.mark.parametrize("tol", [0.0, 1e-4])
+def test_given_centres_match_scikit_learn_labels_centres_inertia_and_iterations(tol):
+    # Overlapping blobs: tens of Lloyd iterations, ending by the tolerance (tol > 0) or by
+    # unchanged labels (tol = 0), the two ways the iteration counts could disagree.
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(3000, 8)) + rng.integers(0, 4, size=(3000, 1)) * 1.5
+    start = x[rng.choice(3000, size=6, replace=False)]
+    ours = KMeans(6, init=start, n_init=1, tol=tol).fit(x)
+    theirs = skc.KMeans(6, init=start, n_init=1, tol=tol, algorithm="lloyd").fit(x)
+    np.testing.assert_allclose(ours.cluster_centers_, theirs.cluster_centers_, atol=1e-10)
+    np.testing.assert_array_equal(ours.labels_, theirs.labels_)
+    assert ours.inertia_ == pytest.approx(theirs.inertia_, rel=1e-10)
+    assert ours.n_iter_ == theirs.n_iter_ > 5
+    history = np.array(ours.objective_history_)
+    assert np.all(np.diff(history) <= 1e-12 * history[0])
+
+
+def test_iteration_cap_matches_scikit_learn():
+    rng = np.random.default_rng(12)
+    x = rng.normal(size=(1000, 5)) + rng.integers(0, 3, size=(1000, 1)) * 2.0
+    start = x[:4] + 0.01  # off the data points: no exact ties between the two BLAS paths
+    for max_iter in (1, 2, 5):
+        ours = KMeans(4, init=start, max_iter=max_iter, tol=0.0).fit(x)
+        theirs = skc.KMeans(4, init=start, n_init=1, max_iter=max_iter, tol=0.0).fit(x)
+        assert ours.n_iter_ == theirs.n_iter_ == max_iter
+        np.testing.assert_allclose(ours.cluster_centers_, theirs.cluster_centers_, atol=1e-10)
+        np.testing.assert_array_equal(ours.labels_, theirs.labels_)
+
+
+def test_given_centres_are_checked():
+    x = np.random.default_rng(0).normal(size=(20, 3))
+    with pytest.raises(ValueError, match=r"init .*\(2, 3\)"):
+        KMeans(2, init=np.zeros((3, 3))).fit(x)
+    with pytest.raises(ValueError, match="n_init must be 1"):
+        KMeans(2, init=x[:2], n_init=2).fit(x)
+    with pytest.raises(ValueError, match="init"):
+        KMeans(2, init=np.array([[0.0, np.nan, 0.0], [1.0, 1.0, 1.0]])).fit(x)
+    start = x[:2].copy()
+    KMeans(2, init=start).fit(x)
+    np.testing.assert_array_equal(start, x[:2])  # the caller's array is not moved
