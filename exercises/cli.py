@@ -301,6 +301,9 @@ def build_parser() -> argparse.ArgumentParser:
     tour.add_argument("--out", default=None, help=OUT_HELP)
     tour.add_argument("--force", action="store_true", help=FORCE_HELP)
     tour.set_defaults(func=cmd_tour)
+    from labcoat.exercises import studies  # studies imports this module
+
+    studies.add_commands(sub)
     return parser
 
 

@@ -159,6 +159,26 @@ def interval(
     return Interval(estimate, float(low), float(high))
 
 
+def pointwise(
+    curves: Any, aggregate: Aggregate = iqm, settings: Bootstrap = DEFAULT
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``aggregate`` at each point of ``(n_runs, n_points)`` curves, with a bootstrap band.
+
+    Whole curves are resampled (a run keeps its points together). Returns the estimate and the
+    band's low and high, each ``(n_points,)``; NaN bands with fewer than 2 runs.
+    """
+    matrix = as_matrix("curves", curves)
+    estimate = np.asarray(aggregate(matrix.T[..., None]), dtype=float)
+    if matrix.shape[0] < 2:
+        return estimate, np.full_like(estimate, np.nan), np.full_like(estimate, np.nan)
+
+    def statistic(runs: np.ndarray, axis: int = -1) -> Any:
+        return aggregate(runs[..., None])  # (n_points, n_resamples)
+
+    low, high = _bootstrap(statistic, [matrix], settings)
+    return estimate, np.asarray(low), np.asarray(high)
+
+
 def _improvement(x: np.ndarray, y: np.ndarray) -> Any:
     """P(X > Y) + P(X = Y)/2 per task, averaged: x ``(..., n, tasks)``, y ``(..., m, tasks)``."""
     greater = x[..., :, None, :] > y[..., None, :, :]
@@ -253,5 +273,6 @@ __all__ = [
     "mean",
     "median",
     "performance_profile",
+    "pointwise",
     "probability_of_improvement",
 ]
