@@ -116,3 +116,15 @@ def test_performance_profile_by_hand():
 def test_bad_input_names_the_argument(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+def test_pointwise_bands_are_the_per_point_intervals_of_whole_resampled_curves():
+    curves = np.random.default_rng(0).normal(size=(6, 4)) + np.arange(4)
+    estimate, low, high = stats.pointwise(curves, stats.iqm)
+    for j in range(4):  # the same seed draws the same run indices for every point
+        point = stats.interval(curves[:, j], stats.iqm)
+        assert (estimate[j], low[j], high[j]) == pytest.approx(
+            (point.estimate, point.low, point.high)
+        )
+    one = stats.pointwise(curves[:1])
+    assert one[0] == pytest.approx(curves[0]) and np.all(np.isnan(one[1]))
