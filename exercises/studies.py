@@ -26,6 +26,7 @@ import argparse
 import concurrent.futures
 import csv
 import datetime as dt
+import functools
 import itertools
 import json
 import math
@@ -300,12 +301,21 @@ def _local(trials: Sequence[Trial], jobs: int) -> Iterator[Outcome]:
         os.environ.setdefault(variable, "1")  # read by the workers' BLAS when they start
     context = multiprocessing.get_context("spawn")  # no fork of a process holding torch threads
     with concurrent.futures.ProcessPoolExecutor(jobs, context, initializer=_one_thread) as pool:
-        futures = [pool.submit(run_trial, trial) for trial in trials]
+        futures = {pool.submit(run_trial, trial): trial for trial in trials}
         try:
             for future in concurrent.futures.as_completed(futures):
-                yield future.result()
+                yield _collect(futures[future], future.result)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _collect(trial: Trial, get: Any) -> Outcome:
+    """The worker's outcome, or the engine's error (a worker that died) as the trial's."""
+    try:
+        outcome: Outcome = get()
+    except Exception:
+        return Outcome(trial, None, traceback.format_exc(), 0.0)
+    return outcome
 
 
 def import_ray() -> Any:
@@ -333,11 +343,12 @@ def _ray(trials: Sequence[Trial], jobs: int, address: str | None) -> Iterator[Ou
             logging_level="warning",
         )
     task = ray.remote(num_cpus=1)(run_trial)
-    pending = [task.remote(trial) for trial in trials]
+    refs = {task.remote(trial): trial for trial in trials}
+    pending = list(refs)
     try:
         while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            yield ray.get(done[0])
+            (ready,), pending = ray.wait(pending, num_returns=1)
+            yield _collect(refs[ready], functools.partial(ray.get, ready))
     finally:
         for ref in pending:
             ray.cancel(ref)

@@ -212,3 +212,17 @@ def test_process_pool_gives_the_same_files_as_one_process(tmp_path):
         for name in ("metrics.json", "loss_versus_k.csv", "config.json"):
             a = (tmp_path / "one" / trial.folder / name).read_bytes()
             assert a == (tmp_path / "pool" / trial.folder / name).read_bytes()
+
+
+def test_an_engine_error_becomes_the_trials_failure():
+    """A worker that dies (BrokenProcessPool, Ray's WorkerCrashedError) fails its trial only."""
+    trial = studies.Trial("kmeans", 3)
+
+    def crashed():
+        raise RuntimeError("worker died")
+
+    outcome = studies._collect(trial, crashed)
+    assert outcome.trial == trial and outcome.files is None
+    assert "RuntimeError: worker died" in outcome.error
+    fine = studies.Outcome(trial, {"metrics.json": b"{}"}, None, 1.0)
+    assert studies._collect(trial, lambda: fine) is fine
