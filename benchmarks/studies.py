@@ -1,7 +1,7 @@
 """A 20-trial quick sweep: the local engine with 2 workers, and Ray, against one process.
 
-Run as ``python benchmarks/studies.py [EXERCISE]`` (default ``kmeans``: 10 seeds x 2 settings of
-its quick version; ``cliff`` likewise; another exercise: 20 seeds). Three timings of the same
+Run as ``python benchmarks/studies.py [EXERCISE]`` (default ``cliff``: 10 seeds x 2 settings of
+its quick version; ``kmeans`` likewise; another exercise: 20 seeds). Three timings of the same
 20 trials, each into a fresh folder:
 
 1. one after another in this process (``jobs=1``): the baseline;
@@ -31,7 +31,7 @@ GRIDS = {"kmeans": {"n_init": [1, 3]}, "cliff": {"epsilon": [0.05, 0.1]}}
 
 
 def timed(name: str, root: Path, **engine: object) -> tuple[float, Path]:
-    exercise = sys.argv[1] if len(sys.argv) > 1 else "kmeans"
+    exercise = sys.argv[1] if len(sys.argv) > 1 else "cliff"
     out = root / name
     clock = time.perf_counter()
     grid = GRIDS.get(exercise)

@@ -287,20 +287,14 @@ def record(out: Path, outcome: Outcome) -> None:
 # ---------------------------------------------------------------- engines
 
 
-def _one_thread() -> None:
-    import torch
-
-    torch.set_num_threads(1)
-
-
 def _local(trials: Sequence[Trial], jobs: int) -> Iterator[Outcome]:
     if jobs == 1:
         yield from map(run_trial, trials)
         return
     for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ.setdefault(variable, "1")  # read by the workers' BLAS when they start
+        os.environ.setdefault(variable, "1")  # read by the workers' BLAS and torch at import
     context = multiprocessing.get_context("spawn")  # no fork of a process holding torch threads
-    with concurrent.futures.ProcessPoolExecutor(jobs, context, initializer=_one_thread) as pool:
+    with concurrent.futures.ProcessPoolExecutor(jobs, context) as pool:
         futures = {pool.submit(run_trial, trial): trial for trial in trials}
         try:
             for future in concurrent.futures.as_completed(futures):
