@@ -352,6 +352,9 @@ def add_subcommands(sub: Any) -> None:
     tour.add_argument("--out", default=None, help=OUT_HELP)
     tour.add_argument("--force", action="store_true", help=FORCE_HELP)
     tour.set_defaults(func=cmd_tour)
+    from labcoat.exercises import studies  # studies imports this module
+
+    studies.add_commands(sub)
 
 
 RUN_USAGE = "labcoat run NAME [--quick] [--seed N] [--set KEY=VALUE ...] [--out DIR] [--force]"

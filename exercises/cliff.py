@@ -27,6 +27,7 @@ from labcoat.exercises._framework import (
     check_ints,
     track,
 )
+from labcoat.exercises._seeds import over_seeds, seed_metrics, titled
 
 SHAPE, START, GOAL = (4, 12), 36, 47
 MOVES = ((-1, 0), (0, 1), (1, 0), (0, -1))  # up, right, down, left (Gymnasium's order)
@@ -108,16 +109,20 @@ def run(config: Config) -> Result:
     reached = {name: p[-1] == GOAL for name, p in paths.items()}
     tail = slice(config.n_episodes // 5, None)  # after the first fifth of training
     online = {name: float(c[tail].mean()) for name, c in curves.items()}
+    per_run = {name: r.episode_returns[:, tail].mean(axis=1) for name, r in results.items()}
+    intervals = over_seeds(per_run)
     single = {
         name: float(np.mean([greedy_path(q)[-1] == GOAL for q in r.q]))
         for name, r in results.items()
     }
     table = Table(
-        f"Cliff walking, {config.n_runs} runs x {config.n_episodes} episodes "
+        f"Cliff walking, {config.n_runs} training seeds (runs) x {config.n_episodes} episodes "
         f"(epsilon={config.epsilon}, alpha={config.learning_rate})",
-        ["method", "online return (episodes after the first fifth)", "greedy path length",
+        ["method", "online return (episodes after the first fifth)",
+         "IQM over seeds [95% CI]", "greedy path length",
          "runs whose greedy path reaches the goal"],
-        [[n, online[n], len(paths[n]) - 1 if reached[n] else "no", single[n]] for n in results],
+        [[n, online[n], str(intervals[n]), len(paths[n]) - 1 if reached[n] else "no", single[n]]
+         for n in results],
     )  # fmt: skip
     data: dict[str, Any] = {"episode": np.arange(1, config.n_episodes + 1)}
     for name, curve in curves.items():
@@ -130,6 +135,7 @@ def run(config: Config) -> Result:
         "paths": paths,
         "optimal_path_length": int(-optimal.v[START]),
         "fraction_of_runs_reaching_goal": single,
+        "online_return_over_seeds": seed_metrics(intervals, config.n_runs),
     }
     return Result(
         tables={"summary": table},
@@ -153,8 +159,13 @@ def cliff_figure(
     curve_axes.set_xlabel("episode")
     curve_axes.set_ylabel("sum of rewards during episode")
     curve_axes.set_title(
-        f"Online return, mean of {config.n_runs} runs, moving average over "
-        f"{config.smoothing} episodes (epsilon = {config.epsilon}, alpha = {config.learning_rate})"
+        titled(
+            f"Online return, mean of {config.n_runs} training seeds x {config.n_episodes} "
+            f"episodes, moving average over {config.smoothing} episodes "
+            f"(epsilon = {config.epsilon}, alpha = {config.learning_rate})",
+            config,
+            QUICK,
+        )
     )
     curve_axes.legend(loc="lower right", frameon=False)
     curve_axes.grid(alpha=0.3)
@@ -185,10 +196,13 @@ def _draw_grid(axes: Any, paths: dict[str, list[int]]) -> None:
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=len(paths), frameon=False)
 
 
+QUICK = {"n_runs": 10, "n_episodes": 200, "expected_sarsa": False}
+"""The ``--quick`` settings."""
+
 EXERCISE = Exercise(
     name="cliff",
     summary="Cliff walking: Sarsa vs Q-learning (Sutton & Barto Example 6.6)",
     config=Config,
     run=run,
-    quick={"n_runs": 10, "n_episodes": 200, "expected_sarsa": False},
+    quick=QUICK,
 )

@@ -40,6 +40,7 @@ from labcoat.agents.semi_gradient import SemiGradientSarsa
 from labcoat.classic._checks import check_int
 from labcoat.envs.heater import HeaterControlEnv
 from labcoat.exercises._framework import Exercise, Result, Table, check_float, check_ints, track
+from labcoat.exercises._seeds import over_seeds, seed_metrics, titled
 
 COLORS = {
     "thermostat": "#7f7f7f",
@@ -91,9 +92,15 @@ class Config:
     tuning_episodes: int = 4
     """Training targets on which the PID's (lambda, T_d) grid is scored."""
     sarsa_timesteps: int = 100_000
-    """Semi-gradient Sarsa training steps (0 leaves Sarsa out)."""
-    ppo_timesteps: int = 30_000
-    """PPO training steps (0 leaves PPO out)."""
+    """Semi-gradient Sarsa training steps per training seed (0 leaves Sarsa out)."""
+    ppo_timesteps: int = 6_000
+    """PPO training steps per training seed (0 leaves PPO out).
+
+    PPO costs most of the run: 5 seeds x 6k steps take about what one seed of 30k steps took
+    before training seeds were reported (``--set ppo_timesteps=30000``: 5 times longer).
+    """
+    training_seeds: int = 5
+    """Independent training runs (seeds) of each agent; results are reported over them."""
 
     def __post_init__(self) -> None:
         check_int("n_levels", self.n_levels, 2, MAX_LEVELS)  # before the env allocates them
@@ -106,6 +113,7 @@ class Config:
                 "tuning_episodes": 1,
                 "sarsa_timesteps": 0,
                 "ppo_timesteps": 0,
+                "training_seeds": 1,
             },
         )
         for name in ("sensor_noise", "sensor_time_constant", "energy_weight", "hysteresis"):
@@ -371,43 +379,65 @@ def _ppo_env(config: Config) -> RescaleObservation:
     return RescaleObservation(_limited(make_env(config)), np.float32(-1.0), np.float32(1.0))
 
 
+AGENTS: dict[str, tuple[Callable[[Config, int], Callable[[np.ndarray], Any]], Any, str]] = {
+    "semi-gradient Sarsa": (train_sarsa, _sarsa_env, "sarsa_timesteps"),  # own features
+    "PPO (SB3)": (train_ppo, _ppo_env, "ppo_timesteps"),  # sees rescaled observations
+}
+"""Agent -> (trainer, the env it acts in, its budget field)."""
+
+Controller = tuple[Callable[[np.ndarray], Any], Any, Callable[[], None] | None]
+"""A policy, the env it acts in, and its reset between episodes (None: nothing to reset)."""
+
+
 def run(config: Config) -> Result:
-    """Tune the PID, train the agents, evaluate everyone on the same targets."""
+    """Tune the PID, train each agent on every training seed, evaluate all on the same targets.
+
+    ``episodes[name][k]`` are the evaluation episodes of the k-th training seed (one run for
+    the thermostat and the PID, which are not trained).
+    """
     streams = np.random.SeedSequence(config.seed).spawn(3)
     eval_seeds = [int(s) for s in streams[0].generate_state(config.n_episodes)]
     tuning_seeds = [int(s) for s in streams[1].generate_state(config.tuning_episodes)]
-    agent_seeds = [int(s) for s in streams[2].generate_state(2)]
+    agent_seeds = streams[2].generate_state(2 * config.training_seeds).reshape(-1, 2).T
     env = make_env(config)
     pid, pid_choice = tune_pid(config, tuning_seeds)
     thermostat = Thermostat(env, config.hysteresis)
-    controllers: dict[str, tuple[Callable[[np.ndarray], Any], Any, Callable[[], None] | None]] = {
-        "thermostat": (thermostat, env, thermostat.reset),
-        "PID": (pid, env, pid.reset),
+    controllers: dict[str, list[Controller]] = {
+        "thermostat": [(thermostat, env, thermostat.reset)],
+        "PID": [(pid, env, pid.reset)],
     }
-    if config.sarsa_timesteps:
-        sarsa = train_sarsa(config, agent_seeds[0])
-        controllers["semi-gradient Sarsa"] = (sarsa, _sarsa_env(config), None)  # own features
-    if config.ppo_timesteps:
-        ppo = train_ppo(config, agent_seeds[1])
-        controllers["PPO (SB3)"] = (ppo, _ppo_env(config), None)  # sees rescaled observations
-    episodes: dict[str, list[Episode]] = {name: [] for name in controllers}
+    for a, (name, (train, agent_env, budget)) in enumerate(AGENTS.items()):
+        if getattr(config, budget):
+            controllers[name] = [
+                (train(config, int(s)), agent_env(config), None) for s in agent_seeds[a]
+            ]
+    episodes: dict[str, list[list[Episode]]] = {n: [[] for _ in r] for n, r in controllers.items()}
     for seed in track(eval_seeds, "evaluation episodes", total=len(eval_seeds)):
-        for name, (act, controller_env, reset) in controllers.items():
-            if reset is not None:
-                reset()
-            episodes[name].append(run_episode(act, controller_env, seed))
+        for name, runs in controllers.items():
+            for k, (act, controller_env, reset) in enumerate(runs):
+                if reset is not None:
+                    reset()
+                episodes[name][k].append(run_episode(act, controller_env, seed))
     return _result(config, env, episodes, pid, pid_choice)
 
 
 def _result(
     config: Config,
     env: HeaterControlEnv,
-    episodes: dict[str, list[Episode]],
+    episodes: dict[str, list[list[Episode]]],
     pid: PID,
     pid_choice: dict[str, float],
 ) -> Result:
     table_rows, metrics, data = [], {}, {}
-    for name, runs in episodes.items():
+    per_seed = {
+        name: [np.mean([scores(e, env.time_step, config.settle_time)["rms_error"] for e in run])
+               for run in runs]
+        for name, runs in episodes.items()
+        if name in AGENTS
+    }  # fmt: skip
+    seeds = over_seeds(per_seed)
+    for name, by_seed in episodes.items():
+        runs = [e for run in by_seed for e in run]  # pooled over training seeds
         s = [scores(e, env.time_step, config.settle_time) for e in runs]
         rms = np.array([x["rms_error"] for x in s])
         summary = {
@@ -418,51 +448,80 @@ def _result(
             "return": float(np.mean([x["return"] for x in s])),
         }
         metrics[name] = summary
-        table_rows.append([name, *summary.values()])
+        over = str(seeds[name]) if name in seeds else "no training"
+        table_rows.append([name, *list(summary.values())[:2], over, *list(summary.values())[2:]])
         data[f"{name} temperature"] = runs[0].temperature
     times = np.arange(EPISODE_STEPS + 1) * env.time_step
-    first = next(iter(episodes.values()))[0]
+    first = next(iter(episodes.values()))[0][0]
     table = Table(
         title=f"Heater control on {config.n_episodes} targets (RMS error from "
-        f"{config.settle_time:.0f} s on; PID lambda = {pid_choice['lambda_s']:g} s, "
-        f"T_d = {pid_choice['derivative_time_s']:g} s)",
-        columns=["controller", "RMS error (K)", "sd", "rise time (s)", "energy (kJ)", "return"],
+        f"{config.settle_time:.0f} s on; agents: {config.training_seeds} training seeds each; "
+        f"PID lambda = {pid_choice['lambda_s']:g} s, T_d = {pid_choice['derivative_time_s']:g} s)",
+        columns=[
+            "controller",
+            "RMS error (K)",
+            "sd",
+            "RMS error: IQM over training seeds [95% CI]",
+            "rise time (s)",
+            "energy (kJ)",
+            "return",
+        ],
         rows=table_rows,
     )
     metrics_out: dict[str, Any] = {
         "controllers": metrics,
         "pid": {"kp": pid.kp, "ki": pid.ki, "kd": pid.kd, **pid_choice},
+        "rms_error_over_seeds": seed_metrics(seeds, config.training_seeds),
     }
     return Result(
         tables={"summary": table},
-        figures={"trace": _figure(episodes, times, first.target, config.settle_time)},
+        figures={"trace": _figure(config, episodes, times, first.target)},
         data={"trace": {"time_s": times, "target": np.full(len(times), first.target), **data}},
         metrics=metrics_out,
     )
 
 
+def _label(config: Config, name: str, runs: int) -> str:
+    if name not in AGENTS:
+        return name
+    return f"{name}: {getattr(config, AGENTS[name][2]):,} steps (first of {runs} training seeds)"
+
+
 def _figure(
-    episodes: dict[str, list[Episode]], times: np.ndarray, target: float, settle_time: float
+    config: Config, episodes: dict[str, list[list[Episode]]], times: np.ndarray, target: float
 ) -> Figure:
     figure = Figure(figsize=(9, 6), layout="constrained")
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(2, 1))
-    for name, runs in episodes.items():
-        color = COLORS.get(name)
-        top.plot(times, runs[0].temperature, color=color, label=name, linewidth=1.2)
-        bottom.step(times[1:], runs[0].power, where="pre", color=color, linewidth=0.9)
+    for name, by_seed in episodes.items():
+        color, first = COLORS.get(name), by_seed[0][0]
+        label = _label(config, name, len(by_seed))
+        top.plot(times, first.temperature, color=color, label=label, linewidth=1.2)
+        bottom.step(times[1:], first.power, where="pre", color=color, linewidth=0.9)
     top.axhline(target, color="black", linestyle="--", label="target")
-    top.axvline(settle_time, color="black", linestyle=":", linewidth=0.8, label="scoring starts")
-    top.set(title="Heater temperature (first evaluation episode)", ylabel="temperature (°C)")
+    top.axvline(
+        config.settle_time, color="black", linestyle=":", linewidth=0.8, label="scoring starts"
+    )
+    title = titled("Heater temperature (first evaluation episode)", config, QUICK)
+    top.set(title=title, ylabel="temperature (°C)")
     bottom.set(title="Heating power", xlabel="time (s)", ylabel="power I²R (W)")
     top.legend(fontsize="small", loc="lower right")
     return figure
 
+
+QUICK = {
+    "n_episodes": 3,
+    "tuning_episodes": 2,
+    "sarsa_timesteps": 20_000,
+    "ppo_timesteps": 256,
+    "training_seeds": 3,
+}
+"""The ``--quick`` settings."""
 
 EXERCISE = Exercise(
     name="heater",
     summary="Heater control: thermostat and PID vs semi-gradient Sarsa and SB3",
     config=Config,
     run=run,
-    quick={"n_episodes": 3, "tuning_episodes": 2, "sarsa_timesteps": 20_000, "ppo_timesteps": 256},
+    quick=QUICK,
     groups={"environment": ENV_FIELDS},
 )

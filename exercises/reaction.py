@@ -40,8 +40,10 @@ from scipy.optimize import minimize
 from labcoat.agents.features import TileCoding
 from labcoat.agents.semi_gradient import SemiGradientSarsa
 from labcoat.envs.reaction import HIGH, LOW, ReactionOptimizationEnv
+from labcoat.exercises import stats
 from labcoat.exercises._bayesopt import bayesian_optimization
 from labcoat.exercises._framework import Exercise, Result, Table, check_float, check_ints, track
+from labcoat.exercises._seeds import over_seeds, seed_metrics, titled
 
 METHODS = (
     "random search",
@@ -74,12 +76,18 @@ class Config:
     """Random experiments before Bayesian optimization starts using its surrogate."""
     bo_candidates: int = 1000
     """Random candidates (and as many near the incumbent) for maximizing expected improvement."""
-    ppo_timesteps: int = 20_000
-    """PPO training steps on random landscapes (0 leaves PPO out)."""
+    ppo_timesteps: int = 6_000
+    """PPO training steps per training seed on random landscapes (0 leaves PPO out).
+
+    PPO costs most of the run: 5 seeds x 6k steps take about what one seed of 20k steps took
+    before training seeds were reported (``--set ppo_timesteps=20000``: 5 x 20k, 5 times longer).
+    """
     sarsa_timesteps: int = 20_000
-    """Semi-gradient Sarsa training steps on random landscapes (0 leaves Sarsa out)."""
+    """Semi-gradient Sarsa training steps per training seed, random landscapes (0: no Sarsa)."""
     sarsa_tilings: int = 8
     """Tilings of Sarsa's tile coding (2 tiles per condition and 1 for the measured yield)."""
+    training_seeds: int = 5
+    """Independent training runs (seeds) of each agent; results are reported over them."""
 
     def __post_init__(self) -> None:
         check_ints(
@@ -93,6 +101,7 @@ class Config:
                 "ppo_timesteps": 0,
                 "sarsa_timesteps": 0,
                 "sarsa_tilings": 1,
+                "training_seeds": 1,
             },
         )
         check_float("noise", self.noise, 0.0)
@@ -241,31 +250,49 @@ def agent_campaign(act: Callable[[np.ndarray], Any], env: Any, noise_seed: int) 
     return true_yields
 
 
+AGENTS: dict[str, tuple[Callable[[Config, int], Callable[[np.ndarray], Any]], bool, str]] = {
+    "PPO (SB3)": (train_ppo, True, "ppo_timesteps"),
+    "semi-gradient Sarsa": (train_sarsa, False, "sarsa_timesteps"),
+}
+"""Agent -> (trainer, whether it acts on the Box variant, its budget field)."""
+
+
+def _train_all(config: Config, seeds: np.ndarray) -> dict[str, list[Callable[[np.ndarray], Any]]]:
+    """``training_seeds`` independently trained greedy policies per agent with a budget."""
+    trained = {}
+    for a, (name, (train, _, budget)) in enumerate(AGENTS.items()):
+        if getattr(config, budget):
+            trained[name] = [train(config, int(s)) for s in seeds[a]]
+    return trained
+
+
 def run(config: Config) -> Result:
-    """Run every method on every landscape; curves of the best true yield found."""
+    """Run every method on every landscape; curves of the best true yield found.
+
+    Each agent is trained ``training_seeds`` times; every trained policy runs on every
+    landscape. Arrays are ``(runs, landscapes, experiments)`` with one run per training seed
+    for the agents and one for the black-box methods.
+    """
     streams = np.random.SeedSequence(config.seed).spawn(3)
     landscape_seeds = [int(s) for s in streams[0].generate_state(config.n_landscapes)]
     noise_seeds = [int(s) for s in streams[1].generate_state(config.n_landscapes)]
-    agent_seeds = [int(s) for s in streams[2].generate_state(2)]
-    trained = {}
-    if config.ppo_timesteps:
-        trained["PPO (SB3)"] = (train_ppo(config, agent_seeds[0]), True)
-    if config.sarsa_timesteps:
-        trained["semi-gradient Sarsa"] = (train_sarsa(config, agent_seeds[1]), False)
+    agent_seeds = streams[2].generate_state(2 * config.training_seeds).reshape(-1, 2).T
+    trained = _train_all(config, agent_seeds)
     methods = [m for m in METHODS if m in BLACK_BOX or m in trained]
-    true = {m: np.zeros((config.n_landscapes, config.budget)) for m in methods}
+    runs = {m: len(trained.get(m, [None])) for m in methods}
+    true = {m: np.zeros((runs[m], config.n_landscapes, config.budget)) for m in methods}
     optimum = np.zeros(config.n_landscapes)
     for i in track(range(config.n_landscapes), "landscapes", total=config.n_landscapes):
         for m, method in enumerate(methods):
+            env = _env(config, continuous=False, landscape_seed=landscape_seeds[i])
             if method in BLACK_BOX:
-                env = _env(config, continuous=False, landscape_seed=landscape_seeds[i])
                 campaign = _Campaign(env, config.budget, noise_seeds[i])
                 BLACK_BOX[method](campaign, np.random.default_rng([config.seed, m, i]), config)
-                true[method][i] = campaign.true_yields
-            else:
-                act, continuous = trained[method]
-                env = _env(config, continuous=continuous, landscape_seed=landscape_seeds[i])
-                true[method][i] = agent_campaign(act, env, noise_seeds[i])
+                true[method][0, i] = campaign.true_yields
+                continue
+            for k, act in enumerate(trained[method]):
+                env = _env(config, continuous=AGENTS[method][1], landscape_seed=landscape_seeds[i])
+                true[method][k, i] = agent_campaign(act, env, noise_seeds[i])
         optimum[i] = env.unwrapped.optimum_yield
     return _result(config, methods, true, optimum)
 
@@ -273,13 +300,19 @@ def run(config: Config) -> Result:
 def _result(
     config: Config, methods: list[str], true: dict[str, np.ndarray], optimum: np.ndarray
 ) -> Result:
-    best = {m: np.maximum.accumulate(true[m], axis=1) for m in methods}
+    per_run = {m: np.maximum.accumulate(true[m], axis=2) for m in methods}
+    # pooled over training seeds: (runs * landscapes, experiments), optimum tiled to match
+    best = {m: b.reshape(-1, config.budget) for m, b in per_run.items()}
+    optima = {m: np.tile(optimum, len(per_run[m])) for m in methods}
     n = config.n_landscapes
     experiments = np.arange(1, config.budget + 1)
     data: dict[str, Any] = {"experiment": experiments}
     rows = []
+    seeds = over_seeds(
+        {m: (per_run[m][:, :, -1] / optimum).mean(axis=1) for m in methods if m in AGENTS}
+    )
     for method in methods:
-        fraction = best[method] / optimum[:, None]
+        fraction = best[method] / optima[method][:, None]
         data[f"{method} mean"] = best[method].mean(axis=0)
         data[f"{method} sd"] = best[method].std(axis=0)
         data[f"{method} fraction of optimum"] = fraction.mean(axis=0)
@@ -291,45 +324,77 @@ def _result(
                 float(best[method][:, -1].mean()),
                 float(best[method][:, -1].std()),
                 float(fraction[:, -1].mean()),
+                str(seeds[method]) if method in seeds else "no training",
                 median if median <= config.budget else f"> {config.budget}",
             ]
         )
     table = Table(
-        title=f"Best true yield after {config.budget} experiments ({n} landscapes; "
-        f"mean optimum {optimum.mean():.3f})",
-        columns=["method", "best yield (mean)", "sd", "fraction of optimum", "experiments to 90%"],
+        title=f"Best true yield after {config.budget} experiments ({n} landscapes; agents: "
+        f"{config.training_seeds} training seeds each; mean optimum {optimum.mean():.3f})",
+        columns=[
+            "method",
+            "best yield (mean)",
+            "sd",
+            "fraction of optimum",
+            "fraction: IQM over training seeds [95% CI]",
+            "experiments to 90%",
+        ],
         rows=rows,
     )
+    final = {m: best[m][:, -1] / optima[m] for m in methods}
     metrics = {
         "final_best_yield": {m: float(best[m][:, -1].mean()) for m in methods},
-        "final_fraction_of_optimum": {m: float((best[m][:, -1] / optimum).mean()) for m in methods},
-        "best_over_optimum_max": float(max((best[m][:, -1] / optimum).max() for m in methods)),
+        "final_fraction_of_optimum": {m: float(f.mean()) for m, f in final.items()},
+        "best_over_optimum_max": float(max(f.max() for f in final.values())),
         "optimum_yield_mean": float(optimum.mean()),
         "optimum_yield": optimum.tolist(),
+        "fraction_of_optimum_over_seeds": seed_metrics(seeds, config.training_seeds),
     }
     return Result(
         tables={"summary": table},
-        figures={"best_yield": _figure(methods, best, optimum, experiments)},
+        figures={"best_yield": _figure(config, methods, per_run, optimum)},
         data={"curves": data},
         metrics=metrics,
     )
 
 
+def _band(runs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean curve and its band: 95 % CI over training seeds, or ± s.e. over landscapes."""
+    if len(runs) > 1:
+        return stats.pointwise(runs.mean(axis=1), stats.mean)
+    curves = runs[0]
+    mean = curves.mean(axis=0)
+    sem = curves.std(axis=0, ddof=1) / math.sqrt(len(curves)) if len(curves) > 1 else 0 * mean
+    return mean, mean - sem, mean + sem
+
+
+def _label(config: Config, method: str, runs: int) -> str:
+    if method not in AGENTS:
+        return method
+    steps = getattr(config, AGENTS[method][2])
+    return f"{method}: {steps:,} steps x {runs} seeds"
+
+
 def _figure(
-    methods: list[str], best: dict[str, np.ndarray], optimum: np.ndarray, experiments: np.ndarray
+    config: Config, methods: list[str], per_run: dict[str, np.ndarray], optimum: np.ndarray
 ) -> Figure:
     figure = Figure(figsize=(11, 4.2), layout="constrained")
     left, right = figure.subplots(1, 2)
+    experiments = np.arange(1, config.budget + 1)
     for method, color in zip(methods, COLORS, strict=False):
-        mean = best[method].mean(axis=0)
-        sem = best[method].std(axis=0, ddof=1) / math.sqrt(len(optimum)) if len(optimum) > 1 else 0
-        left.plot(experiments, mean, color=color, label=method)
-        left.fill_between(experiments, mean - sem, mean + sem, color=color, alpha=0.15)
-        regret = (optimum[:, None] - best[method]).mean(axis=0)
-        right.semilogy(experiments, np.maximum(regret, 1e-6), color=color, label=method)
+        label = _label(config, method, len(per_run[method]))
+        mean, low, high = _band(per_run[method])
+        left.plot(experiments, mean, color=color, label=label)
+        left.fill_between(experiments, low, high, color=color, alpha=0.15)
+        regret = (optimum[:, None] - per_run[method]).mean(axis=(0, 1))
+        right.semilogy(experiments, np.maximum(regret, 1e-6), color=color, label=label)
     left.axhline(optimum.mean(), color="black", linestyle="--", label="mean optimum")
     left.set(
-        title="Best true yield found (mean ± standard error over landscapes)",
+        title=titled(
+            "Best true yield (bands: agents 95 % CI over training seeds, others ± s.e.)",
+            config,
+            QUICK,
+        ),
         xlabel="experiments",
         ylabel="best true yield so far",
     )
@@ -343,16 +408,20 @@ def _figure(
     return figure
 
 
+QUICK = {
+    "n_landscapes": 6,
+    "budget": 20,
+    "bo_candidates": 300,
+    "ppo_timesteps": 256,
+    "sarsa_timesteps": 1000,
+    "training_seeds": 3,
+}
+"""The ``--quick`` settings."""
+
 EXERCISE = Exercise(
     name="reaction",
     summary="Reaction optimization: agents vs random, grid, Nelder-Mead, BO",
     config=Config,
     run=run,
-    quick={
-        "n_landscapes": 6,
-        "budget": 20,
-        "bo_candidates": 300,
-        "ppo_timesteps": 256,
-        "sarsa_timesteps": 1000,
-    },
+    quick=QUICK,
 )

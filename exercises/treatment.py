@@ -42,6 +42,8 @@ from labcoat.exercises._framework import (
     check_ints,
     track,
 )
+from labcoat.exercises._seeds import over_seeds, seed_metrics, titled
+from labcoat.exercises.stats import Interval
 
 COLORS = ("#7f7f7f", "#d62728", "#1f77b4", "#2ca02c", "#9467bd")
 
@@ -112,8 +114,10 @@ def run(config: Config) -> Result:
         columns[f"mean regret: {name}"] = r.cumulative_regret
         columns[f"q25: {name}"], columns[f"q75: {name}"] = bands[name]
     result.data["cumulative_regret"] = columns
-    result.tables["summary"] = _summary(runs, config)
+    intervals = over_seeds({name: r.total_regret for name, r in runs.items()})
+    result.tables["summary"] = _summary(runs, config, intervals)
     result.metrics = _metrics(runs, constant, config)
+    result.metrics["final_regret_over_seeds"] = seed_metrics(intervals, config.n_runs)
     result.figures["regret"] = plot_regret(runs, bands, bound, constant, config)
     return result
 
@@ -129,16 +133,26 @@ def _best_fraction(result: BanditResult, config: Config) -> float:
     return float(result.optimal_action_fraction[-last:].mean())
 
 
-def _summary(runs: dict[str, BanditResult], config: Config) -> Table:
+def _summary(
+    runs: dict[str, BanditResult], config: Config, intervals: dict[str, Interval]
+) -> Table:
     log_t = math.log(config.n_patients)
     return Table(
-        title=f"Regret after {config.n_patients} patients (mean over {config.n_runs} runs)",
-        columns=["strategy", "regret", "std", "regret / ln T", "% best treatment (last 10%)"],
+        title=f"Regret after {config.n_patients} patients ({config.n_runs} runs, i.e. seeds)",
+        columns=[
+            "strategy",
+            "regret (mean)",
+            "std",
+            "IQM over seeds [95% CI]",
+            "regret / ln T",
+            "% best treatment (last 10%)",
+        ],
         rows=[
             [
                 name,
                 float(r.total_regret.mean()),
                 float(r.total_regret.std()),
+                str(intervals[name]),
                 float(r.total_regret.mean() / log_t),
                 100 * _best_fraction(r, config),
             ]
@@ -197,16 +211,24 @@ def plot_regret(
     logarithmic.set_title("Log time: C ln t is a straight line; compare the slopes late")
     rates = ", ".join(f"{x:g}" for x in config.recovery_probabilities)
     figure.suptitle(
-        f"The doctor's bandit (notes §7.1): recovery probabilities {rates}; {config.n_runs} runs",
+        titled(
+            f"The doctor's bandit (notes §7.1): recovery probabilities {rates}; "
+            f"{config.n_runs} runs (seeds) x {config.n_patients} patients",
+            config,
+            QUICK,
+        ),
         fontsize=13,
     )
     return figure
 
+
+QUICK = {"n_runs": 200, "n_patients": 1000}
+"""The ``--quick`` settings."""
 
 EXERCISE = Exercise(
     name="treatment",
     summary="The doctor's bandit: cumulative regret of each strategy",
     config=Config,
     run=run,
-    quick={"n_runs": 200, "n_patients": 1000},
+    quick=QUICK,
 )

@@ -38,3 +38,18 @@ def test_runs_are_reproducible_and_helpers_are_exact():
         Config(epsilon=2.0)
     with pytest.raises(ValueError, match="seed"):
         Config(seed=-1)
+
+
+def test_report_is_over_training_seeds_with_intervals(quick):
+    """IQM with a 95 % bootstrap CI over the 10 quick runs; Sarsa's CI lies above Q-learning's."""
+    block = quick.metrics["online_return_over_seeds"]
+    assert block["training_seeds"] == 10 and "training seeds" in block["interval"]
+    for name in ("Sarsa", "Q-learning"):
+        assert block["ci95_low"][name] <= block["iqm"][name] <= block["ci95_high"][name]
+        assert block["iqm"][name] == pytest.approx(quick.metrics["online_return"][name], abs=10)
+    assert block["ci95_low"]["Sarsa"] > block["ci95_high"]["Q-learning"]
+    assert "IQM over seeds [95% CI]" in quick.tables["summary"].columns
+    title = quick.figures["cliff"].axes[0].get_title()
+    assert "10 training seeds x 200 episodes" in title and title.endswith("(quick)")
+    full = run(Config(n_runs=3, n_episodes=20, expected_sarsa=False))
+    assert "(quick)" not in full.figures["cliff"].axes[0].get_title()

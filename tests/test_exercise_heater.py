@@ -146,3 +146,20 @@ def test_sarsa_epsilon_schedule():
     assert epsilon(0) == pytest.approx(0.2)
     assert epsilon(300) == pytest.approx(0.1)
     assert epsilon(600) == epsilon(999) == 0.01
+
+
+def test_agents_are_reported_over_training_seeds(quick_result):
+    """3 quick training seeds per agent: per-seed RMS errors, their IQM (with 3 seeds none is
+    cut: the mean, which is the pooled mean over seeds and episodes) and a 95 % CI."""
+    block = quick_result.metrics["rms_error_over_seeds"]
+    assert block["training_seeds"] == QUICK.training_seeds == 3
+    assert set(block["iqm"]) == {"semi-gradient Sarsa", "PPO (SB3)"}
+    for name, iqm in block["iqm"].items():
+        assert iqm == pytest.approx(quick_result.metrics["controllers"][name]["rms_error"])
+        assert block["ci95_low"][name] <= iqm <= block["ci95_high"][name]
+    rows = {row[0]: row for row in quick_result.tables["summary"].rows}
+    assert rows["PID"][3] == "no training"
+    top = quick_result.figures["trace"].axes[0]
+    labels = [line.get_label() for line in top.get_lines()]
+    assert "semi-gradient Sarsa: 20,000 steps (first of 3 training seeds)" in labels
+    assert top.get_title().endswith("(quick)")

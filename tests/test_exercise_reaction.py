@@ -79,3 +79,41 @@ def test_same_seed_same_numbers():
 def test_bad_config_raises_naming_the_field(field, value):
     with pytest.raises(ValueError, match=field):
         Config(**{field: value})
+
+
+def test_agents_are_reported_over_training_seeds(quick_result):
+    """3 quick training seeds per agent: IQM of the per-seed fractions of the optimum (with 3
+    seeds none is cut, so it is their mean: the pooled mean over seeds and landscapes)."""
+    block = quick_result.metrics["fraction_of_optimum_over_seeds"]
+    assert block["training_seeds"] == QUICK.training_seeds == 3
+    assert set(block["iqm"]) == {"PPO (SB3)", "semi-gradient Sarsa"}
+    for name, iqm in block["iqm"].items():
+        assert iqm == pytest.approx(quick_result.metrics["final_fraction_of_optimum"][name])
+        assert block["ci95_low"][name] <= iqm <= block["ci95_high"][name]
+    assert block["ci95_low"]["semi-gradient Sarsa"] < block["ci95_high"]["semi-gradient Sarsa"]
+    row = quick_result.tables["summary"].rows[0]
+    assert row[0] == "random search" and row[4] == "no training"
+    left = quick_result.figures["best_yield"].axes[0]
+    labels = left.get_legend_handles_labels()[1]
+    assert "PPO (SB3): 256 steps x 3 seeds" in labels
+    assert "semi-gradient Sarsa: 1,000 steps x 3 seeds" in labels
+    assert left.get_title().endswith("(quick)")
+
+
+def test_training_seeds_are_independent_runs():
+    config = dataclasses.replace(
+        QUICK, n_landscapes=2, budget=6, bo_candidates=20, ppo_timesteps=0, sarsa_timesteps=300
+    )
+    one = run(dataclasses.replace(config, training_seeds=1))
+    two = run(dataclasses.replace(config, training_seeds=2))
+    first = one.metrics["fraction_of_optimum_over_seeds"]["iqm"]["semi-gradient Sarsa"]
+    both = two.metrics["fraction_of_optimum_over_seeds"]["iqm"]["semi-gradient Sarsa"]
+    assert np.isnan(
+        one.metrics["fraction_of_optimum_over_seeds"]["ci95_low"]["semi-gradient Sarsa"]
+    )
+    assert both != pytest.approx(first, abs=1e-9)  # the second seed trains a different agent
+    assert one.metrics["final_best_yield"]["Nelder-Mead"] == pytest.approx(
+        two.metrics["final_best_yield"]["Nelder-Mead"]
+    )
+    with pytest.raises(ValueError, match="training_seeds"):
+        dataclasses.replace(config, training_seeds=0)
