@@ -116,10 +116,20 @@ class Config:
                 "training_seeds": 1,
             },
         )
-        for name in ("sensor_noise", "sensor_time_constant", "energy_weight", "hysteresis"):
+        for name in (
+            "sensor_noise",
+            "sensor_time_constant",
+            "energy_weight",
+            "hysteresis",
+            "settle_time",
+        ):
             check_float(name, getattr(self, name), 0.0)
         episode = EPISODE_STEPS * self.time_step
-        check_float("settle_time", self.settle_time, 0.0, episode, high_open=True)
+        if not 0.0 <= self.settle_time < episode:  # both fields set the bound: name both
+            raise ValueError(
+                f"settle_time must be in [0, {episode:g}) s, the episode of {EPISODE_STEPS} "
+                f"steps of time_step = {self.time_step:g} s; got settle_time={self.settle_time!r}"
+            )
 
 
 ENV_FIELDS = (

@@ -721,7 +721,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             table.add_row(row[1], str(row[2]), *map(str, cells))
         console.print(table)
     config = {"dirs": [str(d) for d in args.dirs], "metrics": list(args.metric)}
-    publish(folder, lambda tmp: write_result(result, config, tmp), force=args.force)
+    publish(folder, lambda tmp: write_result(result, tmp, config), force=args.force)
     print(f"compare: summary.csv and {len(result.figures)} plots in {folder}")
     return 0
 
