@@ -30,6 +30,7 @@ from labcoat.exercises._framework import (
     Result,
     Table,
     check_bool,
+    check_choice,
     check_float,
     check_ints,
     track,
@@ -59,7 +60,13 @@ class Config:
     q_star_std: float = 1.0
     """Standard deviation of the true values' prior."""
     reward_std: float = 1.0
-    """Reward noise: R ~ N(q*(a), reward_std²)."""
+    """Reward noise: R ~ N(q*(a), reward_std²) (Gaussian rewards)."""
+    reward_distribution: str = "gaussian"
+    """"gaussian" (R ~ N(q*(a), reward_std²)) or "bernoulli" (R ∈ {0, 1}, q*(a) ~ U(0, 1))."""
+    nonstationary: bool = False
+    """q* starts equal and takes a Gaussian random walk every step (S&B Exercise 2.5)."""
+    walk_std: float = 0.01
+    """Standard deviation of the random walk's steps (non-stationary bandits)."""
     epsilon: float = 0.1
     """ε of the ε-greedy learning curve (Fig. 2.2 also shows 0.01 and greedy, ε = 0)."""
     small_epsilon: float = 0.01
@@ -81,7 +88,9 @@ class Config:
 
     def __post_init__(self) -> None:
         check_ints(self, {"n_runs": 1, "n_steps": 1, "study_step": 1, "k": 2, "seed": 0})
-        for name in ("q_star_std", "reward_std", "ucb_c", "gradient_alpha"):
+        check_choice("reward_distribution", self.reward_distribution, ("gaussian", "bernoulli"))
+        check_bool("nonstationary", self.nonstationary)
+        for name in ("q_star_std", "reward_std", "ucb_c", "gradient_alpha", "walk_std"):
             check_float(name, getattr(self, name), 0.0, low_open=True)
         for name in ("epsilon", "small_epsilon"):
             check_float(name, getattr(self, name), 0.0, 1.0)
@@ -131,8 +140,18 @@ def study_grid(config: Config) -> dict[str, tuple[str, list[int], Any]]:
     }
 
 
-def best_possible_reward(config: Config) -> float:
-    """E[max_a q*(a)] = μ + σ E[max of k standard normals], by quadrature of k z φ(z) Φ(z)^(k−1)."""
+def best_possible_reward(config: Config, curves: dict[str, BanditResult]) -> float:
+    """E[max_a q*(a)]: the average reward of a player who always knew the best arm.
+
+    Stationary Gaussian values: μ + σ E[max of k standard normals], by quadrature of
+    k z φ(z) Φ(z)^(k−1). Stationary Bernoulli values q*(a) ~ U(0, 1): k / (k + 1), the mean of
+    the largest of k uniforms. Non-stationary values (no closed form): estimated from the runs
+    as the mean over steps and methods of reward + regret (E[R_t] + regret_t = E[max q*_t]).
+    """
+    if config.nonstationary:
+        return float(np.mean([c.average_reward + c.average_regret for c in curves.values()]))
+    if config.reward_distribution == "bernoulli":
+        return config.k / (config.k + 1)
 
     def density(z: float) -> float:
         return config.k * z * stats.norm.pdf(z) * stats.norm.cdf(z) ** (config.k - 1)
@@ -157,6 +176,9 @@ def run(config: Config) -> Result:
         q_star_mean=config.q_star_mean,
         q_star_std=config.q_star_std,
         reward_std=config.reward_std,
+        reward_distribution=config.reward_distribution,
+        nonstationary=config.nonstationary,
+        walk_std=config.walk_std,
     )
     strategies = learning_curve_strategies(config)
     curves = {
@@ -164,7 +186,7 @@ def run(config: Config) -> Result:
         for name, strategy in track(strategies.items(), "learning curves", len(strategies))
     }
     study = _parameter_study(config, bandit) if config.study else {}
-    best = best_possible_reward(config)
+    best = best_possible_reward(config, curves)
     result = Result()
     result.data["learning_curves"] = _curve_columns(curves)
     result.tables["summary"] = _summary_table(curves, config.n_steps)
@@ -296,8 +318,11 @@ def plot_testbed(
         _plot_study(study_axes, study, config)
     else:
         study_axes.set_axis_off()
+    kind = f"{config.reward_distribution} rewards" + (
+        f", non-stationary (walk std {config.walk_std:g})" if config.nonstationary else ""
+    )
     figure.suptitle(
-        f"The {config.k}-armed testbed: {config.n_runs} runs × {config.n_steps} steps",
+        f"The {config.k}-armed testbed: {config.n_runs} runs × {config.n_steps} steps, {kind}",
         fontsize=14,
     )
     return figure

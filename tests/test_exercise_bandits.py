@@ -166,3 +166,25 @@ def test_treatment_reports_regret_over_seeds_with_intervals(doctor):
     assert "IQM over seeds [95% CI]" in result.tables["summary"].columns
     title = result.figures["regret"].get_suptitle()
     assert "200 runs (seeds) x 1000 patients" in title and title.endswith("(quick)")
+
+
+def test_bernoulli_and_nonstationary_testbeds_reach_the_env_and_their_best_possible_reward():
+    """The env's reward_distribution / nonstationary / walk_std are settings of the exercise."""
+    quick = bandits.EXERCISE.config(quick=True, study=False)
+    bernoulli = bandits.run(dataclasses.replace(quick, reward_distribution="bernoulli"))
+    k = quick.k
+    assert bernoulli.metrics["best_possible_reward"] == pytest.approx(k / (k + 1))  # E[max U]
+    final = bernoulli.metrics["final_average_reward"]
+    assert all(0.0 <= value <= 1.0 for value in final.values())  # Bernoulli rewards
+    walking = bandits.run(dataclasses.replace(quick, nonstationary=True, walk_std=0.05))
+    curves = walking.data["learning_curves"]
+    # All arms start equal (q* = 0): every first pull is optimal (ties count), by construction.
+    start = [v for key, v in curves.items() if key.startswith("optimal")]
+    assert start and all(column[0] == 1.0 for column in start)
+    stationary = bandits.run(quick).data["learning_curves"]
+    assert max(v[0] for key, v in stationary.items() if key.startswith("optimal")) < 0.5
+    assert walking.metrics["best_possible_reward"] > 0.0  # E[max q*_t] grows from q* = 0
+    with pytest.raises(ValueError, match="reward_distribution must be one of"):
+        bandits.EXERCISE.config(reward_distribution="poisson")
+    with pytest.raises(TypeError, match="nonstationary must be True or False"):
+        bandits.Config(nonstationary="yes")
