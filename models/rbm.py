@@ -19,6 +19,7 @@ states of the smaller layer, with the other layer summed out analytically.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -242,6 +243,17 @@ def _gradient(
     return delta_w, x.mean(0) - v_model.mean(0), p_data.mean(0) - p_model.mean(0)
 
 
+def _may_overflow(rbm: RBM, learning_rate: float, steps: int) -> bool:
+    """Whether ``steps`` CD updates of size ``learning_rate`` could overflow the parameters.
+
+    Every entry of ΔW, Δa and Δb (eq. 5.14) is a difference of two means of numbers in [0, 1],
+    so it lies in [-1, 1]: after t steps |θ| <= max|θ_0| + η t. Below half the dtype's range
+    the parameters stay finite by construction and need no per-batch check.
+    """
+    start = max(float(p.detach().abs().max()) for p in rbm.parameters())
+    return start + learning_rate * steps >= 0.5 * torch.finfo(rbm.weight.dtype).max
+
+
 def _cd_step(
     rbm: RBM,
     x: Tensor,
@@ -383,6 +395,7 @@ def train_rbm(
         torch.full((n_chains, rbm.n_visible), 0.5, dtype=x_all.dtype), generator=g
     )
     track = (track_log_likelihood, track_reconstruction)
+    watch = _may_overflow(rbm, learning_rate, epochs * math.ceil(len(x_all) / batch_size))
     history = RBMHistory()
     hooks = CallbackList(callbacks)
     _record(history, 0, rbm, x_all, track, g)
@@ -396,9 +409,9 @@ def train_rbm(
                 v_model = _cd_step(rbm, x, start_chains, gibbs_steps, learning_rate, g)
                 if persistent:
                     chains = v_model
-                # a sum is non-finite iff a term is (or it overflows, i.e. diverged anyway)
-                total = rbm.weight.sum() + rbm.visible_bias.sum() + rbm.hidden_bias.sum()
-                check_finite(total, "the sum of the parameters", epoch=epoch, batch=batch)
+                if watch:  # a sum is non-finite iff a term is (or it overflows: diverged anyway)
+                    total = rbm.weight.sum() + rbm.visible_bias.sum() + rbm.hidden_bias.sum()
+                    check_finite(total, "the sum of the parameters", epoch=epoch, batch=batch)
             _record(history, epoch, rbm, x_all, track, g)
             if not hooks.on_epoch_end(epoch - 1, rbm, history):
                 break

@@ -274,3 +274,26 @@ def test_fit_checks_its_scalars_with_the_uniform_rule(kwargs, error, match):
     arguments = {"epochs": 1, "batch_size": 4, "seed": 0, **kwargs}
     with pytest.raises(error, match=match):
         fit(_linear(), (x, y), loss=nn.functional.mse_loss, **arguments)
+
+
+def test_rbm_parameters_stay_within_the_bound_that_skips_the_per_batch_check():
+    """|ΔW|, |Δa|, |Δb| <= 1 entrywise, so |θ_t| <= max|θ_0| + η t: the bound train_rbm uses."""
+    data = bars_and_stripes(3)
+    for persistent, learning_rate in ((False, 50.0), (True, 7.0)):
+        rbm = RBM(9, 4, seed=1)
+        start = max(float(p.detach().abs().max()) for p in rbm.parameters())
+        epochs, batch_size = 6, 4
+        train_rbm(
+            rbm,
+            data,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            persistent=persistent,
+            n_chains=3,
+            seed=2,
+        )
+        steps = epochs * -(-len(data) // batch_size)
+        largest = max(float(p.detach().abs().max()) for p in rbm.parameters())
+        assert largest <= start + learning_rate * steps * (1 + 1e-12)
+        assert largest > start + 1.0  # the parameters did move far: the bound is not vacuous
