@@ -249,11 +249,9 @@ class Polynomial(_FeatureMap):
         low: Sequence[float] | None = None,
         high: Sequence[float] | None = None,
     ) -> None:
-        self.observation_space = observation_space
-        self.low, self.high = _bounds(observation_space, low, high, "Polynomial")
-        self.degree = check_int("degree", degree, 0)
-        self.exponents = _exponent_grid(self.degree, len(self.low), "Polynomial")
-        self.n_features = len(self.exponents)
+        self.low, self.high, self.degree, self.exponents = _grid(
+            self, observation_space, "degree", degree, low, high
+        )
 
     def _batch(self, obs: np.ndarray) -> np.ndarray:
         s = _unit_cube(obs, self.low, self.high)  # (batch, k)
@@ -283,11 +281,9 @@ class Fourier(_FeatureMap):
         low: Sequence[float] | None = None,
         high: Sequence[float] | None = None,
     ) -> None:
-        self.observation_space = observation_space
-        self.low, self.high = _bounds(observation_space, low, high, "Fourier")
-        self.order = check_int("order", order, 0)
-        self.coefficients = _exponent_grid(self.order, len(self.low), "Fourier")
-        self.n_features = len(self.coefficients)
+        self.low, self.high, self.order, self.coefficients = _grid(
+            self, observation_space, "order", order, low, high
+        )
         norms = np.linalg.norm(self.coefficients, axis=1)
         self.step_size_scale = 1.0 / np.maximum(norms, 1.0)
         """1/‖c^i‖ per feature (1 for the constant feature), S&B's step-size suggestion."""
@@ -297,11 +293,29 @@ class Fourier(_FeatureMap):
         return np.cos(np.pi * s @ self.coefficients.T)  # (batch, n_features)
 
 
-def _exponent_grid(order: int, k: int, name: str) -> np.ndarray:
-    """All vectors c ∈ {0,…,order}^k in lexicographic order, shape ((order+1)^k, k)."""
-    if (order + 1) ** k > _MAX_DENSE_FEATURES:
-        raise ValueError(f"{name}: (order + 1)^k = {(order + 1) ** k} features is too many")
-    return np.array(list(itertools.product(range(order + 1), repeat=k)), dtype=float)
+def _grid(
+    feature_map: _FeatureMap,
+    observation_space: spaces.Space,
+    order_name: str,
+    order: Any,
+    low: Sequence[float] | None,
+    high: Sequence[float] | None,
+) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
+    """The set-up of a Polynomial or Fourier map: its bounds, n and all c ∈ {0,…,n}^k.
+
+    Sets the map's ``observation_space`` and ``n_features = (n + 1)^k``; returns the
+    per-dimension bounds (low, high), the checked n (argument ``order_name``) and the grid of
+    shape ((n + 1)^k, k), one exponent/coefficient vector a row, in lexicographic order.
+    """
+    name = type(feature_map).__name__
+    lo, hi = _bounds(observation_space, low, high, name)
+    n = check_int(order_name, order, 0)
+    k = len(lo)
+    if (n + 1) ** k > _MAX_DENSE_FEATURES:
+        raise ValueError(f"{name}: ({order_name} + 1)^k = {(n + 1) ** k} features is too many")
+    feature_map.observation_space = observation_space
+    feature_map.n_features = (n + 1) ** k
+    return lo, hi, n, np.array(list(itertools.product(range(n + 1), repeat=k)), dtype=float)
 
 
 class TileCoding(_FeatureMap):

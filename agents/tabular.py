@@ -25,6 +25,29 @@ from labcoat.classic._checks import check_bool, check_float
 __all__ = ["TD0", "ExpectedSarsa", "MonteCarlo", "QLearning", "Sarsa"]
 
 
+# ---------------------------------------------------------------------- the tables
+
+
+def _visit_counts(doc: str) -> Any:
+    """The ``visit_counts`` property: the n of each entry's "1/n" step size (a read-only copy)."""
+    return array_property("visit_counts", np.int64, lambda self: self._counts, doc)
+
+
+def _store_table(
+    agent: Agent, name: str, value: np.ndarray, shape: tuple[int, ...], allow: str = ""
+) -> None:
+    """Store an assigned or loaded table as lists: the values (``q``/``v``) or ``visit_counts``.
+
+    ``allow="-inf"`` admits -inf values (q of unavailable actions); counts are non-negative.
+    """
+    if name == "visit_counts":
+        counts = stored_array(name, value, shape, "iu")
+        agent._counts = counts.astype(np.int64).tolist()  # type: ignore[attr-defined]
+    else:
+        values = stored_array(name, value, shape, "f", allow=allow)
+        setattr(agent, "_" + name, values.astype(float).tolist())
+
+
 # ---------------------------------------------------------------------- the agents
 
 
@@ -92,20 +115,12 @@ class _Control(Agent):
         "The action-value table, shape (n_states, n_actions); -inf for unavailable actions "
         "(a read-only copy; assign a whole table to replace it).",
     )
-    visit_counts = array_property(
-        "visit_counts",
-        np.int64,
-        lambda self: self._counts,
-        'Number of updates of each q(s, a) (the n of the "1/n" step size), read-only copy.',
+    visit_counts = _visit_counts(
+        'Number of updates of each q(s, a) (the n of the "1/n" step size), read-only copy.'
     )
 
     def _set_array(self, name: str, value: np.ndarray) -> None:
-        shape = (self.n_states, self.n_actions)
-        if name == "q":
-            q = stored_array("q", value, shape, "f", allow="-inf")
-            self._q = q.astype(float).tolist()
-        else:
-            self._counts = stored_array(name, value, shape, "iu").astype(np.int64).tolist()
+        _store_table(self, name, value, (self.n_states, self.n_actions), allow="-inf")
 
     def _current_epsilon(self) -> float:
         epsilon = self.epsilon
@@ -273,19 +288,10 @@ class _Prediction(Agent):
         lambda self: self._v,
         "The state-value table, shape (n_states,) (a read-only copy; assign to replace it).",
     )
-    visit_counts = array_property(
-        "visit_counts",
-        np.int64,
-        lambda self: self._counts,
-        "Number of updates of each v(s), a read-only copy.",
-    )
+    visit_counts = _visit_counts("Number of updates of each v(s), a read-only copy.")
 
     def _set_array(self, name: str, value: np.ndarray) -> None:
-        shape = (self.n_states,)
-        if name == "v":
-            self._v = stored_array("v", value, shape, "f").astype(float).tolist()
-        else:
-            self._counts = stored_array(name, value, shape, "iu").astype(np.int64).tolist()
+        _store_table(self, name, value, (self.n_states,))
 
     def predict(self, observation: Any, deterministic: bool = True, **_: Any) -> tuple[Any, None]:
         """The action of the evaluated policy (prediction agents do not choose actions)."""
