@@ -33,6 +33,7 @@ from labcoat.agents.rules import (
     action_value_update,
     argmax_random_ties,
     beta_posterior_update,
+    categorical_sample,
     epsilon_greedy_arms,
     gaussian_posterior,
     gradient_bandit_update,
@@ -336,9 +337,7 @@ class GradientBandit(BanditStrategy):
 
     def _select(self) -> IntArray:
         self.pi = softmax_policy(self.h)
-        u = self.rng.random(self.n_runs)
-        a = (self.pi.cumsum(axis=1) < u[:, None]).sum(axis=1)
-        return np.minimum(a, self.n_arms - 1)
+        return categorical_sample(self.pi.cumsum(axis=1), self.rng.random(self.n_runs))
 
     def _learn(self, a: IntArray, r: FloatArray) -> None:
         if self.baseline:

@@ -22,7 +22,11 @@ import gymnasium as gym
 import numpy as np
 
 from labcoat.agents._observations import check_observation, state_index
-from labcoat.agents.rules import epsilon_greedy_action, epsilon_greedy_probabilities
+from labcoat.agents.rules import (
+    categorical_sample,
+    epsilon_greedy_action,
+    epsilon_greedy_probabilities,
+)
 from labcoat.classic._checks import check_int, check_probability
 
 __all__ = [
@@ -233,8 +237,7 @@ def _matrix_policy(pi: np.ndarray, seed: int | None) -> Callable[[Any], int]:
 
     def act(observation: Any) -> int:
         row = cumulative[state_index(observation, len(cumulative))]
-        u = draw() * row[-1]
-        return next(a for a, c in enumerate(row) if u < c)
+        return categorical_sample(row, draw() * row[-1])
 
     return act
 

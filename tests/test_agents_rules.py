@@ -6,10 +6,11 @@ import pytest
 from scipy import stats
 
 from labcoat.agents.bandits import UCB, EpsilonGreedy, GradientBandit, ThompsonSampling
-from labcoat.agents.policies import EpsilonGreedyPolicy, RandomPolicy
+from labcoat.agents.policies import EpsilonGreedyPolicy, RandomPolicy, action_function
 from labcoat.agents.rules import (
     action_value_update,
     beta_posterior_update,
+    categorical_sample,
     epsilon_greedy_action,
     epsilon_greedy_arms,
     epsilon_greedy_expectation,
@@ -112,6 +113,45 @@ def test_gradient_bandit_update_is_the_rule_by_hand():
         np.testing.assert_allclose(strategy.h, gradient_bandit_update(h, pi, a, r, r_bar, 0.2))
         r_bar = r_bar + (r - r_bar) / t
         assert chosen.shape == (20,)
+
+
+def test_categorical_sample_is_the_inverse_cdf_by_hand_on_floats_and_arrays():
+    p = [0.2, 0.0, 0.5, 0.3]
+    c = np.cumsum(p).tolist()  # [0.2, 0.2, 0.7, 1.0]
+    cases = {0.0: 0, 0.1: 0, 0.2: 2, 0.45: 2, 0.7: 3, 0.99: 3, c[-1]: 3}  # u = c_j moves on
+    for u, k in cases.items():
+        assert categorical_sample(c, u) == k
+        assert type(categorical_sample(c, u)) is int
+    u = np.array(list(cases))
+    rows = np.tile(c, (len(u), 1))
+    np.testing.assert_array_equal(categorical_sample(rows, u), list(cases.values()))
+    # an outcome of probability 0 is never drawn, also first (u = 0) or last
+    assert categorical_sample([0.0, 1.0], 0.0) == 1
+    assert categorical_sample(np.array([[0.0, 1.0, 1.0]]), np.zeros(1))[0] == 1
+    # frequencies: p_k within 5 standard errors
+    u = np.random.default_rng(0).random(40_000)
+    counts = np.bincount(categorical_sample(np.tile(c, (len(u), 1)), u), minlength=4)
+    np.testing.assert_allclose(counts / len(u), p, atol=5 * np.sqrt(0.25 / len(u)))
+
+
+def test_gradient_bandit_and_matrix_policy_sample_with_categorical_sample():
+    strategy = GradientBandit(alpha=0.3).reset(n_arms=4, n_runs=50, seed=5)
+    for t in range(1, 20):
+        rng = np.random.default_rng()
+        rng.bit_generator.state = strategy.rng.bit_generator.state
+        expected = categorical_sample(softmax_policy(strategy.h).cumsum(axis=1), rng.random(50))
+        a = strategy.select_actions()
+        np.testing.assert_array_equal(a, expected)
+        strategy.update_batch(a, np.sin(a + t).astype(float))
+    pi = np.random.default_rng(1).dirichlet(np.ones(3), size=4)
+    act = action_function(pi, seed=7)
+    u = np.random.default_rng(7).random(200)  # the policy's uniform stream, in order
+    states = [i % 4 for i in range(200)]
+    rows = np.cumsum(pi, axis=1).tolist()
+    expected = [
+        categorical_sample(rows[s], float(u[i]) * rows[s][-1]) for i, s in enumerate(states)
+    ]
+    assert [act(s) for s in states] == expected
 
 
 def test_thompson_bernoulli_update_is_the_beta_posterior_by_hand():
