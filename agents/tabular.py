@@ -48,6 +48,22 @@ def _store_table(
         setattr(agent, "_" + name, values.astype(float).tolist())
 
 
+def _update_entry(
+    values: list[float], counts: list[int], i: int, target: float, alpha: Any, power: Any
+) -> float:
+    """values[i] <- values[i] + alpha_n (target − values[i]) (eqs. 7.21-7.24), n = ++counts[i].
+
+    The TD step of every tabular agent on one entry of its table (a row of q, or v). Returns
+    the new value; a non-finite one is not stored (the caller reports the divergence).
+    """
+    n = counts[i] + 1
+    counts[i] = n
+    new = rules.td_update(values[i], target, rules.step_size(alpha, power, n))
+    if -INF < new < INF:
+        values[i] = new
+    return new
+
+
 # ---------------------------------------------------------------------- the agents
 
 
@@ -141,7 +157,7 @@ class _Control(Agent):
         """The per-step loop (hot): locals only, Python floats, one uniform per step."""
         step, q, counts, allowed = self.env.step, self._q, self._counts, self._allowed
         gamma, draw, first_visit = self.gamma, self._draw, self._first_visit
-        td_target, td_update, step_size = rules.td_target, rules.td_update, rules.step_size
+        td_target, update = rules.td_target, _update_entry
         explore, expectation = epsilon_greedy_action, rules.epsilon_greedy_expectation
         epsilon = self.epsilon
         schedule = epsilon if callable(epsilon) else None
@@ -175,13 +191,8 @@ class _Control(Agent):
             else:  # expected Sarsa, S&B eq. 6.9
                 mean = sum([row2[b] for b in acts2]) / len(acts2)
                 target = td_target(r, gamma, expectation(max(row2), mean, epsilon))
-            row = q[s]
-            n = counts[s][a] + 1
-            counts[s][a] = n
-            new = td_update(row[a], target, step_size(alpha, power, n))
-            if not -INF < new < INF:
+            if not -INF < update(q[s], counts[s], a, target, alpha, power) < INF:
                 raise self._diverged(t0 + i, f"q[{s}, {a}]")
-            row[a] = new
             if terminated or truncated:
                 ended = True
                 break
@@ -327,7 +338,7 @@ class TD0(_Prediction):
         step, act, v, counts = self.env.step, self._act, self._v, self._counts
         gamma, alpha, s_start = self.gamma, self.learning_rate, self._state_start
         power = step_size_power(alpha)
-        td_target, td_update, step_size = rules.td_target, rules.td_update, rules.step_size
+        td_target, update = rules.td_target, _update_entry
         obs: Any = self._obs  # type: ignore[has-type]
         ret: float = self._episode_return  # type: ignore[has-type]
         t0 = self.num_timesteps
@@ -339,11 +350,8 @@ class TD0(_Prediction):
             ret += r
             s2 = int(obs) - s_start
             target = r if terminated else td_target(r, gamma, v[s2])  # eq. 7.21
-            counts[s] += 1
-            new = td_update(v[s], target, step_size(alpha, power, counts[s]))
-            if not -INF < new < INF:
+            if not -INF < update(v, counts, s, target, alpha, power) < INF:
                 raise self._diverged(t0 + i, f"v[{s}]")
-            v[s] = new
             if terminated or truncated:
                 ended = True
                 break
@@ -434,8 +442,5 @@ class MonteCarlo(_Prediction):
             s = states[t]
             if self.first_visit and first[s] != t:
                 continue
-            counts[s] += 1
-            new = rules.td_update(v[s], g, rules.step_size(alpha, power, counts[s]))
-            if not -INF < new < INF:
+            if not -INF < _update_entry(v, counts, s, g, alpha, power) < INF:
                 raise self._diverged(self.num_timesteps + len(states), f"v[{s}]")
-            v[s] = new
