@@ -239,7 +239,7 @@ class Sarsa(_Control):
         learning_rate: step size alpha in (0, 1], or "1/n" for 1 / (number of updates of the
             pair) (sample averages), or "1/n^w" with w in (0.5, 1] for n^-w.
         epsilon: exploration probability in [0, 1], or a callable time step -> epsilon such as
-            :class:`labcoat.agents._base.LinearSchedule`.
+            :class:`labcoat.agents.LinearSchedule`.
         initial_q: initial value of every available q(s, a) (large = optimistic).
         seed: seed of the agent's random numbers and of the env's first reset.
     """
