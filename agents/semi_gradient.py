@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import spsolve
 
 from labcoat.agents._base import INF, Agent, check_schedule, stored_array
 from labcoat.agents._observations import check_observation
@@ -73,7 +75,7 @@ def _chain(model: TabularModel, policy: np.ndarray) -> tuple[np.ndarray, np.ndar
     live = np.flatnonzero(~model.terminal)
     r_pi, P_pi = _policy_dynamics(model, pi)
     P = P_pi[live][:, live]
-    return live, (P.toarray() if hasattr(P, "toarray") else np.asarray(P)), r_pi[live]
+    return live, (sp.csr_matrix(P) if sp.issparse(P) else np.asarray(P)), r_pi[live]
 
 
 def on_policy_distribution(
@@ -103,7 +105,11 @@ def on_policy_distribution(
             f"initial_distribution must be {model.n_states} probabilities summing to 1, got {h!r}"
         )
     live, P, _ = _chain(model, policy)
-    eta = np.linalg.solve(np.eye(len(live)) - P.T, np.asarray(h, dtype=float)[live])
+    h_live = np.asarray(h, dtype=float)[live]
+    if sp.issparse(P):
+        eta = spsolve((sp.eye(len(live)) - P.T).tocsc(), h_live)
+    else:
+        eta = np.linalg.solve(np.eye(len(live)) - P.T, h_live)
     mu = np.zeros(model.n_states)
     mu[live] = eta / eta.sum()
     return mu
@@ -135,7 +141,7 @@ def td_fixed_point(
     live, P, r = _chain(model, policy)
     D = on_policy_distribution(model, policy, initial_distribution)[live]
     Phi = np.asarray(features(live), dtype=float)
-    A = Phi.T @ (D[:, None] * (Phi - gamma * P @ Phi))
+    A = Phi.T @ (D[:, None] * (Phi - gamma * np.asarray(P @ Phi)))
     b = Phi.T @ (D * r)
     return np.linalg.lstsq(A, b, rcond=None)[0]
 

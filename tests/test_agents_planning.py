@@ -12,6 +12,7 @@ import mdptoolbox.mdp
 import numpy as np
 import pytest
 import scipy.linalg
+import scipy.sparse
 
 import labcoat.envs  # noqa: F401  (registers the labcoat envs)
 from labcoat.agents.planning import (
@@ -248,3 +249,51 @@ def test_batched_outcomes_and_the_envs_sampler_draw_the_same_transition(make):
             expected = env._sampler.sample(int(s), int(a), float(row[i]))
             assert next_state[i] == expected.next_state and terminated[i] == expected.terminated
             assert reward[i] == pytest.approx(expected.reward)
+
+
+def random_sparse_mdp(n_states, n_actions, seed):
+    """A random MDP with three successors per (s, a): sparse (S*A, S) matrix and rewards."""
+    rng = np.random.default_rng(seed)
+    rows = np.repeat(np.arange(n_states * n_actions), 3)
+    cols = rng.integers(0, n_states, rows.size)
+    probs = rng.dirichlet(np.ones(3), n_states * n_actions).ravel()
+    T = scipy.sparse.csr_matrix((probs, (rows, cols)), shape=(n_states * n_actions, n_states))
+    return T, rng.normal(size=(n_states, n_actions))
+
+
+def test_sparse_and_dense_T_give_the_same_solutions():
+    T, R = random_sparse_mdp(300, 3, seed=0)
+    terminal = np.zeros(300, dtype=bool)
+    terminal[:5] = True
+    sparse = TabularModel(T=T, R=R, terminal=terminal, valid_actions=True)
+    dense = TabularModel(T=T.toarray().reshape(300, 3, 300), R=R, terminal=terminal,
+                         valid_actions=True)  # fmt: skip
+    assert scipy.sparse.issparse(sparse._backup_matrix)  # 1% dense: the sparse path
+    np.testing.assert_allclose(sparse.T, dense.T)
+    for model in (sparse, dense):
+        result = value_iteration(model, 0.9, tol=1e-10)
+        v_pi = policy_evaluation(model, result.policy, 0.9)
+        np.testing.assert_allclose(result.v, v_pi, atol=1e-9)
+    np.testing.assert_allclose(
+        value_iteration(sparse, 0.9).v, value_iteration(dense, 0.9).v, atol=1e-7
+    )
+    np.testing.assert_array_equal(
+        policy_iteration(sparse, 0.9).policy, policy_iteration(dense, 0.9).policy
+    )
+
+
+def test_sparse_model_refuses_bad_shapes_and_rows():
+    T, R = random_sparse_mdp(10, 2, seed=1)
+    with pytest.raises(ValueError, match="sparse T must have shape"):
+        TabularModel(T=T[:-1], R=R, terminal=False, valid_actions=True)
+    with pytest.raises(ValueError, match="rows sum to 1"):
+        TabularModel(T=T * 0.5, R=R, terminal=False, valid_actions=True)
+
+
+def test_model_is_read_only():
+    T, R = random_sparse_mdp(10, 2, seed=2)
+    model = TabularModel(T=T, R=R, terminal=False, valid_actions=True)
+    with pytest.raises(AttributeError, match="read-only"):
+        model.R = R
+    with pytest.raises(ValueError):
+        model.R[0, 0] = 1.0
