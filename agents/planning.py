@@ -322,6 +322,9 @@ def _policy_matrix(model: TabularModel, policy: np.ndarray) -> np.ndarray:
 def _policy_dynamics(model: TabularModel, pi: np.ndarray) -> tuple[np.ndarray, Any]:
     """r_pi(s) = sum_a pi(a|s) r(s, a) and P_pi(s, s') = sum_a pi(a|s) p(s'|s, a), v(terminal)=0."""
     r_pi = (pi * model.R).sum(axis=1)
+    chosen = np.flatnonzero(pi.ravel() == 1.0)
+    if chosen.size == model.n_states:  # deterministic: row s * n_actions + pi(s) of M, one copy
+        return r_pi, model._backup_matrix[chosen]
     P_pi = _action_weights(pi) @ model._backup_matrix
     return r_pi, (sp.csr_matrix(P_pi) if sp.issparse(P_pi) else np.asarray(P_pi))
 
@@ -394,7 +397,7 @@ def policy_evaluation(
     v = np.zeros(model.n_states)
     if method == "solve":
         idx = np.flatnonzero(live)
-        A = P_pi[idx][:, idx]
+        A = P_pi if idx.size == model.n_states else P_pi[idx][:, idx]
         if sp.issparse(A):
             from scipy.sparse.linalg import spsolve
 
