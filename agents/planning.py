@@ -1,9 +1,11 @@
 """Planning with a known model: exact policy evaluation, value iteration, policy iteration.
 
-A finite MDP (§7.2 of the notes) is held as arrays in a :class:`TabularModel`: the transition
-probabilities ``T[s, a, s'] = p(s' | s, a)``, the expected rewards ``R[s, a] = r(s, a)`` of
-eq. 7.1, a mask of terminal states and a mask of the actions available in each state. Every
-solver works on the Bellman backup
+A finite MDP (§7.2 of the notes) is held in a :class:`TabularModel`: the transition
+probabilities p(s' | s, a) as a scipy.sparse CSR matrix with one row per (s, a) (memory in
+proportion to the non-zeros: a gridworld of 10^6 states fits in a few hundred MB, where a dense
+S x A x S array would take 32 TB), the expected rewards ``R[s, a] = r(s, a)`` of eq. 7.1, a mask
+of terminal states and a mask of the actions available in each state. Every solver works on the
+Bellman backup
 
     q(s, a) = r(s, a) + gamma * sum_s' p(s' | s, a) v(s')          (eqs. 7.7, 7.11, 7.15)
 

@@ -297,3 +297,24 @@ def test_model_is_read_only():
         model.R = R
     with pytest.raises(ValueError):
         model.R[0, 0] = 1.0
+
+
+def test_batched_outcome_table_of_a_sparse_model_has_one_outcome_per_non_zero():
+    from labcoat.agents.batched import _outcomes
+
+    T, R = random_sparse_mdp(300, 3, seed=4)
+    terminal = np.zeros(300, dtype=bool)
+    terminal[7] = True
+    model = TabularModel(T=T, R=R, terminal=terminal, valid_actions=True)
+    table = _outcomes(model)
+    assert table.prob.shape == (300, 3, T.getnnz(axis=1).max())  # not (300, 3, 300)
+    dense = np.zeros((300, 3, 300))
+    s, a, k = np.nonzero(table.prob)
+    np.add.at(dense, (s, a, table.next_state[s, a, k]), table.prob[s, a, k])
+    np.testing.assert_allclose(dense, model.T, atol=1e-15)
+    np.testing.assert_array_equal(table.terminated, terminal[table.next_state])
+    np.testing.assert_allclose(table.reward, np.broadcast_to(R[:, :, None], table.prob.shape))
+    u = np.random.default_rng(5).random(20_000)
+    next_states, _, _ = table.sample(np.zeros(u.size, dtype=int), np.ones(u.size, dtype=int), u)
+    frequencies = np.bincount(next_states, minlength=300) / u.size
+    np.testing.assert_allclose(frequencies, model.T[0, 1], atol=0.02)
