@@ -65,16 +65,31 @@ class BatchedResult:
 
 
 def _outcomes(model: TabularModel) -> Outcomes:
-    """The model's outcome table, or one built from T, R and the terminal mask."""
+    """The model's outcome table, or one built from its sparse transitions, R and terminal mask.
+
+    Outcome k of (s, a) is the k-th non-zero of the transition row (padded with probability
+    zero to the widest row), so memory grows with the non-zeros, not with S x A x S.
+    """
     if model.outcomes is not None:
         return model.outcomes
+    M = model.transitions
     n_states, n_actions = model.n_states, model.n_actions
-    shape = (n_states, n_actions, n_states)
+    counts = np.diff(M.indptr)
+    width = max(int(counts.max(initial=1)), 1)
+    rows = np.repeat(np.arange(M.shape[0]), counts)
+    slots = np.arange(M.nnz) - M.indptr[rows]
+    prob = np.zeros((M.shape[0], width))
+    next_state = np.zeros((M.shape[0], width), dtype=np.int64)
+    prob[rows, slots], next_state[rows, slots] = M.data, M.indices
+    for k in range(1, width):  # padding points at the last real outcome (see Outcomes)
+        pad = np.arange(width)[k] >= counts
+        next_state[pad, k] = next_state[pad, k - 1]
+    shape = (n_states, n_actions, width)
     return Outcomes(
-        prob=np.asarray(model.T),
-        next_state=np.broadcast_to(np.arange(n_states), shape).copy(),
+        prob=prob.reshape(shape),
+        next_state=next_state.reshape(shape),
         reward=np.broadcast_to(model.R[:, :, None], shape).copy(),
-        terminated=np.broadcast_to(model.terminal, shape).copy(),
+        terminated=model.terminal[next_state].reshape(shape),
     )
 
 

@@ -1,9 +1,11 @@
 """Planning with a known model: exact policy evaluation, value iteration, policy iteration.
 
-A finite MDP (§7.2 of the notes) is held as arrays in a :class:`TabularModel`: the transition
-probabilities ``T[s, a, s'] = p(s' | s, a)``, the expected rewards ``R[s, a] = r(s, a)`` of
-eq. 7.1, a mask of terminal states and a mask of the actions available in each state. Every
-solver works on the Bellman backup
+A finite MDP (§7.2 of the notes) is held in a :class:`TabularModel`: the transition
+probabilities p(s' | s, a) as a scipy.sparse CSR matrix with one row per (s, a) (memory in
+proportion to the non-zeros: a gridworld of 10^6 states fits in a few hundred MB, where a dense
+S x A x S array would take 32 TB), the expected rewards ``R[s, a] = r(s, a)`` of eq. 7.1, a mask
+of terminal states and a mask of the actions available in each state. Every solver works on the
+Bellman backup
 
     q(s, a) = r(s, a) + gamma * sum_s' p(s' | s, a) v(s')          (eqs. 7.7, 7.11, 7.15)
 
@@ -48,13 +50,18 @@ _SPARSE_MIN_STATES = 256
 which at most a fraction ``_SPARSE_DENSITY`` of T is non-zero (dense BLAS is faster otherwise)."""
 
 
-@dataclass(frozen=True, eq=False)
 class TabularModel:
-    """A finite MDP as arrays: p(s'|s, a), r(s, a) (eq. 7.1), terminal and valid-action masks.
+    """A finite MDP: p(s'|s, a) as a sparse matrix, r(s, a) (eq. 7.1), terminal and valid masks.
 
-    Attributes:
-        T: transition probabilities, shape (n_states, n_actions, n_states); each row of a valid
-            action sums to one, rows of invalid actions are ignored.
+    The transitions are held as a scipy.sparse CSR matrix ``transitions`` of shape
+    (n_states * n_actions, n_states), row ``s * n_actions + a`` holding p(. | s, a): a gridworld
+    of a million states takes memory in proportion to its non-zeros, never S x A x S. The model
+    is read-only after construction.
+
+    Args:
+        T: transition probabilities, either a dense array of shape (n_states, n_actions,
+            n_states) or a scipy.sparse matrix of shape (n_states * n_actions, n_states); each
+            row of a valid action sums to one, rows of invalid actions are ignored.
         R: expected reward r(s, a) = sum_{s', r} r p(s', r | s, a) (eq. 7.1), shape
             (n_states, n_actions).
         terminal: boolean mask (n_states,) of the states whose entry ends the episode; their
@@ -64,48 +71,84 @@ class TabularModel:
             when the environment does not expose it.
         outcomes: the outcome table of the environment, used to sample transitions with their
             own rewards (see :meth:`from_env`), or None for a model built from arrays.
+
+    Attributes:
+        transitions: p(s'|s, a) as CSR, shape (n_states * n_actions, n_states).
+        R: rewards r(s, a), zero for invalid actions; terminal, valid_actions,
+            initial_distribution and outcomes as given (masks broadcast to full shape).
     """
 
-    T: np.ndarray
+    transitions: sp.csr_matrix
     R: np.ndarray
     terminal: np.ndarray
     valid_actions: np.ndarray
-    initial_distribution: np.ndarray | None = None
-    outcomes: Outcomes | None = None
+    initial_distribution: np.ndarray | None
+    outcomes: Outcomes | None
 
-    def __post_init__(self) -> None:
-        T = np.asarray(self.T, dtype=float)
-        R = np.asarray(self.R, dtype=float)
-        if T.ndim != 3 or T.shape[0] != T.shape[2]:
-            raise ValueError(f"T must have shape (n_states, n_actions, n_states), got {T.shape}")
-        n_states, n_actions = T.shape[:2]
-        if R.shape != (n_states, n_actions):
-            raise ValueError(f"R must have shape {(n_states, n_actions)}, got {R.shape}")
-        valid = np.broadcast_to(np.asarray(self.valid_actions, dtype=bool), R.shape).copy()
-        terminal = np.broadcast_to(np.asarray(self.terminal, dtype=bool), (n_states,)).copy()
+    def __init__(
+        self,
+        T: np.ndarray | sp.spmatrix | sp.sparray,
+        R: np.ndarray,
+        terminal: np.ndarray | bool,
+        valid_actions: np.ndarray | bool,
+        initial_distribution: np.ndarray | None = None,
+        outcomes: Outcomes | None = None,
+    ) -> None:
+        R = np.asarray(R, dtype=float)
+        if R.ndim != 2:
+            raise ValueError(f"R must have shape (n_states, n_actions), got {R.shape}")
+        dense = None if sp.issparse(T) else np.asarray(T, dtype=float)
+        matrix = _transition_matrix(T if dense is None else dense, R.shape)
+        valid = np.broadcast_to(np.asarray(valid_actions, dtype=bool), R.shape).copy()
+        terminal = np.broadcast_to(np.asarray(terminal, dtype=bool), (R.shape[0],)).copy()
         if not valid.any(axis=1).all():
             raise ValueError("valid_actions must allow at least one action in every state")
-        if np.any(T < 0) or not np.allclose(T.sum(axis=2)[valid], 1.0, atol=1e-9):
+        sums = np.asarray(matrix.sum(axis=1)).ravel()
+        if np.any(matrix.data < 0) or not np.allclose(sums[valid.ravel()], 1.0, atol=1e-9):
             raise ValueError("T must hold probabilities whose rows sum to 1 for valid actions")
         if not np.isfinite(R[valid]).all():
             raise ValueError("R must be finite for every valid action")
-        for name, value in (("T", T), ("R", np.where(valid, R, 0.0))):
-            value.setflags(write=False)
+        R = np.where(valid, R, 0.0)
+        for array in (R, valid, terminal, matrix.data, matrix.indices, matrix.indptr):
+            array.setflags(write=False)
+        fields = {
+            "transitions": matrix,
+            "R": R,
+            "terminal": terminal,
+            "valid_actions": valid,
+            "initial_distribution": initial_distribution,
+            "outcomes": outcomes,
+        }
+        if dense is not None:  # the user's dense array: T costs nothing more
+            dense.setflags(write=False)
+            fields["T"] = dense
+        for name, value in fields.items():
             object.__setattr__(self, name, value)
-        valid.setflags(write=False)
-        terminal.setflags(write=False)
-        object.__setattr__(self, "valid_actions", valid)
-        object.__setattr__(self, "terminal", terminal)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Refuse assignments: the model (and its cached backup matrix) is read-only."""
+        raise AttributeError(f"TabularModel is read-only: cannot set {name!r}")
 
     @property
     def n_states(self) -> int:
         """Number of states."""
-        return int(self.T.shape[0])
+        return int(self.R.shape[0])
 
     @property
     def n_actions(self) -> int:
         """Number of actions."""
-        return int(self.T.shape[1])
+        return int(self.R.shape[1])
+
+    @cached_property
+    def T(self) -> np.ndarray:  # noqa: N802  (the notes' name)
+        """Dense p(s'|s, a), shape (n_states, n_actions, n_states): S x A x S memory.
+
+        Built on first use from :attr:`transitions` (for small models and inspection); the
+        solvers never use it.
+        """
+        dense = self.transitions.toarray().reshape(self.n_states, self.n_actions, self.n_states)
+        dense.setflags(write=False)
+        return dense
 
     @classmethod
     def from_env(cls, env: Any) -> TabularModel:
@@ -139,20 +182,11 @@ class TabularModel:
             else np.array(valid_attr, dtype=bool).reshape(n_states, n_actions)
         )
         outcomes = Outcomes.from_table(table, valid)
-        T = np.zeros((n_states, n_actions, n_states))
-        s_index, a_index = np.nonzero(valid)
-        for k in range(outcomes.next_state.shape[2]):
-            np.add.at(
-                T,
-                (s_index, a_index, outcomes.next_state[s_index, a_index, k]),
-                outcomes.prob[s_index, a_index, k],
-            )
-        R = (outcomes.prob * outcomes.reward).sum(axis=2)
         initial = getattr(unwrapped, "initial_state_distrib", None)
         initial = None if initial is None else np.asarray(initial, dtype=float)
         return cls(
-            T=T,
-            R=R,
+            T=_outcome_matrix(outcomes, valid),
+            R=(outcomes.prob * outcomes.reward).sum(axis=2),
             terminal=outcomes.terminal_states(initial),
             valid_actions=valid,
             initial_distribution=initial,
@@ -161,20 +195,66 @@ class TabularModel:
 
     @cached_property
     def _backup_matrix(self) -> np.ndarray | sp.csr_matrix:
-        """p(s'|s, a) with terminal columns zeroed, as (n_states * n_actions, n_states)."""
-        M = self.T
-        if not self.valid_actions.all():
-            M = np.where(self.valid_actions[:, :, None], M, 0.0)
-        if self.terminal.any():
-            M = M * ~self.terminal
-        M = M.reshape(self.n_states * self.n_actions, self.n_states)
-        if self.n_states >= _SPARSE_MIN_STATES and np.count_nonzero(M) <= _SPARSE_DENSITY * M.size:
-            return sp.csr_matrix(M)
-        return M
+        """p(s'|s, a) with invalid rows and terminal columns zeroed, (n_states * n_actions, S).
+
+        Masking works on the non-zeros; the result is dense only for small or dense models,
+        where dense BLAS is faster.
+        """
+        M = self.transitions
+        rows = np.repeat(np.arange(M.shape[0]), np.diff(M.indptr))
+        keep = self.valid_actions.ravel()[rows] & ~self.terminal[M.indices]
+        if not keep.all():
+            M = _keep_entries(M, keep)
+        if self.n_states >= _SPARSE_MIN_STATES and M.nnz <= _SPARSE_DENSITY * np.prod(M.shape):
+            return M
+        return M.toarray()
+
+    @cached_property
+    def _valid_transitions(self) -> sp.csr_matrix:
+        """:attr:`transitions` with the rows of unavailable actions removed (zeroed)."""
+        M = self.transitions
+        return _keep_entries(M, np.repeat(self.valid_actions.ravel(), np.diff(M.indptr)))
 
     def expected_next_value(self, v: np.ndarray) -> np.ndarray:
         """Return sum_s' p(s'|s, a) v(s') with v = 0 on terminal states, shape (S, A)."""
         return np.asarray(self._backup_matrix @ v).reshape(self.n_states, self.n_actions)
+
+
+def _keep_entries(M: sp.csr_matrix, keep: np.ndarray) -> sp.csr_matrix:
+    """A copy of the CSR matrix ``M`` with only the non-zeros where ``keep`` is True."""
+    rows = np.repeat(np.arange(M.shape[0]), np.diff(M.indptr))[keep]
+    return sp.csr_matrix((M.data[keep], (rows, M.indices[keep])), shape=M.shape)
+
+
+def _transition_matrix(T: np.ndarray | Any, shape: tuple[int, int]) -> sp.csr_matrix:
+    """``T`` (dense S x A x S, or sparse (S * A) x S) as a CSR matrix, shape checked."""
+    n_states, n_actions = shape
+    if sp.issparse(T):
+        if T.shape != (n_states * n_actions, n_states):
+            raise ValueError(
+                f"a sparse T must have shape {(n_states * n_actions, n_states)} "
+                f"(n_states * n_actions, n_states), got {T.shape}"
+            )
+        matrix = sp.csr_matrix(T, dtype=float, copy=True)
+        matrix.sum_duplicates()
+        return matrix
+    if T.ndim != 3 or T.shape[0] != T.shape[2]:
+        raise ValueError(f"T must have shape (n_states, n_actions, n_states), got {T.shape}")
+    if T.shape[:2] != shape:
+        raise ValueError(f"R must have shape {T.shape[:2]}, got {shape}")
+    return sp.csr_matrix(T.reshape(n_states * n_actions, n_states))
+
+
+def _outcome_matrix(outcomes: Outcomes, valid: np.ndarray) -> sp.csr_matrix:
+    """The (S * A) x S CSR matrix of an outcome table (repeated next states summed)."""
+    n_states, n_actions, width = outcomes.prob.shape
+    live = (outcomes.prob > 0) & valid[:, :, None]
+    rows = np.broadcast_to(np.arange(n_states * n_actions).reshape(n_states, n_actions, 1),
+                           live.shape)[live]  # fmt: skip
+    return sp.csr_matrix(
+        (outcomes.prob[live], (rows, outcomes.next_state[live])),
+        shape=(n_states * n_actions, n_states),
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -243,15 +323,21 @@ def _policy_matrix(model: TabularModel, policy: np.ndarray) -> np.ndarray:
 
 def _policy_dynamics(model: TabularModel, pi: np.ndarray) -> tuple[np.ndarray, Any]:
     """r_pi(s) = sum_a pi(a|s) r(s, a) and P_pi(s, s') = sum_a pi(a|s) p(s'|s, a), v(terminal)=0."""
-    n_states, n_actions = pi.shape
     r_pi = (pi * model.R).sum(axis=1)
-    # W[s, s * n_actions + a] = pi(a|s): P_pi = W @ M with M the (S*A, S) backup matrix.
-    W = sp.csr_matrix(
-        (pi.ravel(), np.arange(n_states * n_actions), np.arange(0, pi.size + 1, n_actions)),
-        shape=(n_states, pi.size),
-    )
-    P_pi = W @ model._backup_matrix
+    chosen = np.flatnonzero(pi.ravel() == 1.0)
+    if chosen.size == model.n_states:  # deterministic: row s * n_actions + pi(s) of M, one copy
+        return r_pi, model._backup_matrix[chosen]
+    P_pi = _action_weights(pi) @ model._backup_matrix
     return r_pi, (sp.csr_matrix(P_pi) if sp.issparse(P_pi) else np.asarray(P_pi))
+
+
+def _action_weights(weights: np.ndarray) -> sp.csr_matrix:
+    """W[s, s * n_actions + a] = weights[s, a]: W @ M mixes the (S*A, S) rows of M per state."""
+    n_states, n_actions = weights.shape
+    return sp.csr_matrix(
+        (weights.ravel(), np.arange(weights.size), np.arange(0, weights.size + 1, n_actions)),
+        shape=(n_states, weights.size),
+    )
 
 
 def _reaches_terminal(model: TabularModel, P_pi: Any) -> np.ndarray:
@@ -313,7 +399,7 @@ def policy_evaluation(
     v = np.zeros(model.n_states)
     if method == "solve":
         idx = np.flatnonzero(live)
-        A = P_pi[idx][:, idx]
+        A = P_pi if idx.size == model.n_states else P_pi[idx][:, idx]
         if sp.issparse(A):
             from scipy.sparse.linalg import spsolve
 
@@ -414,7 +500,8 @@ def _greedy_result(model: TabularModel, v: np.ndarray, gamma: float, sweeps: int
 
 def _successors(model: TabularModel) -> sp.csr_matrix:
     """A[s, s'] = 1 when some available action leads from s to s' with positive probability."""
-    return sp.csr_matrix(((model.T > 0) & model.valid_actions[:, :, None]).any(axis=1))
+    any_action = _action_weights(np.ones((model.n_states, model.n_actions)))
+    return sp.csr_matrix((any_action @ model._valid_transitions) > 0)
 
 
 def _closure(adjacency: sp.csr_matrix, seed: np.ndarray) -> np.ndarray:
@@ -484,7 +571,8 @@ def proper_policy(model: TabularModel) -> np.ndarray:
     if not reach.any():
         raise ValueError("the model has no terminal state, so no policy ends the episode")
     while not reach.all():
-        into = np.einsum("sat,t->sa", model.T, reach.astype(float)) > 0
+        into = model._valid_transitions @ reach.astype(float) > 0
+        into = into.reshape(model.n_states, model.n_actions)
         into &= model.valid_actions & ~reach[:, None]
         new = into.any(axis=1)
         if not new.any():

@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import spsolve
 
 from labcoat.agents._base import INF, Agent, check_schedule, stored_array
 from labcoat.agents._observations import check_observation
@@ -73,7 +75,7 @@ def _chain(model: TabularModel, policy: np.ndarray) -> tuple[np.ndarray, np.ndar
     live = np.flatnonzero(~model.terminal)
     r_pi, P_pi = _policy_dynamics(model, pi)
     P = P_pi[live][:, live]
-    return live, (P.toarray() if hasattr(P, "toarray") else np.asarray(P)), r_pi[live]
+    return live, (sp.csr_matrix(P) if sp.issparse(P) else np.asarray(P)), r_pi[live]
 
 
 def on_policy_distribution(
@@ -90,6 +92,14 @@ def on_policy_distribution(
         policy: int array (n_states,) or matrix π(a|s) (n_states, n_actions).
         initial_distribution: h, shape (n_states,); default ``model.initial_distribution``.
     """
+    live, P, _ = _chain(model, policy)
+    mu = np.zeros(model.n_states)
+    mu[live] = _visit_distribution(live, P, _start_distribution(model, initial_distribution))
+    return mu
+
+
+def _start_distribution(model: TabularModel, initial_distribution: Any) -> np.ndarray:
+    """h: ``initial_distribution`` (or the model's), checked to be n_states probabilities."""
     h = model.initial_distribution if initial_distribution is None else initial_distribution
     if h is None:
         raise ValueError("the model has no initial distribution: pass initial_distribution=")
@@ -102,11 +112,25 @@ def on_policy_distribution(
         raise ValueError(
             f"initial_distribution must be {model.n_states} probabilities summing to 1, got {h!r}"
         )
-    live, P, _ = _chain(model, policy)
-    eta = np.linalg.solve(np.eye(len(live)) - P.T, np.asarray(h, dtype=float)[live])
-    mu = np.zeros(model.n_states)
-    mu[live] = eta / eta.sum()
-    return mu
+    return h.astype(float)
+
+
+def _visit_distribution(live: np.ndarray, P: Any, h: np.ndarray) -> np.ndarray:
+    """μ on the non-terminal states ``live``: (I − P_πᵀ) η = h there, normalised."""
+    if sp.issparse(P):
+        eta = spsolve((sp.eye(len(live)) - P.T).tocsc(), h[live])
+    else:
+        eta = np.linalg.solve(np.eye(len(live)) - P.T, h[live])
+    return eta / eta.sum()
+
+
+def _on_policy_problem(
+    model: TabularModel, features: Features, policy: np.ndarray, initial_distribution: Any
+) -> tuple[np.ndarray, Any, np.ndarray, np.ndarray, np.ndarray]:
+    """Non-terminal states, P_π and r_π among them, μ and the feature rows Φ (P_π built once)."""
+    live, P, r = _chain(model, policy)
+    D = _visit_distribution(live, P, _start_distribution(model, initial_distribution))
+    return live, P, r, D, np.asarray(features(live), dtype=float)
 
 
 def td_fixed_point(
@@ -132,10 +156,8 @@ def td_fixed_point(
         initial_distribution: the start distribution h (default: the model's).
     """
     gamma = check_probability("gamma", gamma)
-    live, P, r = _chain(model, policy)
-    D = on_policy_distribution(model, policy, initial_distribution)[live]
-    Phi = np.asarray(features(live), dtype=float)
-    A = Phi.T @ (D[:, None] * (Phi - gamma * P @ Phi))
+    _, P, r, D, Phi = _on_policy_problem(model, features, policy, initial_distribution)
+    A = Phi.T @ (D[:, None] * (Phi - gamma * np.asarray(P @ Phi)))
     b = Phi.T @ (D * r)
     return np.linalg.lstsq(A, b, rcond=None)[0]
 
@@ -159,10 +181,8 @@ def value_error_minimizer(
         gamma: discount factor in [0, 1].
         initial_distribution: the start distribution h (default: the model's).
     """
-    live, _, _ = _chain(model, policy)
-    D = on_policy_distribution(model, policy, initial_distribution)[live]
+    live, _, _, D, Phi = _on_policy_problem(model, features, policy, initial_distribution)
     v = policy_evaluation(model, policy, gamma)[live]
-    Phi = np.asarray(features(live), dtype=float)
     return np.linalg.lstsq(np.sqrt(D)[:, None] * Phi, np.sqrt(D) * v, rcond=None)[0]
 
 

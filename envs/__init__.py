@@ -17,6 +17,7 @@ __all__ = [
     "ENV_IDS",
     "BanditEnv",
     "BanditVectorEnv",
+    "GridWorldEnv",
     "HeaterControlEnv",
     "PlantWateringEnv",
     "RandomWalkEnv",
@@ -30,6 +31,7 @@ __all__ = [
 _EXPORTS = {
     "BanditEnv": "bandit",
     "BanditVectorEnv": "bandit",
+    "GridWorldEnv": "grid_world",
     "HeaterControlEnv": "heater",
     "PlantWateringEnv": "plant_watering",
     "RandomWalkEnv": "random_walk",
@@ -61,6 +63,10 @@ _REGISTRY: dict[str, dict[str, Any]] = {
     "labcoat/RandomWalk-v0": dict(
         entry_point="labcoat.envs.random_walk:RandomWalkEnv",
         max_episode_steps=100_000,
+    ),
+    "labcoat/GridWorld-v0": dict(
+        entry_point="labcoat.envs.grid_world:GridWorldEnv",
+        max_episode_steps=400,
     ),
 }
 

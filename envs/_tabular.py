@@ -15,7 +15,10 @@ from functools import cached_property
 from itertools import accumulate
 from typing import Any, NamedTuple
 
+import gymnasium as gym
 import numpy as np
+
+from labcoat.envs._inputs import check_options, discrete_action
 
 
 class Transition(NamedTuple):
@@ -155,3 +158,41 @@ class Outcomes:
             frontier = targets & ~reach
             reach |= targets
         return reach
+
+
+class FixedStartTabularEnv(gym.Env):
+    """reset and step of a tabular env with a fixed start state and dynamics ``P``.
+
+    Subclasses set ``P``, ``n_states``, ``n_actions`` and ``start_state`` in ``__init__``;
+    ``step`` draws the outcome of ``P[state][action]`` with one uniform number of
+    ``self.np_random`` (:class:`TransitionSampler`, built on the first step).
+    """
+
+    P: TransitionTable
+    n_states: int
+    n_actions: int
+    start_state: int
+    _state: int
+
+    @cached_property
+    def _sampler(self) -> TransitionSampler:
+        """The sampler of ``P``, built on the first step (planning never needs it)."""
+        return TransitionSampler(self.P, self.n_states, self.n_actions)
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        """Start in ``start_state``; ``seed`` seeds ``self.np_random`` (no options)."""
+        check_options(options, ())
+        super().reset(seed=seed)
+        self._state = self.start_state
+        return self._state, {}
+
+    def step(self, action: int) -> tuple[int, float, bool, bool, dict[str, Any]]:
+        """Draw the next state, reward and termination of ``P[state][action]``."""
+        action = discrete_action(action, self.n_actions)
+        _, next_state, reward, terminated = self._sampler.sample(
+            self._state, action, self.np_random.random()
+        )
+        self._state = next_state
+        return next_state, reward, terminated, False, {}

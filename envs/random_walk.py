@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
 from labcoat.envs._checks import check_int
-from labcoat.envs._inputs import check_options, discrete_action
 from labcoat.envs._render import check_render_mode, render_frame
-from labcoat.envs._tabular import Transition, TransitionSampler, TransitionTable
+from labcoat.envs._tabular import FixedStartTabularEnv, Transition, TransitionTable
 
 TRACK_WIDTH = 50
 
 
-class RandomWalkEnv(gym.Env):
+class RandomWalkEnv(FixedStartTabularEnv):
     """The n-state random walk, a prediction task (Sutton & Barto 2018, §9.2, Example 9.1).
 
     ## Description
@@ -83,7 +81,6 @@ class RandomWalkEnv(gym.Env):
         self.valid_actions = np.ones((self.n_states, self.n_actions), dtype=bool)
         self.valid_actions.flags.writeable = False
         self.P: TransitionTable = self._transition_table()
-        self._sampler = TransitionSampler(self.P, self.n_states, self.n_actions)
         self._state = self.start_state
 
     def _transition_table(self) -> TransitionTable:
@@ -107,24 +104,6 @@ class RandomWalkEnv(gym.Env):
         right_end = [Transition(beyond_right / n_jumps, right, 1.0, True)] if beyond_right else []
         lowest, highest = max(1, s - self.max_jump), min(self.size, s + self.max_jump)
         return left_end + into[lowest:s] + into[s + 1 : highest + 1] + right_end
-
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[int, dict[str, Any]]:
-        """Start in the middle state; ``seed`` seeds ``self.np_random`` (no options)."""
-        check_options(options, ())
-        super().reset(seed=seed)
-        self._state = self.start_state
-        return self._state, {}
-
-    def step(self, action: int) -> tuple[int, float, bool, bool, dict[str, Any]]:
-        """Jump uniformly up to ``max_jump`` states left or right; terminate at either end."""
-        discrete_action(action, 1)
-        _, next_state, reward, terminated = self._sampler.sample(
-            self._state, 0, self.np_random.random()
-        )
-        self._state = next_state
-        return next_state, reward, terminated, False, {}
 
     def render(self) -> str | np.ndarray | None:  # type: ignore[override]
         """Render the walker's position as text ("ansi") or a picture ("rgb_array")."""

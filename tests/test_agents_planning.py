@@ -12,6 +12,7 @@ import mdptoolbox.mdp
 import numpy as np
 import pytest
 import scipy.linalg
+import scipy.sparse
 
 import labcoat.envs  # noqa: F401  (registers the labcoat envs)
 from labcoat.agents.planning import (
@@ -248,3 +249,72 @@ def test_batched_outcomes_and_the_envs_sampler_draw_the_same_transition(make):
             expected = env._sampler.sample(int(s), int(a), float(row[i]))
             assert next_state[i] == expected.next_state and terminated[i] == expected.terminated
             assert reward[i] == pytest.approx(expected.reward)
+
+
+def random_sparse_mdp(n_states, n_actions, seed):
+    """A random MDP with three successors per (s, a): sparse (S*A, S) matrix and rewards."""
+    rng = np.random.default_rng(seed)
+    rows = np.repeat(np.arange(n_states * n_actions), 3)
+    cols = rng.integers(0, n_states, rows.size)
+    probs = rng.dirichlet(np.ones(3), n_states * n_actions).ravel()
+    T = scipy.sparse.csr_matrix((probs, (rows, cols)), shape=(n_states * n_actions, n_states))
+    return T, rng.normal(size=(n_states, n_actions))
+
+
+def test_sparse_and_dense_T_give_the_same_solutions():
+    T, R = random_sparse_mdp(300, 3, seed=0)
+    terminal = np.zeros(300, dtype=bool)
+    terminal[:5] = True
+    sparse = TabularModel(T=T, R=R, terminal=terminal, valid_actions=True)
+    dense = TabularModel(T=T.toarray().reshape(300, 3, 300), R=R, terminal=terminal,
+                         valid_actions=True)  # fmt: skip
+    assert scipy.sparse.issparse(sparse._backup_matrix)  # 1% dense: the sparse path
+    np.testing.assert_allclose(sparse.T, dense.T)
+    for model in (sparse, dense):
+        result = value_iteration(model, 0.9, tol=1e-10)
+        v_pi = policy_evaluation(model, result.policy, 0.9)
+        np.testing.assert_allclose(result.v, v_pi, atol=1e-9)
+    np.testing.assert_allclose(
+        value_iteration(sparse, 0.9).v, value_iteration(dense, 0.9).v, atol=1e-7
+    )
+    np.testing.assert_array_equal(
+        policy_iteration(sparse, 0.9).policy, policy_iteration(dense, 0.9).policy
+    )
+
+
+def test_sparse_model_refuses_bad_shapes_and_rows():
+    T, R = random_sparse_mdp(10, 2, seed=1)
+    with pytest.raises(ValueError, match="sparse T must have shape"):
+        TabularModel(T=T[:-1], R=R, terminal=False, valid_actions=True)
+    with pytest.raises(ValueError, match="rows sum to 1"):
+        TabularModel(T=T * 0.5, R=R, terminal=False, valid_actions=True)
+
+
+def test_model_is_read_only():
+    T, R = random_sparse_mdp(10, 2, seed=2)
+    model = TabularModel(T=T, R=R, terminal=False, valid_actions=True)
+    with pytest.raises(AttributeError, match="read-only"):
+        model.R = R
+    with pytest.raises(ValueError):
+        model.R[0, 0] = 1.0
+
+
+def test_batched_outcome_table_of_a_sparse_model_has_one_outcome_per_non_zero():
+    from labcoat.agents.batched import _outcomes
+
+    T, R = random_sparse_mdp(300, 3, seed=4)
+    terminal = np.zeros(300, dtype=bool)
+    terminal[7] = True
+    model = TabularModel(T=T, R=R, terminal=terminal, valid_actions=True)
+    table = _outcomes(model)
+    assert table.prob.shape == (300, 3, T.getnnz(axis=1).max())  # not (300, 3, 300)
+    dense = np.zeros((300, 3, 300))
+    s, a, k = np.nonzero(table.prob)
+    np.add.at(dense, (s, a, table.next_state[s, a, k]), table.prob[s, a, k])
+    np.testing.assert_allclose(dense, model.T, atol=1e-15)
+    np.testing.assert_array_equal(table.terminated, terminal[table.next_state])
+    np.testing.assert_allclose(table.reward, np.broadcast_to(R[:, :, None], table.prob.shape))
+    u = np.random.default_rng(5).random(20_000)
+    next_states, _, _ = table.sample(np.zeros(u.size, dtype=int), np.ones(u.size, dtype=int), u)
+    frequencies = np.bincount(next_states, minlength=300) / u.size
+    np.testing.assert_allclose(frequencies, model.T[0, 1], atol=0.02)

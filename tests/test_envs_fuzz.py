@@ -99,6 +99,11 @@ BAD_VALUES = st.one_of(
 )
 """Invalid fixed arm values: a string, a scalar, fewer than 2 values, strings, a NaN."""
 
+CELL = st.tuples(st.integers(0, 1), st.integers(0, 1))
+"""A cell of every grid (GridWorld's size is at least 2)."""
+NOT_CELLS = st.sampled_from([None, 3, 2.5]) | st.lists(
+    st.tuples(st.integers(2**40, 2**41), st.integers(0, 1)), min_size=1
+)
 ARGUMENTS: dict[str, dict[str, Argument]] = {
     "labcoat/PlantWatering-v0": {
         **{name: real() for name in ("r_on", "r_off", "r_text", "r_fail")},
@@ -159,6 +164,17 @@ ARGUMENTS: dict[str, dict[str, Argument]] = {
     "labcoat/RandomWalk-v0": {
         "size": integer(1, 300),
         "max_jump": integer(1, 60),
+        "render_mode": RENDER_MODE,
+    },
+    "labcoat/GridWorld-v0": {
+        "size": integer(2, 30),
+        "slip": real(0.0, 1.0),
+        **{name: real() for name in ("step_reward", "goal_reward", "pit_reward")},
+        **{name: Argument(st.lists(CELL, max_size=3), NOT_CELLS) for name in ("walls", "pits")},
+        **{
+            name: Argument(CELL, NOT_NONE | st.tuples(st.integers(-9, -1), st.integers(0, 1)))
+            for name in ("goal", "start")
+        },
         "render_mode": RENDER_MODE,
     },
 }
