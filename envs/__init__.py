@@ -19,6 +19,7 @@ __all__ = [
     "BanditVectorEnv",
     "GridWorldEnv",
     "HeaterControlEnv",
+    "LinearQuadraticEnv",
     "PlantWateringEnv",
     "RandomWalkEnv",
     "ReactionOptimizationEnv",
@@ -33,6 +34,7 @@ _EXPORTS = {
     "BanditVectorEnv": "bandit",
     "GridWorldEnv": "grid_world",
     "HeaterControlEnv": "heater",
+    "LinearQuadraticEnv": "linear_quadratic",
     "PlantWateringEnv": "plant_watering",
     "RandomWalkEnv": "random_walk",
     "ReactionOptimizationEnv": "reaction",
@@ -67,6 +69,10 @@ _REGISTRY: dict[str, dict[str, Any]] = {
     "labcoat/GridWorld-v0": dict(
         entry_point="labcoat.envs.grid_world:GridWorldEnv",
         max_episode_steps=400,
+    ),
+    "labcoat/LinearQuadratic-v0": dict(
+        entry_point="labcoat.envs.linear_quadratic:LinearQuadraticEnv",
+        max_episode_steps=200,
     ),
 }
 

@@ -104,6 +104,14 @@ CELL = st.tuples(st.integers(0, 1), st.integers(0, 1))
 NOT_CELLS = st.sampled_from([None, 3, 2.5]) | st.lists(
     st.tuples(st.integers(2**40, 2**41), st.integers(0, 1)), min_size=1
 )
+NOT_MATRICES = st.one_of(
+    WRONG_TYPE,
+    st.floats(),
+    st.lists(st.floats(), min_size=1, max_size=3),
+    st.just([[1.0, 2.0]]),
+    st.just([[math.nan]]),
+)
+"""Not a 1 x 1 matrix of the scalar LQ systems (a scalar, a vector, a wrong shape, NaN)."""
 ARGUMENTS: dict[str, dict[str, Argument]] = {
     "labcoat/PlantWatering-v0": {
         **{name: real() for name in ("r_on", "r_off", "r_text", "r_fail")},
@@ -177,6 +185,20 @@ ARGUMENTS: dict[str, dict[str, Argument]] = {
         },
         "render_mode": RENDER_MODE,
     },
+    "labcoat/LinearQuadratic-v0": {
+        **{
+            name: Argument(st.tuples(st.tuples(values)), NOT_MATRICES | bad)
+            for name, values, bad in (
+                ("A", st.floats(-2.0, 2.0), st.nothing()),
+                ("B", st.floats(0.5, 2.0) | st.floats(-2.0, -0.5), st.nothing()),
+                ("Q", st.floats(0.0, 10.0), st.just([[-1.0]])),  # not semi-definite
+                ("R", st.floats(0.1, 10.0), st.just([[0.0]])),  # not definite
+            )
+        },
+        "noise_std": real(0.0),
+        **{name: real(0.0, open_low=True) for name in ("max_control", "x0_range", "state_bound")},
+        "render_mode": RENDER_MODE,
+    },
 }
 
 
@@ -238,6 +260,9 @@ def valid_options(env: gym.Env) -> st.SearchStrategy[Any]:
     if hasattr(env, "target_range"):
         low, high = env.target_range
         return plain | st.fixed_dictionaries({"target": st.floats(low, high)})
+    if hasattr(env, "x0_range"):
+        x0 = arrays(np.float64, env.observation_space.shape, elements=st.floats(-1.0, 1.0))
+        return plain | st.fixed_dictionaries({"x0": x0.map(lambda x: x * env.x0_range)})
     if hasattr(env, "landscape"):
         conditions = st.tuples(*(st.floats(lo, hi) for lo, hi in zip(LOW, HIGH, strict=True)))
         return plain | st.fixed_dictionaries({"conditions": conditions})
