@@ -124,8 +124,11 @@ def _matrix(name: str, value: Any) -> Matrix:
 
 
 def _check_definite(name: str, matrix: Matrix, *, strict: bool) -> None:
-    """Symmetric (to rounding) and positive (semi-)definite, or a ValueError naming ``name``."""
-    scale = max(1.0, float(np.max(np.abs(matrix))))
+    """Symmetric (to rounding) and positive (semi-)definite, or a ValueError naming ``name``.
+
+    Both tolerances are relative to the largest entry, so a tiny but definite R is accepted.
+    """
+    scale = float(np.max(np.abs(matrix)))
     kind = "positive definite" if strict else "positive semi-definite"
     if not np.allclose(matrix, matrix.T, rtol=0.0, atol=1e-12 * scale):
         raise ValueError(f"{name} must be symmetric and {kind}, got {matrix.tolist()}")

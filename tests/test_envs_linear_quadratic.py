@@ -51,6 +51,13 @@ def test_scalar_closed_form_is_the_golden_ratio():
     assert env.P[0, 0] == pytest.approx(GOLDEN, rel=1e-12)
 
 
+def test_a_tiny_control_cost_is_definite_and_tends_to_dead_beat_control():
+    """R -> 0 with A = B = Q = 1: P -> 1 and K -> 1 (u = -x reaches 0 in one step)."""
+    env = LinearQuadraticEnv(R=[[1e-13]])
+    assert env.P[0, 0] == pytest.approx(1.0, rel=1e-9)
+    assert env.K[0, 0] == pytest.approx(1.0, rel=1e-9)
+
+
 def test_discounted_riccati_matches_the_scaled_undiscounted_problem():
     """Discounting by g is the undiscounted problem of (sqrt(g) A, sqrt(g) B)."""
     A, B, Q, R = random_system(3, 3, 2)
