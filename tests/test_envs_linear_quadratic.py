@@ -274,3 +274,15 @@ def test_bad_reset_options_and_step_before_reset_are_refused():
         env.reset(options={"x0": "a"})
     with pytest.raises(ValueError, match="unknown keys"):
         env.reset(options={"start": [0.0]})
+
+
+def test_optimal_action_is_minus_k_x_in_action_units_clipped_to_the_box():
+    env = LinearQuadraticEnv(max_control=2.0)
+    action = env.optimal_action([0.5])
+    assert action.dtype == np.float32 and action.shape == (1,)
+    assert action[0] == pytest.approx(-env.K[0, 0] * 0.5 / 2.0, rel=1e-6)
+    assert env.optimal_action(np.array([100.0]))[0] == -1.0  # -K x = -61.8 is beyond the box
+    with pytest.raises(ValueError, match="^state must be a finite vector of shape"):
+        env.optimal_action([math.nan])
+    with pytest.raises(TypeError, match="^state"):
+        env.optimal_action("x")
