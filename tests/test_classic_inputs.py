@@ -261,8 +261,10 @@ def test_an_overflow_in_the_functions_is_an_error_naming_them(call, name):
 
 @pytest.mark.parametrize("name", ["LinearRegression", "Ridge", "PCA", "KMeans", "SVC"])
 def test_large_but_representable_data_still_fit(name):
-    # 1e100 squares to 1e200: no overflow, so no false alarm; the fits are scale-equivariant.
-    scale = 1e100
+    # 2^332 ~ 8.7e99 squares to ~7.6e199: no overflow, so no false alarm. A power of two makes
+    # the scaling exact in floating point, so scale-equivariant fits agree by construction on
+    # any processor (1e100 would round, and ties in labels could then break differently).
+    scale = 2.0**332
     estimator, reference = ESTIMATORS[name](), ESTIMATORS[name]()
     if name == "Ridge":
         estimator, reference = classic.Ridge(alpha=1e-3 * scale**2), classic.Ridge(alpha=1e-3)
