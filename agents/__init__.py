@@ -32,6 +32,7 @@ from labcoat.agents.batched import (
 )
 from labcoat.agents.features import (
     BinaryFeatures,
+    Bounds,
     Features,
     Fourier,
     OneHot,
@@ -84,6 +85,7 @@ from labcoat.agents.rules import (
     ucb_scores,
 )
 from labcoat.agents.semi_gradient import (
+    LinearPrediction,
     SemiGradientSarsa,
     SemiGradientTD,
     on_policy_distribution,
@@ -115,6 +117,7 @@ __all__ = [
     "action_function",
     "Agent",
     "ContinuingTaskWarning",
+    "LinearPrediction",
     "LinearSchedule",
     "batched_control",
     "batched_expected_sarsa",
@@ -123,6 +126,7 @@ __all__ = [
     "BatchedResult",
     "bellman_backup",
     "BinaryFeatures",
+    "Bounds",
     "discounted_returns",
     "epsilon_greedy_probabilities",
     "epsilon_soft",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypedDict, Unpack, runtime_checkable
 
 import numpy as np
 from gymnasium import spaces
@@ -23,6 +23,7 @@ from labcoat.classic._checks import check_int
 
 __all__ = [
     "BinaryFeatures",
+    "Bounds",
     "Features",
     "Fourier",
     "OneHot",
@@ -103,10 +104,25 @@ def _single_state(space: spaces.Discrete, observation: Any) -> int:
     return state_index(observation, int(space.n), int(space.start))
 
 
-def _bounds(
-    space: spaces.Space, low: Sequence[float] | None, high: Sequence[float] | None, name: str
-) -> tuple[np.ndarray, np.ndarray]:
+class Bounds(TypedDict, total=False):
+    """The keyword arguments ``low=`` and ``high=`` of the maps that scale by the space's bounds.
+
+    ``Polynomial``, ``Fourier`` and ``TileCoding`` scale each observation dimension with
+    finite bounds; these replace the space's (required where the space's are infinite).
+    """
+
+    low: Sequence[float] | None
+    """Finite lower bounds, a scalar or one per dimension."""
+    high: Sequence[float] | None
+    """Finite upper bounds, a scalar or one per dimension."""
+
+
+def _bounds(space: spaces.Space, bounds: Bounds, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Finite per-dimension bounds of a Box (or Discrete, as one dimension) space."""
+    unknown = sorted(set(bounds) - set(Bounds.__annotations__))
+    if unknown:
+        raise TypeError(f"{name}() got an unexpected keyword argument {unknown[0]!r}")
+    low, high = bounds.get("low"), bounds.get("high")
     if isinstance(space, spaces.Discrete):
         space_low = np.array([space.start], dtype=float)
         space_high = np.array([space.start + space.n - 1], dtype=float)
@@ -237,20 +253,14 @@ class Polynomial(_FeatureMap):
     Args:
         observation_space: a 1-D ``Box`` or a ``Discrete`` space (treated as one dimension).
         degree: the largest power n ≥ 0 of each dimension.
-        low: finite lower bounds replacing the space's (required where they are infinite).
-        high: finite upper bounds replacing the space's.
+        **bounds: ``low=``, ``high=``: finite bounds replacing the space's (:class:`Bounds`).
     """
 
     def __init__(
-        self,
-        observation_space: spaces.Space,
-        degree: int,
-        *,
-        low: Sequence[float] | None = None,
-        high: Sequence[float] | None = None,
+        self, observation_space: spaces.Space, degree: int, **bounds: Unpack[Bounds]
     ) -> None:
         self.low, self.high, self.degree, self.exponents = _grid(
-            self, observation_space, "degree", degree, low, high
+            self, observation_space, "degree", degree, bounds
         )
 
     def _batch(self, obs: np.ndarray) -> np.ndarray:
@@ -269,20 +279,14 @@ class Fourier(_FeatureMap):
     Args:
         observation_space: a 1-D ``Box`` or a ``Discrete`` space (treated as one dimension).
         order: the largest integer frequency n ≥ 0 in each dimension.
-        low: finite lower bounds replacing the space's (required where they are infinite).
-        high: finite upper bounds replacing the space's.
+        **bounds: ``low=``, ``high=``: finite bounds replacing the space's (:class:`Bounds`).
     """
 
     def __init__(
-        self,
-        observation_space: spaces.Space,
-        order: int,
-        *,
-        low: Sequence[float] | None = None,
-        high: Sequence[float] | None = None,
+        self, observation_space: spaces.Space, order: int, **bounds: Unpack[Bounds]
     ) -> None:
         self.low, self.high, self.order, self.coefficients = _grid(
-            self, observation_space, "order", order, low, high
+            self, observation_space, "order", order, bounds
         )
         norms = np.linalg.norm(self.coefficients, axis=1)
         self.step_size_scale = 1.0 / np.maximum(norms, 1.0)
@@ -298,8 +302,7 @@ def _grid(
     observation_space: spaces.Space,
     order_name: str,
     order: Any,
-    low: Sequence[float] | None,
-    high: Sequence[float] | None,
+    bounds: Bounds,
 ) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
     """The set-up of a Polynomial or Fourier map: its bounds, n and all c ∈ {0,…,n}^k.
 
@@ -308,7 +311,7 @@ def _grid(
     shape ((n + 1)^k, k), one exponent/coefficient vector a row, in lexicographic order.
     """
     name = type(feature_map).__name__
-    lo, hi = _bounds(observation_space, low, high, name)
+    lo, hi = _bounds(observation_space, bounds, name)
     n = check_int(order_name, order, 0)
     k = len(lo)
     if (n + 1) ** k > _MAX_DENSE_FEATURES:
@@ -337,8 +340,7 @@ class TileCoding(_FeatureMap):
         n_tilings: number of tilings T ≥ 1 (S&B suggest a power of 2, at least 4k).
         tiles_per_dim: tiles per dimension in one tiling, an int or one int per dimension ≥ 1.
         hash_size: if given, hash tiles into this many features.
-        low: finite lower bounds replacing the space's (required where they are infinite).
-        high: finite upper bounds replacing the space's.
+        **bounds: ``low=``, ``high=``: finite bounds replacing the space's (:class:`Bounds`).
     """
 
     def __init__(
@@ -348,11 +350,10 @@ class TileCoding(_FeatureMap):
         tiles_per_dim: int | Sequence[int] = 8,
         *,
         hash_size: int | None = None,
-        low: Sequence[float] | None = None,
-        high: Sequence[float] | None = None,
+        **bounds: Unpack[Bounds],
     ) -> None:
         self.observation_space = observation_space
-        self.low, self.high = _bounds(observation_space, low, high, "TileCoding")
+        self.low, self.high = _bounds(observation_space, bounds, "TileCoding")
         k = len(self.low)
         n_tilings = check_int("n_tilings", n_tilings, 1)
         tiles = _per_dimension(tiles_per_dim, k, "tiles_per_dim", None)

@@ -25,6 +25,7 @@ labcoat.agents._base and apply the same formulas in place.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
 import math
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
     import torch
 
 __all__ = [
+    "LinearPrediction",
     "SemiGradientSarsa",
     "SemiGradientTD",
     "on_policy_distribution",
@@ -124,22 +126,38 @@ def _visit_distribution(live: np.ndarray, P: Any, h: np.ndarray) -> np.ndarray:
     return eta / eta.sum()
 
 
-def _on_policy_problem(
-    model: TabularModel, features: Features, policy: np.ndarray, initial_distribution: Any
-) -> tuple[np.ndarray, Any, np.ndarray, np.ndarray, np.ndarray]:
-    """Non-terminal states, P_π and r_π among them, μ and the feature rows Φ (P_π built once)."""
-    live, P, r = _chain(model, policy)
-    D = _visit_distribution(live, P, _start_distribution(model, initial_distribution))
-    return live, P, r, D, np.asarray(features(live), dtype=float)
+@dataclasses.dataclass(frozen=True)
+class LinearPrediction:
+    """Linear prediction of a fixed policy on a known MDP (Sutton & Barto ch. 9), to solve exactly.
+
+    What :func:`td_fixed_point` and :func:`value_error_minimizer` need: the model, the feature
+    map x(s), the policy π whose values v_π are approximated by wᵀx(s), the discount factor γ
+    and the start distribution h that fixes the on-policy distribution μ (eqs. 9.2-9.3).
+    """
+
+    model: TabularModel
+    """The MDP (labcoat.agents.planning.TabularModel); ``features`` maps its states to x(s)."""
+    features: Features
+    """The feature map x."""
+    policy: np.ndarray
+    """Int array (n_states,) or matrix π(a|s) (n_states, n_actions)."""
+    gamma: float
+    """Discount factor in [0, 1]."""
+    initial_distribution: np.ndarray | None = None
+    """The start distribution h (default: the model's)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "gamma", check_probability("gamma", self.gamma))
+
+    def _on_policy(self) -> tuple[np.ndarray, Any, np.ndarray, np.ndarray, np.ndarray]:
+        """Non-terminal states, P_π and r_π among them, μ and the rows Φ (P_π built once)."""
+        live, P, r = _chain(self.model, self.policy)
+        h = _start_distribution(self.model, self.initial_distribution)
+        D = _visit_distribution(live, P, h)
+        return live, P, r, D, np.asarray(self.features(live), dtype=float)
 
 
-def td_fixed_point(
-    model: TabularModel,
-    features: Features,
-    policy: np.ndarray,
-    gamma: float,
-    initial_distribution: np.ndarray | None = None,
-) -> np.ndarray:
+def td_fixed_point(problem: LinearPrediction) -> np.ndarray:
     """The TD fixed point w_TD = A⁻¹ b of linear semi-gradient TD(0) (Sutton & Barto eq. 9.12).
 
     A = Φᵀ D (Φ − γ P_π Φ), b = Φᵀ D r_π over the non-terminal states, D = diag(μ) the
@@ -149,40 +167,25 @@ def td_fixed_point(
     minimum-norm solution).
 
     Args:
-        model: the MDP; ``features`` maps its states (ints) to x(s).
-        features: the feature map.
-        policy: int array (n_states,) or matrix π(a|s).
-        gamma: discount factor in [0, 1].
-        initial_distribution: the start distribution h (default: the model's).
+        problem: the model, features, policy, γ and start distribution.
     """
-    gamma = check_probability("gamma", gamma)
-    _, P, r, D, Phi = _on_policy_problem(model, features, policy, initial_distribution)
-    A = Phi.T @ (D[:, None] * (Phi - gamma * np.asarray(P @ Phi)))
+    _, P, r, D, Phi = problem._on_policy()
+    A = Phi.T @ (D[:, None] * (Phi - problem.gamma * np.asarray(P @ Phi)))
     b = Phi.T @ (D * r)
     return np.linalg.lstsq(A, b, rcond=None)[0]
 
 
-def value_error_minimizer(
-    model: TabularModel,
-    features: Features,
-    policy: np.ndarray,
-    gamma: float,
-    initial_distribution: np.ndarray | None = None,
-) -> np.ndarray:
+def value_error_minimizer(problem: LinearPrediction) -> np.ndarray:
     """argmin_w VE(w) = Σ_s μ(s) [v_π(s) − wᵀx(s)]², Sutton & Barto eq. 9.1.
 
     The limit of gradient Monte Carlo: the weighted least-squares solution of
     ΦᵀDΦ w = ΦᵀD v_π, with v_π from an exact solve of eq. 7.7.
 
     Args:
-        model: the MDP; ``features`` maps its states (ints) to x(s).
-        features: the feature map.
-        policy: int array (n_states,) or matrix π(a|s).
-        gamma: discount factor in [0, 1].
-        initial_distribution: the start distribution h (default: the model's).
+        problem: the model, features, policy, γ and start distribution.
     """
-    live, _, _, D, Phi = _on_policy_problem(model, features, policy, initial_distribution)
-    v = policy_evaluation(model, policy, gamma)[live]
+    live, _, _, D, Phi = problem._on_policy()
+    v = policy_evaluation(problem.model, problem.policy, problem.gamma)[live]
     return np.linalg.lstsq(np.sqrt(D)[:, None] * Phi, np.sqrt(D) * v, rcond=None)[0]
 
 

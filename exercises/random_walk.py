@@ -29,6 +29,7 @@ import labcoat.envs  # noqa: F401  (registers the environments)
 from labcoat.agents.features import StateAggregation
 from labcoat.agents.planning import TabularModel, policy_evaluation
 from labcoat.agents.semi_gradient import (
+    LinearPrediction,
     SemiGradientTD,
     on_policy_distribution,
     td_fixed_point,
@@ -165,8 +166,8 @@ def state_aggregation(config: Config) -> dict[str, Any]:
     features = StateAggregation(env.observation_space, config.n_groups, first=1, last=config.size)
     v = policy_evaluation(model, policy, 1.0)
     mu = on_policy_distribution(model, policy, h)
-    w_td = td_fixed_point(model, features, policy, 1.0, h)
-    w_ve = value_error_minimizer(model, features, policy, 1.0, h)
+    problem = LinearPrediction(model, features, policy, 1.0, h)
+    w_td, w_ve = td_fixed_point(problem), value_error_minimizer(problem)
     agent = SemiGradientTD(
         env, features=features, learning_rate=config.aggregation_learning_rate, seed=config.seed
     )

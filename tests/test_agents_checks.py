@@ -24,7 +24,12 @@ from labcoat.agents.planning import (
     value_iteration,
 )
 from labcoat.agents.policies import EpsilonGreedyPolicy
-from labcoat.agents.semi_gradient import SemiGradientTD, on_policy_distribution, td_fixed_point
+from labcoat.agents.semi_gradient import (
+    LinearPrediction,
+    SemiGradientTD,
+    on_policy_distribution,
+    td_fixed_point,
+)
 from labcoat.agents.tabular import QLearning
 
 PLANT = TabularModel.from_env(gym.make("labcoat/PlantWatering-v0"))
@@ -123,9 +128,9 @@ def test_fixed_point_solvers_check_gamma_policy_and_start_distribution():
     model = TabularModel.from_env(env)
     features = StateAggregation(env.observation_space, n_groups=5, first=1, last=5)
     policy, h = np.zeros(7, dtype=np.int64), np.eye(7)[3]
-    assert td_fixed_point(model, features, policy, 1.0, h).shape == (5,)
+    assert td_fixed_point(LinearPrediction(model, features, policy, 1.0, h)).shape == (5,)
     with pytest.raises(TypeError, match=r"^gamma must be a finite number in \[0, 1\]"):
-        td_fixed_point(model, features, policy, "1", h)
+        td_fixed_point(LinearPrediction(model, features, policy, "1", h))
     for bad in (np.full(7, 0.5), np.eye(7)[3][:6], np.where(h > 0, np.nan, 0.0)):
         with pytest.raises(ValueError, match="^initial_distribution must be 7 probabilities"):
             on_policy_distribution(model, policy, bad)

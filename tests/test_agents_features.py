@@ -215,6 +215,16 @@ def test_per_dimension_arguments_of_the_wrong_length_are_named(make, name):
         make()
 
 
+@pytest.mark.parametrize("feature_map", [Polynomial, Fourier, TileCoding])
+def test_the_bounds_keywords_are_low_and_high_only(feature_map):
+    """A misspelt bound is refused by name (the keywords come as **bounds), not ignored."""
+    with pytest.raises(TypeError, match="unexpected keyword argument 'lo'"):
+        feature_map(SQUARE, 2, lo=[0.0, 0.0])
+    scaled = feature_map(SQUARE, 2, low=0.0, high=[2.0, 4.0])
+    np.testing.assert_array_equal(scaled.low, [0.0, 0.0])
+    np.testing.assert_array_equal(scaled.high, [2.0, 4.0])
+
+
 @pytest.mark.parametrize(
     "features",
     [TileCoding(SQUARE, 4, 2, hash_size=64), TileCoding(SQUARE, 4, 2), Fourier(SQUARE, 2)],

@@ -14,6 +14,7 @@ from labcoat.agents.planning import TabularModel, policy_evaluation, value_itera
 from labcoat.agents.policies import RandomPolicy, evaluate_policy
 from labcoat.agents.rules import linear_sarsa_update, linear_td_update, semi_gradient_step, td_error
 from labcoat.agents.semi_gradient import (
+    LinearPrediction,
     SemiGradientSarsa,
     SemiGradientTD,
     on_policy_distribution,
@@ -119,9 +120,11 @@ def test_exact_fixed_points_against_the_hand_solve_and_known_cases():
     model = TabularModel.from_env(env)
     h = np.eye(52)[env.unwrapped.start_state]
     policy = np.zeros(52, dtype=np.int64)
-    np.testing.assert_allclose(td_fixed_point(model, features, policy, 1.0, h), w_td, atol=1e-12)
     np.testing.assert_allclose(
-        value_error_minimizer(model, features, policy, 1.0, h), w_ve, atol=1e-12
+        td_fixed_point(LinearPrediction(model, features, policy, 1.0, h)), w_td, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        value_error_minimizer(LinearPrediction(model, features, policy, 1.0, h)), w_ve, atol=1e-12
     )
     mu = on_policy_distribution(model, policy, h)
     assert mu[0] == mu[51] == 0 and mu.sum() == pytest.approx(1.0)
@@ -130,15 +133,17 @@ def test_exact_fixed_points_against_the_hand_solve_and_known_cases():
     small = TabularModel.from_env(walk)
     h, policy, one_hot = np.eye(9)[4], np.zeros(9, dtype=np.int64), OneHot(walk.observation_space)
     v = policy_evaluation(small, policy, 0.9)
-    w = td_fixed_point(small, one_hot, policy, 0.9, h)
+    w = td_fixed_point(LinearPrediction(small, one_hot, policy, 0.9, h))
     np.testing.assert_allclose(w[1:8], v[1:8], atol=1e-12)
-    np.testing.assert_allclose(value_error_minimizer(small, one_hot, policy, 0.9, h)[1:8], v[1:8])
+    np.testing.assert_allclose(
+        value_error_minimizer(LinearPrediction(small, one_hot, policy, 0.9, h))[1:8], v[1:8]
+    )
     # S&B eq. 9.14 for gamma < 1: VE(w_TD) <= VE(w_VE) / (1 - gamma)
     agg = StateAggregation(walk.observation_space, 3, first=1, last=7)
     mu = on_policy_distribution(small, policy, h)
     error = lambda w: np.sum(mu * (v - agg(np.arange(9)) @ w) ** 2)  # noqa: E731
-    ve_td = error(td_fixed_point(small, agg, policy, 0.9, h))
-    ve_min = error(value_error_minimizer(small, agg, policy, 0.9, h))
+    ve_td = error(td_fixed_point(LinearPrediction(small, agg, policy, 0.9, h)))
+    ve_min = error(value_error_minimizer(LinearPrediction(small, agg, policy, 0.9, h)))
     assert ve_min < ve_td <= ve_min / (1 - 0.9)
 
 
