@@ -21,6 +21,7 @@ import numpy as np
 from labcoat.agents._observations import state_index
 from labcoat.agents.planning import TabularModel, check_episodes_end
 from labcoat.agents.rules import (
+    categorical_sample,
     check_learning_rate,
     epsilon_greedy_arms,
     epsilon_greedy_probabilities,
@@ -102,7 +103,7 @@ def _sample_start(start: np.ndarray | int, n: int, rng: np.random.Generator) -> 
     """``n`` start states: a fixed state, or draws from a cumulative distribution."""
     if isinstance(start, int):
         return np.full(n, start)
-    return np.minimum(np.searchsorted(start, rng.random(n), side="right"), len(start) - 1)
+    return categorical_sample(start, rng.random(n))
 
 
 class BatchEnv(Protocol):

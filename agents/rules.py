@@ -21,7 +21,6 @@ uniform u < epsilon to the explored action number floor(|A| u / epsilon).
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -30,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from labcoat.classic._checks import check_float
+from labcoat.envs._tabular import categorical_sample  # the one inverse-CDF rule, shared with envs
 
 if TYPE_CHECKING:
     import torch
@@ -319,27 +319,6 @@ def ucb_scores(q: FloatArray, n: IntArray, t: int, c: float) -> FloatArray:
     """
     bonus = c * np.sqrt(math.log(t) / np.maximum(n, 1))
     return np.where(n > 0, q + bonus, np.inf)
-
-
-def categorical_sample(cumulative: Any, u: Any) -> Any:
-    """Inverse-CDF sampling of a categorical distribution: k = #{j < K − 1 : c_j ≤ u}.
-
-    ``c_0 ≤ … ≤ c_{K−1}`` are the running sums of the probabilities p_0, …, p_{K−1} and ``u`` is
-    uniform on [0, c_{K−1}): outcome k is drawn with probability p_k, and an outcome of
-    probability 0 is never drawn (u = c_j moves past it). The count stops at K − 1, so rounding
-    in the sums cannot give an index out of range. This is the rule of Gymnasium's
-    ``categorical_sample`` and of the envs' ``TransitionSampler``.
-
-    Args:
-        cumulative: the running sums, a sequence of K floats (then ``u`` is a float and the
-            outcome an int) or an array of shape (n, K) (then ``u`` has shape (n,) and the
-            outcomes are an int array of shape (n,)).
-        u: the uniform number(s).
-    """
-    if isinstance(u, float):
-        return min(bisect.bisect_right(cumulative, u), len(cumulative) - 1)
-    c = np.asarray(cumulative)
-    return np.minimum((c <= np.asarray(u)[:, None]).sum(axis=1), c.shape[1] - 1)
 
 
 def softmax_policy(h: FloatArray) -> FloatArray:

@@ -37,28 +37,53 @@ TransitionTable = dict[int, dict[int, list[Transition]]]
 """``P[s][a]``: the list of outcomes of action ``a`` in state ``s`` (probabilities sum to 1)."""
 
 
+def categorical_sample(cumulative: Any, u: Any) -> Any:
+    """Inverse-CDF sampling of a categorical distribution: k = #{j < K − 1 : c_j ≤ u}.
+
+    ``c_0 ≤ … ≤ c_{K−1}`` are the running sums of the probabilities p_0, …, p_{K−1} and ``u`` is
+    uniform on [0, c_{K−1}): outcome k is drawn with probability p_k, and an outcome of
+    probability 0 is never drawn (u = c_j moves past it). The count stops at K − 1, so rounding
+    in the sums cannot give an index out of range. This is the rule of Gymnasium's
+    ``categorical_sample``; the envs' samplers, the batched runs and the policies of
+    labcoat.agents (``labcoat.agents.rules.categorical_sample``) all call this function.
+
+    Args:
+        cumulative: the running sums: a sequence of K floats (then ``u`` is a float and the
+            outcome an int); an array of shape (K,) with ``u`` an array of shape (n,) (n draws
+            of one distribution); or an array of shape (n, K) with ``u`` of shape (n,) (one
+            draw of each of n distributions). Arrays give an int array of shape (n,).
+        u: the uniform number(s).
+    """
+    if isinstance(u, float):
+        return min(bisect_right(cumulative, u), len(cumulative) - 1)
+    c = np.asarray(cumulative)
+    if c.ndim == 1:
+        return np.minimum(np.searchsorted(c, u, side="right"), len(c) - 1)
+    return np.minimum((c <= np.asarray(u)[:, None]).sum(axis=1), c.shape[1] - 1)
+
+
 class TransitionSampler:
     """Draws a :class:`Transition` of ``P[s][a]`` with one uniform number.
 
-    For each (s, a) the cumulative probabilities c_k = p_0 + ... + p_k of all but the last
-    outcome are precomputed; a uniform u in [0, 1) selects outcome k = #{c_j <= u} (inverse-CDF
-    sampling, O(log K) per draw, no allocation). The outcome lists are those of ``P`` itself,
-    which must not be modified afterwards.
+    For each (s, a) the cumulative probabilities c_k = p_0 + ... + p_k are precomputed; a
+    uniform u in [0, 1) selects outcome k = #{j < K − 1: c_j <= u} (:func:`categorical_sample`,
+    O(log K) per draw, no allocation). The outcome lists are those of ``P`` itself, which must
+    not be modified afterwards.
     """
 
     def __init__(self, table: TransitionTable, n_states: int, n_actions: int) -> None:
         self._outcomes = [[table[s][a] for a in range(n_actions)] for s in range(n_states)]
-        self._thresholds = [
-            [list(accumulate(t.prob for t in transitions))[:-1] for transitions in row]
+        self._cumulative = [
+            [list(accumulate(t.prob for t in transitions)) for transitions in row]
             for row in self._outcomes
         ]
 
     def sample(self, state: int, action: int, u: float) -> Transition:
         """Return the transition of (state, action) selected by the uniform number ``u``."""
         outcomes = self._outcomes[state][action]
-        if len(outcomes) == 1:
+        if len(outcomes) == 1:  # a certain outcome needs no search
             return outcomes[0]
-        return outcomes[bisect_right(self._thresholds[state][action], u)]
+        return outcomes[categorical_sample(self._cumulative[state][action], u)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,11 +137,10 @@ class Outcomes:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Next states, rewards and terminations of the pairs (states[i], actions[i]).
 
-        Outcome k = #{j < K - 1: c_j <= u_i} of the running sums c of p(., . | s, a), for
-        uniform numbers ``u`` in [0, 1) (one per pair).
+        Outcome k = #{j < K - 1: c_j <= u_i} of the running sums c of p(., . | s, a)
+        (:func:`categorical_sample`), for uniform numbers ``u`` in [0, 1) (one per pair).
         """
-        last = self.prob.shape[2] - 1
-        k = np.minimum((u[:, None] >= self.cumulative[states, actions]).sum(axis=1), last)
+        k = categorical_sample(self.cumulative[states, actions], u)
         return (
             self.next_state[states, actions, k],
             self.reward[states, actions, k],

@@ -22,6 +22,7 @@ from labcoat.agents.rules import (
     td_target,
     td_update,
 )
+from labcoat.envs import _tabular as envs_tabular
 
 
 def test_scalar_rules_give_floats_and_the_same_numbers_on_arrays():
@@ -132,6 +133,30 @@ def test_categorical_sample_is_the_inverse_cdf_by_hand_on_floats_and_arrays():
     u = np.random.default_rng(0).random(40_000)
     counts = np.bincount(categorical_sample(np.tile(c, (len(u), 1)), u), minlength=4)
     np.testing.assert_allclose(counts / len(u), p, atol=5 * np.sqrt(0.25 / len(u)))
+    # many draws of one distribution (a 1-D c): the same outcomes as the tiled rows
+    np.testing.assert_array_equal(
+        categorical_sample(np.array(c), u), categorical_sample(np.tile(c, (len(u), 1)), u)
+    )
+
+
+def test_one_inverse_cdf_rule_for_envs_and_agents():
+    """agents.rules re-exports the envs' sampler; the env step and the batched table use it."""
+    assert categorical_sample is envs_tabular.categorical_sample
+    env = gym.make("labcoat/GridWorld-v0", size=4, slip=0.4)
+    table = env.unwrapped.P
+    sampler = envs_tabular.TransitionSampler(table, 16, 4)
+    outcomes = envs_tabular.Outcomes.from_table(table, np.ones((16, 4), dtype=bool))
+    rng = np.random.default_rng(3)
+    s, a, u = rng.integers(16, size=300), rng.integers(4, size=300), rng.random(300)
+    by_hand = [
+        table[i][j][categorical_sample(np.cumsum([t.prob for t in table[i][j]]).tolist(), x)]
+        for i, j, x in zip(s.tolist(), a.tolist(), u.tolist(), strict=True)
+    ]
+    assert [sampler.sample(i, j, x) for i, j, x in zip(s, a, u.tolist(), strict=True)] == by_hand
+    next_state, reward, terminated = outcomes.sample(s, a, u)
+    assert next_state.tolist() == [t.next_state for t in by_hand]
+    assert reward.tolist() == [t.reward for t in by_hand]
+    assert terminated.tolist() == [t.terminated for t in by_hand]
 
 
 def test_gradient_bandit_and_matrix_policy_sample_with_categorical_sample():
