@@ -94,11 +94,6 @@ def _outcomes(model: TabularModel) -> Outcomes:
     )
 
 
-def _epsilon_greedy(q_rows: np.ndarray, epsilon: float, rng: np.random.Generator) -> np.ndarray:
-    """One epsilon-greedy action per row of q (n, n_actions) (``epsilon_greedy_arms``)."""
-    return epsilon_greedy_arms(np.ascontiguousarray(q_rows.T), epsilon, rng, masked=True)
-
-
 def _sample_start(start: np.ndarray | int, n: int, rng: np.random.Generator) -> np.ndarray:
     """``n`` start states: a fixed state, or draws from a cumulative distribution."""
     if isinstance(start, int):
@@ -171,7 +166,9 @@ class _ModelRuns:
     """One episode after another on a model's outcome table, for each run (a BatchEnv).
 
     Records the undiscounted return and the length of every episode; a run stops after
-    ``n_episodes`` of them. An episode ends in a terminal state or at the time limit.
+    ``n_episodes`` of them. An episode ends in a terminal state or at the time limit. The
+    outcome table is held flat (index (s A + a) K + k), so that a step is a few one-dimensional
+    ``take``s; while every run is running (most of a study) the per-run arrays are used whole.
     """
 
     def __init__(
@@ -183,34 +180,65 @@ class _ModelRuns:
         n_episodes: int,
         rng: np.random.Generator,
     ) -> None:
-        self.outcomes, self.start, self.limit, self.rng = _outcomes(model), start, limit, rng
-        self.n_episodes = n_episodes
+        outcomes = _outcomes(model)
+        self.n_actions, self.width = model.n_actions, outcomes.prob.shape[2]
+        self.cumulative = outcomes.cumulative.reshape(-1, self.width)  # (S A, K)
+        self.next_state = outcomes.next_state.ravel()
+        self.reward, self.terminated = outcomes.reward.ravel(), outcomes.terminated.ravel()
+        self.start, self.limit, self.rng = start, limit, rng
+        self.n_runs, self.n_episodes = n_runs, n_episodes
         self.states = _sample_start(start, n_runs, rng)
         self.returns = np.zeros((n_runs, n_episodes))
         self.lengths = np.zeros((n_runs, n_episodes), dtype=np.int64)
         self.episode = np.zeros(n_runs, dtype=np.int64)
         self.ret, self.length = np.zeros(n_runs), np.zeros(n_runs, dtype=np.int64)
+        self.running = np.arange(n_runs)
+
+    def current_states(self, runs: np.ndarray) -> np.ndarray:
+        """S_t of ``runs`` (all runs: the array itself, no copy)."""
+        return self.states if runs.size == self.n_runs else self.states.take(runs)
 
     def step(self, runs: np.ndarray, actions: np.ndarray) -> BatchStep:
-        s2, r, terminated = self.outcomes.sample(
-            self.states[runs], actions, self.rng.random(runs.size)
-        )
-        self.ret[runs] += r
-        self.length[runs] += 1
-        ended = terminated | (self.length[runs] >= self.limit)
-        done = runs[ended]
+        everyone = runs.size == self.n_runs
+        pairs = self.current_states(runs) * self.n_actions + actions
+        u = self.rng.random(runs.size)
+        if self.width == 1:  # deterministic outcomes: the one outcome of each pair
+            o = pairs
+        else:
+            o = pairs * self.width + categorical_sample(self.cumulative.take(pairs, axis=0), u)
+        s2, r, terminated = self.next_state.take(o), self.reward.take(o), self.terminated.take(o)
+        if everyone:
+            self.ret += r
+            self.length += 1
+            ended = terminated | (self.length >= self.limit)
+            self.states = s2.copy()
+        else:
+            self.ret[runs] += r
+            self.length[runs] += 1
+            ended = terminated | (self.length.take(runs) >= self.limit)
+            self.states[runs] = s2
+        if ended.any():
+            self._end_episodes(runs[ended])
+        return BatchStep(s2, r, terminated, ended, self.running, {})
+
+    def _end_episodes(self, done: np.ndarray) -> None:
+        """Record the finished episodes of the runs ``done`` and restart them."""
         self.returns[done, self.episode[done]] = self.ret[done]
         self.lengths[done, self.episode[done]] = self.length[done]
         self.episode[done] += 1
         self.ret[done], self.length[done] = 0.0, 0
-        self.states[runs] = s2
         self.states[done] = _sample_start(self.start, done.size, self.rng)
-        running = runs[self.episode[runs] < self.n_episodes]
-        return BatchStep(s2, r, terminated, ended, running, {})
+        finished = self.episode[done] >= self.n_episodes
+        if finished.any():
+            self.running = self.running[self.episode[self.running] < self.n_episodes]
 
 
 class _TabularControl:
-    """Epsilon-greedy TD control of q (n_runs, S, A) for every run (a BatchLearner)."""
+    """Epsilon-greedy TD control of q for every run (a BatchLearner).
+
+    q is held arm-major and flat over runs and states, shape (n_actions, n_runs S), so that the
+    rows q(S_t, .) of all runs are one ``take`` in the layout of ``epsilon_greedy_arms``.
+    """
 
     def __init__(
         self,
@@ -221,42 +249,67 @@ class _TabularControl:
         alpha: float | str,
         epsilon: float,
     ) -> None:
-        self.env, self.q, self.method, self.gamma, self.epsilon = env, q, method, gamma, epsilon
+        self.env, self.method, self.gamma, self.epsilon = env, method, gamma, epsilon
+        self.masked = bool(np.isneginf(q).any())  # some actions unavailable somewhere
+        n_runs, n_states, n_actions = q.shape
+        self.q = np.ascontiguousarray(q.reshape(n_runs * n_states, n_actions).T)
+        self.q_flat = self.q.reshape(-1)  # entry a (n_runs S) + run S + s
+        self.shape, self.entries = q.shape, n_runs * n_states
+        self.row_base = np.arange(n_runs) * n_states  # row of (run, s) = run S + s
         self.alpha, self.power = alpha, step_size_power(alpha)
-        self.counts = np.zeros(q.shape, dtype=np.int64)
-        self.next_actions = np.full(len(q), -1)  # Sarsa's A_{t+1}, chosen before the update
+        self.counts = np.zeros(self.q_flat.shape, dtype=np.int64)
+        self.next_actions = np.full(n_runs, -1)  # Sarsa's A_{t+1}, chosen before the update
         self.steps = 0
 
+    def _rows(self, runs: np.ndarray, states: np.ndarray) -> np.ndarray:
+        base = self.row_base if runs.size == len(self.row_base) else self.row_base.take(runs)
+        return base + states
+
+    def _explore(self, q_t: np.ndarray) -> np.ndarray:
+        """One epsilon-greedy action per column of an arm-major q (n_actions, n)."""
+        return epsilon_greedy_arms(q_t, self.epsilon, self.env.rng, masked=self.masked)
+
     def act(self, runs: np.ndarray) -> np.ndarray:
-        self.s_tm1 = self.env.states[runs]
-        actions = self.next_actions[runs]
-        fresh = np.flatnonzero(actions < 0)
-        q_rows = self.q[runs[fresh], self.s_tm1[fresh]]
-        actions[fresh] = _epsilon_greedy(q_rows, self.epsilon, self.env.rng)
+        self.rows_tm1 = self._rows(runs, self.env.current_states(runs))
+        if self.method != "sarsa":
+            return self._explore(self.q.take(self.rows_tm1, axis=1))
+        actions = self.next_actions.take(runs)
+        fresh = (actions < 0).nonzero()[0]
+        if fresh.size:
+            q_fresh = self.q.take(self.rows_tm1.take(fresh), axis=1)
+            actions[fresh] = self._explore(q_fresh)
         return actions
 
     def learn(self, runs: np.ndarray, actions: np.ndarray, step: BatchStep) -> None:
         self.steps += 1
-        s, s2, q = self.s_tm1, step.observations, self.q
         discount = self.gamma * (1.0 - step.terminated)
-        q_t = q[runs, s2]
+        q_t = self.q.take(self._rows(runs, step.observations), axis=1)  # (A, runs)
         if self.method == "sarsa":
-            a2 = _epsilon_greedy(q_t, self.epsilon, self.env.rng)
-            target = sarsa_target(q_t, a2, step.rewards, discount)
+            a2 = self._explore(q_t)
+            target = sarsa_target(q_t.T, a2, step.rewards, discount)
             self.next_actions[runs] = np.where(step.ended, -1, a2)
         elif self.method == "q_learning":
-            target = q_learning_target(q_t, step.rewards, discount)
+            target = q_learning_target(q_t.T, step.rewards, discount)
         else:
-            probs = epsilon_greedy_probabilities(q_t, self.epsilon)
-            target = expected_sarsa_target(q_t, probs, step.rewards, discount)
-        self.counts[runs, s, actions] += 1
-        alpha_n = step_size(self.alpha, self.power, self.counts[runs, s, actions])
-        q[runs, s, actions] = td_update(q[runs, s, actions], target, alpha_n)
-        if not np.isfinite(q[runs, s, actions]).all():
+            probs = epsilon_greedy_probabilities(q_t.T, self.epsilon)
+            target = expected_sarsa_target(q_t.T, probs, step.rewards, discount)
+        entry = actions * self.entries + self.rows_tm1
+        if self.power is None:
+            alpha_n = self.alpha
+        else:
+            self.counts[entry] += 1
+            alpha_n = step_size(self.alpha, self.power, self.counts.take(entry))
+        new = td_update(self.q_flat.take(entry), target, alpha_n)
+        self.q_flat[entry] = new
+        if not np.isfinite(new).all():
             raise FloatingPointError(
                 f"batched {self.method} diverged: q became non-finite at time step {self.steps} "
                 "(lower learning_rate or gamma, or scale the rewards)"
             )
+
+    def q_by_run(self) -> np.ndarray:
+        """The action values of every run, shape (n_runs, n_states, n_actions)."""
+        return np.ascontiguousarray(self.q.T).reshape(self.shape)
 
 
 def batched_control(
@@ -318,8 +371,11 @@ def batched_control(
     env = _ModelRuns(model, start, limit, n_runs, n_episodes, rng)
     q = np.full((n_runs, model.n_states, model.n_actions), initial_q)
     q[:, ~model.valid_actions] = -np.inf
-    run_batched(_TabularControl(env, q, method, gamma, alpha, epsilon), env, n_runs)
-    return BatchedResult(q=q, episode_returns=env.returns, episode_lengths=env.lengths)
+    learner = _TabularControl(env, q, method, gamma, alpha, epsilon)
+    run_batched(learner, env, n_runs)
+    return BatchedResult(
+        q=learner.q_by_run(), episode_returns=env.returns, episode_lengths=env.lengths
+    )
 
 
 def _start(model: TabularModel, start_state: int | None) -> np.ndarray | int:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     import torch
 
 FloatArray = NDArray[np.float64]
+_SMALL = 4096  # arrays up to this size: reductions beat a matrix-vector product
 IntArray = NDArray[np.int64]
 
 __all__ = [
@@ -158,8 +159,11 @@ def sarsa_target(q_t: Any, a_t: Any, r_t: Any, discount_t: Any) -> Any:
         r_t: reward R_{t+1}.
         discount_t: gamma (1 - terminated).
     """
-    q_t = np.asarray(q_t, dtype=float)
-    chosen = np.take_along_axis(q_t, np.asarray(a_t)[..., None], axis=-1)[..., 0]
+    q_t, a_t = np.asarray(q_t, dtype=float), np.asarray(a_t)
+    if q_t.ndim == 2:  # one row per run (the batched case): a plain gather
+        chosen = q_t[np.arange(len(q_t)), a_t]
+    else:
+        chosen = np.take_along_axis(q_t, a_t[..., None], axis=-1)[..., 0]
     return td_target(np.asarray(r_t), np.asarray(discount_t), chosen)
 
 
@@ -269,9 +273,11 @@ def greedy_arms(values_by_arm: FloatArray, rng: np.random.Generator) -> IntArray
     k, n_runs = values_by_arm.shape
     is_best = values_by_arm == values_by_arm.max(axis=0)
     if np.count_nonzero(is_best) == n_runs:  # exactly one maximum per run (no ties, no NaN)
-        return (np.arange(k, dtype=np.float64) @ is_best).astype(np.int64)
+        if k * n_runs > _SMALL:
+            return (np.arange(k, dtype=np.float64) @ is_best).astype(np.int64)
+        return is_best.argmax(axis=0)  # (faster than the product on small arrays)
     a = is_best.argmax(axis=0)
-    tied = np.flatnonzero(np.count_nonzero(is_best, axis=0) > 1)
+    tied = (is_best.sum(axis=0) > 1).nonzero()[0]
     if tied.size:
         a[tied] = (rng.random((k, tied.size)) * is_best[:, tied]).argmax(axis=0)
     return a
@@ -295,7 +301,7 @@ def epsilon_greedy_arms(
     if epsilon == 0.0:
         return greedy
     u = np.asarray(rng.random(int(n_runs)))
-    explore = np.flatnonzero(u < epsilon)
+    explore = (u < epsilon).nonzero()[0]
     if not masked:  # the explored number is the arm
         greedy[explore] = np.minimum(u[explore] * (k / epsilon), k - 1).astype(np.int64)
         return greedy

@@ -1,0 +1,206 @@
+"""Batched tabular control at 100 runs: today's ``batched_control`` against the one it replaced.
+
+Issue 14's target: batched control at least 3x faster than before at 100 runs. The reference
+("before") is the runner of commit 223faaa (labcoat main before the change), copied below as it
+was: q as an (n_runs, S, A) array indexed by (runs, states, actions) on every step, the
+outcome table indexed by (states, actions), epsilon-greedy always in its masked form, every
+per-run array gathered with ``[runs]``. It draws the same random numbers in the same order, so
+both sides must give the same q and the same episode returns bit for bit (checked, printed as
+"same numbers"). It calls today's ``labcoat.agents.rules``, whose ``greedy_arms`` and
+``sarsa_target`` became cheaper in the same change (same results): the speed-up printed is a
+lower bound of the speed-up over 223faaa itself.
+
+Equal work: the same model, method, seed, n_runs, n_episodes and time limit on both sides;
+the two are run in turn (A B A B ...), and the median and the minimum of the per-pair time
+ratios before/after are printed with the mean online return of each side (over runs and the
+second half of the episodes, with a 95 % CI over runs). Argument checking is timed on the new
+side only (microseconds). Run: ``python benchmarks/batched.py`` (``--quick`` for a short run,
+``--repeats N``). Timings on a shared machine are noisy: re-run on an idle one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from time import perf_counter
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+import labcoat.envs  # noqa: F401  (registers the ids)
+from labcoat.agents import rules
+from labcoat.agents.batched import BatchStep, _outcomes, batched_control, run_batched
+from labcoat.agents.planning import TabularModel
+
+N_RUNS, TARGET = 100, 3.0
+
+# ---------------------------------------------------------------------- the reference (223faaa)
+
+
+def _old_start(start: np.ndarray | int, n: int, rng: np.random.Generator) -> np.ndarray:
+    if isinstance(start, int):
+        return np.full(n, start)
+    return np.minimum(np.searchsorted(start, rng.random(n), side="right"), len(start) - 1)
+
+
+class _OldModelRuns:
+    def __init__(self, model: TabularModel, start: Any, limit: float, n_episodes: int,
+                 rng: np.random.Generator) -> None:  # fmt: skip
+        self.outcomes, self.start, self.limit, self.rng = _outcomes(model), start, limit, rng
+        self.n_episodes = n_episodes
+        self.states = _old_start(start, N_RUNS, rng)
+        self.returns = np.zeros((N_RUNS, n_episodes))
+        self.lengths = np.zeros((N_RUNS, n_episodes), dtype=np.int64)
+        self.episode = np.zeros(N_RUNS, dtype=np.int64)
+        self.ret, self.length = np.zeros(N_RUNS), np.zeros(N_RUNS, dtype=np.int64)
+
+    def _sample(self, states: np.ndarray, actions: np.ndarray, u: np.ndarray) -> tuple:
+        o = self.outcomes  # Outcomes.sample of 223faaa
+        last = o.prob.shape[2] - 1
+        k = np.minimum((u[:, None] >= o.cumulative[states, actions]).sum(axis=1), last)
+        return o.next_state[states, actions, k], o.reward[states, actions, k], \
+            o.terminated[states, actions, k]  # fmt: skip
+
+    def step(self, runs: np.ndarray, actions: np.ndarray) -> BatchStep:
+        s2, r, terminated = self._sample(self.states[runs], actions, self.rng.random(runs.size))
+        self.ret[runs] += r
+        self.length[runs] += 1
+        ended = terminated | (self.length[runs] >= self.limit)
+        done = runs[ended]
+        self.returns[done, self.episode[done]] = self.ret[done]
+        self.lengths[done, self.episode[done]] = self.length[done]
+        self.episode[done] += 1
+        self.ret[done], self.length[done] = 0.0, 0
+        self.states[runs] = s2
+        self.states[done] = _old_start(self.start, done.size, self.rng)
+        running = runs[self.episode[runs] < self.n_episodes]
+        return BatchStep(s2, r, terminated, ended, running, {})
+
+
+class _OldControl:
+    def __init__(self, env: _OldModelRuns, q: np.ndarray, method: str, gamma: float,
+                 alpha: Any, epsilon: float) -> None:  # fmt: skip
+        self.env, self.q, self.method, self.gamma, self.epsilon = env, q, method, gamma, epsilon
+        self.alpha, self.power = alpha, rules.step_size_power(alpha)
+        self.counts = np.zeros(q.shape, dtype=np.int64)
+        self.next_actions = np.full(len(q), -1)
+
+    def _greedy(self, q_rows: np.ndarray) -> np.ndarray:
+        q_by_arm = np.ascontiguousarray(q_rows.T)
+        return rules.epsilon_greedy_arms(q_by_arm, self.epsilon, self.env.rng, masked=True)
+
+    def act(self, runs: np.ndarray) -> np.ndarray:
+        self.s_tm1 = self.env.states[runs]
+        actions = self.next_actions[runs]
+        fresh = np.flatnonzero(actions < 0)
+        actions[fresh] = self._greedy(self.q[runs[fresh], self.s_tm1[fresh]])
+        return actions
+
+    def learn(self, runs: np.ndarray, actions: np.ndarray, step: BatchStep) -> None:
+        s, s2, q = self.s_tm1, step.observations, self.q
+        discount = self.gamma * (1.0 - step.terminated)
+        q_t = q[runs, s2]
+        if self.method == "sarsa":
+            a2 = self._greedy(q_t)
+            target = rules.sarsa_target(q_t, a2, step.rewards, discount)
+            self.next_actions[runs] = np.where(step.ended, -1, a2)
+        elif self.method == "q_learning":
+            target = rules.q_learning_target(q_t, step.rewards, discount)
+        else:
+            probs = rules.epsilon_greedy_probabilities(q_t, self.epsilon)
+            target = rules.expected_sarsa_target(q_t, probs, step.rewards, discount)
+        self.counts[runs, s, actions] += 1
+        alpha_n = rules.step_size(self.alpha, self.power, self.counts[runs, s, actions])
+        q[runs, s, actions] = rules.td_update(q[runs, s, actions], target, alpha_n)
+        if not np.isfinite(q[runs, s, actions]).all():
+            raise FloatingPointError("diverged")
+
+
+def reference(model: TabularModel, method: str, options: dict[str, Any]) -> tuple:
+    """223faaa's batched_control (arguments already valid): q, returns, lengths."""
+    start = options.get("start_state")
+    if start is None:
+        start = np.cumsum(model.initial_distribution)
+    rng = np.random.default_rng(options["seed"])
+    env = _OldModelRuns(model, start, options["max_episode_steps"], options["n_episodes"], rng)
+    q = np.full((N_RUNS, model.n_states, model.n_actions), 0.0)
+    q[:, ~model.valid_actions] = -np.inf
+    learner = _OldControl(env, q, method, options["gamma"], options["learning_rate"],
+                          options["epsilon"])  # fmt: skip
+    run_batched(learner, env, N_RUNS)
+    return q, env.returns, env.lengths
+
+
+# ---------------------------------------------------------------------- the measurement
+
+
+def workloads(quick: bool) -> list[tuple[str, TabularModel, dict[str, Any]]]:
+    """(name, model, options) of the three tabular problems, 100 runs each."""
+    scale = 4 if quick else 1
+    common = {"n_runs": N_RUNS, "epsilon": 0.1, "seed": 0}
+    cliff = TabularModel.from_env(gym.make("CliffWalking-v1"))
+    grid = TabularModel.from_env(gym.make("labcoat/GridWorld-v0", size=10, slip=0.1))
+    plant = TabularModel.from_env(gym.make("labcoat/PlantWatering-v0"))
+    return [
+        ("CliffWalking-v1", cliff, {**common, "n_episodes": 100 // scale, "gamma": 1.0,
+                                    "learning_rate": 0.5, "max_episode_steps": 500}),
+        ("GridWorld 10x10 slip 0.1", grid, {**common, "n_episodes": 40 // scale, "gamma": 0.95,
+                                             "learning_rate": 0.5, "max_episode_steps": 500}),
+        ("PlantWatering-v0", plant, {**common, "n_episodes": 20 // scale, "gamma": 0.9,
+                                     "learning_rate": "1/n", "start_state": 0,
+                                     "max_episode_steps": 100}),
+    ]  # fmt: skip
+
+
+def online_return(returns: np.ndarray) -> tuple[float, float]:
+    """Mean return over runs of the second half of the episodes, and its 95 % CI half-width."""
+    per_run = returns[:, returns.shape[1] // 2 :].mean(axis=1)
+    return float(per_run.mean()), float(1.96 * per_run.std(ddof=1) / np.sqrt(len(per_run)))
+
+
+def measure(model: TabularModel, method: str, options: dict[str, Any], repeats: int) -> dict:
+    """Interleaved timings (before, after) and both sides' results."""
+    before, after = [], []
+    for _ in range(repeats):
+        start = perf_counter()
+        old = reference(model, method, options)
+        before.append(perf_counter() - start)
+        start = perf_counter()
+        new = batched_control(model, method, **options)
+        after.append(perf_counter() - start)
+    same = all(
+        np.array_equal(a, b)
+        for a, b in zip(old, (new.q, new.episode_returns, new.episode_lengths), strict=True)
+    )
+    ratios = [b / a for b, a in zip(before, after, strict=True)]
+    return {"before": before, "after": after, "ratios": ratios, "same": same,
+            "old": online_return(old[1]), "new": online_return(new.episode_returns)}  # fmt: skip
+
+
+def main(quick: bool = False, repeats: int = 3) -> bool:
+    print(f"batched control at {N_RUNS} runs: before (223faaa) / after, interleaved, "
+          f"{repeats} pairs; speed-up = time before / time after")  # fmt: skip
+    all_met = True
+    for name, model, options in workloads(quick):
+        for method in ("sarsa", "q_learning", "expected_sarsa"):
+            m = measure(model, method, options, repeats)
+            speedup = statistics.median(m["ratios"])
+            all_met &= speedup >= TARGET
+            (mo, co), (mn, cn) = m["old"], m["new"]
+            print(
+                f"  {name:25s} {method:15s} {options['n_episodes']:3d} episodes: "
+                f"{statistics.median(m['before']):6.2f} s -> {statistics.median(m['after']):6.2f} s"
+                f"  speed-up {speedup:4.2f}x (min {min(m['ratios']):4.2f}x)  online return "
+                f"{mo:8.2f} ± {co:5.2f} vs {mn:8.2f} ± {cn:5.2f}  same numbers: {m['same']}"
+            )
+    print(f"  target >= {TARGET}x at {N_RUNS} runs (median): {'met' if all_met else 'MISSED'}")
+    return all_met
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a quarter of the episodes")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved pairs per case")
+    args = parser.parse_args()
+    main(quick=args.quick, repeats=args.repeats)
