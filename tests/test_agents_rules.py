@@ -15,12 +15,15 @@ from labcoat.agents.rules import (
     epsilon_greedy_arms,
     epsilon_greedy_expectation,
     epsilon_greedy_probabilities,
+    gaussian_posterior,
     gradient_bandit_update,
+    greedy_arms,
     softmax_policy,
     step_size,
     td_error,
     td_target,
     td_update,
+    ucb_scores,
 )
 from labcoat.envs import _tabular as envs_tabular
 
@@ -99,6 +102,37 @@ def test_value_strategies_update_is_action_value_update_by_hand(step):
             q[rows, a] = action_value_update(q[rows, a], n[rows, a], r, step)
             np.testing.assert_array_equal(strategy.n, n)
             np.testing.assert_allclose(strategy.q, q, rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize(
+    "strategy",
+    [EpsilonGreedy(0.2), UCB(c=1.5), ThompsonSampling("gaussian", prior_std=2.0)],
+    ids=["epsilon-greedy", "ucb", "gaussian-thompson"],
+)
+def test_value_strategies_select_by_the_rules_by_hand(strategy):
+    """Each pull is the rules' choice from the same uniforms; each update action_value_update."""
+    strategy.reset(n_arms=4, n_runs=40, seed=3)
+    for t in range(6):
+        rng = np.random.default_rng()
+        rng.bit_generator.state = strategy.rng.bit_generator.state
+        q, n = np.ascontiguousarray(strategy.q.T), np.ascontiguousarray(strategy.n.T)
+        if isinstance(strategy, EpsilonGreedy):
+            expected = epsilon_greedy_arms(q, 0.2, rng)
+        elif isinstance(strategy, UCB):
+            expected = greedy_arms(ucb_scores(q, n, t + 1, 1.5), rng)
+        else:
+            mean, std = gaussian_posterior(q, n, 0.0, 2.0, 1.0)
+            expected = greedy_arms(mean + std * rng.standard_normal(mean.shape), rng)
+        a = strategy.select_actions()
+        np.testing.assert_array_equal(a, expected)
+        r = np.cos(3.0 * a + t)
+        q_before, n_before = strategy.q.copy(), strategy.n.copy()
+        strategy.update_batch(a, r)
+        rows = np.arange(40)
+        n_before[rows, a] += 1
+        q_before[rows, a] = action_value_update(q_before[rows, a], n_before[rows, a], r, None)
+        np.testing.assert_array_equal(strategy.n, n_before)
+        np.testing.assert_allclose(strategy.q, q_before, rtol=0, atol=0)
 
 
 def test_gradient_bandit_update_is_the_rule_by_hand():

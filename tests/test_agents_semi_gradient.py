@@ -3,6 +3,8 @@ a replay through the pure update functions, torch.autograd, and planning."""
 
 from __future__ import annotations
 
+from copy import deepcopy
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -235,6 +237,45 @@ def test_semi_gradient_sarsa_equals_a_replay_of_the_pure_update(kind):
             )
             s = s2
     np.testing.assert_allclose(agent.weights, w, rtol=1e-10, atol=1e-12)
+
+
+def test_network_semi_gradient_td_equals_a_replay_of_semi_gradient_step():
+    """A nonlinear network: every update is rules.semi_gradient_step with rules.td_error.
+
+    A copy of the initial network replays the logged transitions by hand (eq. 7.25: the value
+    of S_t differentiated, the target from the current parameters held fixed); the truncated
+    episodes bootstrap.
+    """
+    env = Recorder(gym.make("labcoat/RandomWalk-v0", size=6, max_jump=2, max_episode_steps=5))
+    net = torch.nn.Sequential(
+        torch.nn.Linear(8, 6, dtype=torch.float64), torch.nn.Tanh(),
+        torch.nn.Linear(6, 1, dtype=torch.float64),
+    )  # fmt: skip
+    generator = torch.Generator().manual_seed(0)
+    for p in net.parameters():
+        torch.nn.init.normal_(p, std=0.5, generator=generator)
+    copy = deepcopy(net)
+    agent = SemiGradientTD(env, network=net, gamma=0.9, learning_rate=0.05, seed=2)
+    agent.learn(total_timesteps=300)
+    one_hot = OneHot(env.observation_space)
+    parameters = list(copy.parameters())
+
+    def value(s):
+        return copy(torch.as_tensor(one_hot(s)[None]))[0, 0]
+
+    n_truncated = 0
+    for s, steps in episodes(env.log):
+        for _, s2, r, terminated, truncated in steps:
+            with torch.no_grad():
+                v2 = 0.0 if terminated else float(value(s2))
+            v = value(s)
+            delta = td_error(float(v.detach()), r, 0.0 if terminated else 0.9, v2)
+            semi_gradient_step(parameters, v, delta, 0.05)
+            n_truncated += truncated and not terminated
+            s = s2
+    assert n_truncated > 5
+    for ours, by_hand in zip(net.parameters(), parameters, strict=True):
+        np.testing.assert_allclose(ours.detach().numpy(), by_hand.detach().numpy(), atol=1e-12)
 
 
 def test_a_linear_torch_network_gives_the_linear_agent():
