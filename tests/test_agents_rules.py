@@ -94,14 +94,18 @@ def test_value_strategies_update_is_action_value_update_by_hand(step):
     for strategy in (EpsilonGreedy(0.1, step_size=step, initial_value=0.5), UCB(step_size=step)):
         strategy.reset(n_arms=4, n_runs=50, seed=0)
         for t in range(5):
-            a, r = _pulls(50, 4, t)
-            q, n = strategy.q.copy(), strategy.n.copy()
-            strategy.update_batch(a, r)
-            rows = np.arange(50)
-            n[rows, a] += 1
-            q[rows, a] = action_value_update(q[rows, a], n[rows, a], r, step)
-            np.testing.assert_array_equal(strategy.n, n)
-            np.testing.assert_allclose(strategy.q, q, rtol=0, atol=1e-15)
+            _update_by_hand(strategy, *_pulls(50, 4, t), step)
+
+
+def _update_by_hand(strategy, a, r, step):
+    """One update_batch of a value strategy against action_value_update on the pulled arms."""
+    q, n = strategy.q.copy(), strategy.n.copy()
+    strategy.update_batch(a, r)
+    rows = np.arange(len(a))
+    n[rows, a] += 1
+    q[rows, a] = action_value_update(q[rows, a], n[rows, a], r, step)
+    np.testing.assert_array_equal(strategy.n, n)
+    np.testing.assert_allclose(strategy.q, q, rtol=0, atol=1e-15)
 
 
 @pytest.mark.parametrize(
@@ -125,14 +129,7 @@ def test_value_strategies_select_by_the_rules_by_hand(strategy):
             expected = greedy_arms(mean + std * rng.standard_normal(mean.shape), rng)
         a = strategy.select_actions()
         np.testing.assert_array_equal(a, expected)
-        r = np.cos(3.0 * a + t)
-        q_before, n_before = strategy.q.copy(), strategy.n.copy()
-        strategy.update_batch(a, r)
-        rows = np.arange(40)
-        n_before[rows, a] += 1
-        q_before[rows, a] = action_value_update(q_before[rows, a], n_before[rows, a], r, None)
-        np.testing.assert_array_equal(strategy.n, n_before)
-        np.testing.assert_allclose(strategy.q, q_before, rtol=0, atol=0)
+        _update_by_hand(strategy, a, np.cos(3.0 * a + t), None)
 
 
 def test_gradient_bandit_update_is_the_rule_by_hand():
