@@ -54,8 +54,8 @@ def categorical_sample(cumulative: Any, u: Any) -> Any:
             draw of each of n distributions). Arrays give an int array of shape (n,).
         u: the uniform number(s).
     """
-    if isinstance(u, float):
-        return min(bisect_right(cumulative, u), len(cumulative) - 1)
+    if type(u) is float:  # one draw (the per-step path of the envs: no numpy)
+        return bisect_right(cumulative, u, 0, len(cumulative) - 1)
     c = np.asarray(cumulative)
     if c.ndim == 1:
         return np.minimum(np.searchsorted(c, u, side="right"), len(c) - 1)
