@@ -241,7 +241,7 @@ class SampleCollectorEnv(gym.Env):
                     return np.array(chosen[1:])
         raise ValueError(
             f"no layout of n_samples = {n_samples} samples 2 radius apart: lower n_samples or "
-            f"radius (radius = {self.radius:g}, or change n_angles, l1, l2, start)"
+            f"radius (radius = {self.radius:g}; or change n_angles, l1, l2, start, layout_seed)"
         )
 
     # ------------------------------------------------------------------ dynamics
