@@ -65,7 +65,7 @@ class Config:
     """Errors drawn per (d, p) for no correction and MWPM."""
     agent: str = "sb3-dqn"
     """The agent's trainer (a key of AGENTS), or "none" to leave the agent out."""
-    agent_timesteps: tuple[int, ...] = (40_000, 60_000)
+    agent_timesteps: tuple[int, ...] = (30_000, 50_000)
     """Training steps of the agent for each distance (0: no agent for that d)."""
     agent_errors: int = 4_000
     """Errors per (d, p) on which the trained agent is evaluated (the first of the n_errors)."""
