@@ -91,8 +91,8 @@ class Config:
         for i, steps in enumerate(_entries("agent_timesteps", self.agent_timesteps, lengths)):
             check_int(f"agent_timesteps[{i}]", steps, 0)
         check_float("train_p", self.train_p, 0.0, 0.5, low_open=True)
-        check_float("step_reward", self.step_reward, -1.0, 0.0)
-        check_float("failure_reward", self.failure_reward, -10.0, 0.0)
+        check_float("step_reward", self.step_reward, high=0.0)
+        check_float("failure_reward", self.failure_reward, high=0.0)
 
     def timesteps(self, d: int) -> int:
         """The agent's training steps for distance ``d``."""
