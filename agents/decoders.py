@@ -9,8 +9,8 @@ most likely *error* consistent with the syndrome (weight w has probability ∝ (
 
 - :func:`mwpm_correction`: minimum-weight perfect matching of the defects (Edmonds' blossom
   algorithm, via PyMatching, an optional dependency: ``pip install labcoat[qec]``), fast for
-  any d; the standard reference decoder, threshold ≈ 10.3 % for this noise (Wang, Harrington
-  & Preskill 2003).
+  any d; the standard reference decoder, threshold ≈ 10.3 % for this noise (Dennis et al.
+  2002; Wang, Harrington & Preskill 2003).
 - :func:`minimum_weight_correction`: exhaustive search over all 2^(2d²) errors (d <= 3), an
   independent exact oracle for the matching decoder on small codes.
 """

@@ -174,10 +174,10 @@ class ToricCodeEnv(gym.Env):
     ``failure_reward`` (default -1) for a logical error (:func:`is_logical_error`).
 
     ## Starting State
-    The error e with e_q ~ Bernoulli(p) independently, conditioned on a non-empty syndrome (an
-    error with an empty syndrome, no error at all or an undetectable one, leaves nothing to
-    decode: it is drawn again; with probability (1 - p)^(2d²) + ... such draws happen, so the
-    logical error rate of a decoder must count them separately, as the ``qec`` exercise does).
+    The error e with e_q ~ Bernoulli(p) independently, conditioned on a non-empty syndrome: an
+    error with an empty syndrome (no flip at all, probability (1 - p)^(2d²), or an undetectable
+    stabilizer or logical operator) leaves nothing to decode and is drawn again. A decoder's
+    logical error rate must count those errors separately, as the ``qec`` exercise does.
     ``options={"error": e}`` starts from a given error (2d² bits, non-empty syndrome).
     ``info["error"]`` is never given: the agent sees only the syndrome.
 

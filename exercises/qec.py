@@ -14,9 +14,9 @@ still has a syndrome, with a 95 % Wilson interval:
 - and, for scale, one unencoded qubit: P_L = p.
 
 The MWPM curves of d = 3 and d = 5 cross near the code's threshold; the known threshold of
-MWPM for independent bit flips and perfect syndromes is p_c ≈ 10.3 % (Wang, Harrington &
-Preskill 2003), but small codes cross below it (finite-size effects), which the exercise reports
-as measured.
+MWPM for independent bit flips and perfect syndromes is p_c ≈ 10.3 % (Dennis et al. 2002;
+Wang, Harrington & Preskill 2003), but the crossing of small codes is shifted from it
+(finite-size effects): the exercise reports what it measures.
 """
 
 from __future__ import annotations
