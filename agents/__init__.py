@@ -5,7 +5,8 @@ Every update equation lives once in :mod:`labcoat.agents.rules`; planning on a
 eqs. 7.8-7.18); model-free tabular prediction and control (:class:`TD0`, :class:`MonteCarlo`,
 :class:`Sarsa`, :class:`QLearning`, :class:`ExpectedSarsa`) and their batched versions; bandit
 strategies (§7.1) and the 10-armed testbed; semi-gradient TD and Sarsa on features or torch
-modules (eq. 7.25); and the policy protocol shared with Stable-Baselines3.
+modules (eq. 7.25); the policy protocol shared with Stable-Baselines3; and the toric code's
+decoders (minimum-weight perfect matching, exhaustive minimum-weight search).
 """
 
 from labcoat.agents._base import Agent, ContinuingTaskWarning, LinearSchedule
@@ -30,6 +31,7 @@ from labcoat.agents.batched import (
     batched_sarsa,
     run_batched,
 )
+from labcoat.agents.decoders import minimum_weight_correction, mwpm_correction
 from labcoat.agents.features import (
     BinaryFeatures,
     Bounds,
@@ -141,6 +143,8 @@ __all__ = [
     "linear_sarsa_update",
     "linear_td_update",
     "MonteCarlo",
+    "minimum_weight_correction",
+    "mwpm_correction",
     "on_policy_distribution",
     "OneHot",
     "PlanningResult",

@@ -23,6 +23,8 @@ __all__ = [
     "PlantWateringEnv",
     "RandomWalkEnv",
     "ReactionOptimizationEnv",
+    "SampleCollectorEnv",
+    "ToricCodeEnv",
     "Transition",
     "TreatmentBanditEnv",
     "register_envs",
@@ -38,6 +40,8 @@ _EXPORTS = {
     "PlantWateringEnv": "plant_watering",
     "RandomWalkEnv": "random_walk",
     "ReactionOptimizationEnv": "reaction",
+    "SampleCollectorEnv": "sample_collector",
+    "ToricCodeEnv": "toric_code",
     "Transition": "_tabular",
     "TreatmentBanditEnv": "treatment_bandit",
 }
@@ -73,6 +77,14 @@ _REGISTRY: dict[str, dict[str, Any]] = {
     "labcoat/LinearQuadratic-v0": dict(
         entry_point="labcoat.envs.linear_quadratic:LinearQuadraticEnv",
         max_episode_steps=200,
+    ),
+    "labcoat/SampleCollector-v0": dict(
+        entry_point="labcoat.envs.sample_collector:SampleCollectorEnv",
+        max_episode_steps=200,
+    ),
+    "labcoat/ToricCode-v0": dict(
+        entry_point="labcoat.envs.toric_code:ToricCodeEnv",
+        max_episode_steps=50,
     ),
 }
 

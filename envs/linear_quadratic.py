@@ -216,7 +216,10 @@ class LinearQuadraticEnv(gym.Env[np.ndarray, np.ndarray]):
         self.state_bound = check_float("state_bound", state_bound, 0.0, low_open=True)
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         # the relation between two arguments is checked after each argument on its own
-        check_float("state_bound", state_bound, self.x0_range, low_open=True)
+        try:
+            check_float("state_bound", state_bound, self.x0_range, low_open=True)
+        except ValueError as error:  # name both: either argument may be the one to change
+            raise ValueError(f"{error} (the bound on |x| must exceed x0_range)") from None
         self.P, self.K = riccati(self.A, self.B, self.Q, self.R)
         """The Riccati solution (optimal cost x^T P x) and gain (optimal control u = -K x)."""
         n, m = self.B.shape

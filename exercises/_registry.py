@@ -59,6 +59,14 @@ EXERCISES: dict[str, tuple[str, str]] = {
         "k-means: Lloyd iterations, k-means++ and the objective",
     ),
     "tsne": ("labcoat.exercises.tsne", "t-SNE of the digits"),
+    "arm": (
+        "labcoat.exercises.arm",
+        "Robot arm collecting samples: value iteration's tour vs Q-learning",
+    ),
+    "qec": (
+        "labcoat.exercises.qec",
+        "Toric code: DQN agent vs minimum-weight matching vs no correction",
+    ),
     "regression": (
         "labcoat.exercises.regression",
         "Diabetes: OLS statistics, ridge, the lasso path",

@@ -11,8 +11,8 @@ Three properties, each for every id of ``ENV_IDS``:
    TypeError or ValueError whose message names it.
 
 Per default run: ``ROLLOUT_EXAMPLES`` x ``STEPS`` = 20 x 40 = 800 steps (and up to 40 reset
-options) per env, 4,800 steps in all, and ``BAD_ARGUMENT_EXAMPLES`` = 50 refused constructions
-per env, 300 in all.
+options) per env, and ``BAD_ARGUMENT_EXAMPLES`` = 50 refused constructions
+per env.
 """
 
 from __future__ import annotations
@@ -197,6 +197,27 @@ ARGUMENTS: dict[str, dict[str, Argument]] = {
         },
         "noise_std": real(0.0),
         **{name: real(0.0, open_low=True) for name in ("max_control", "x0_range", "state_bound")},
+        "render_mode": RENDER_MODE,
+    },
+    "labcoat/SampleCollector-v0": {
+        "n_angles": integer(4, 24),
+        "n_samples": integer(1, 4, optional=True),
+        "layout_seed": integer(0, 2**32),
+        **{name: real(0.0, open_low=True) for name in ("l1", "l2", "radius")},
+        **{name: real() for name in ("sample_reward", "move_reward")},
+        "slip": real(0.0, 1.0),
+        "continuous": FLAG,
+        "max_step": Argument(
+            st.none() | real(0.0, math.pi, open_low=True).valid,
+            real(0.0, math.pi, open_low=True).invalid.filter(lambda v: v is not None),
+        ),
+        "start": Argument(CELL, NOT_NONE | st.tuples(st.integers(-9, -1), st.integers(0, 1))),
+        "render_mode": RENDER_MODE,
+    },
+    "labcoat/ToricCode-v0": {
+        "d": integer(2, 7),
+        "p": real(0.0, 0.5, open_low=True),
+        **{name: real() for name in ("success_reward", "failure_reward", "step_reward")},
         "render_mode": RENDER_MODE,
     },
 }

@@ -25,6 +25,7 @@ from labcoat.envs.treatment_bandit import TreatmentBanditEnv
 VARIANTS = [(env_id, {}) for env_id in ENV_IDS] + [
     ("labcoat/HeaterControl-v0", {"continuous": True}),
     ("labcoat/ReactionOptimization-v0", {"continuous": False}),
+    ("labcoat/SampleCollector-v0", {"continuous": True}),
 ]
 variants = pytest.mark.parametrize(
     ("env_id", "kwargs"), VARIANTS, ids=[f"{i}{k or ''}" for i, k in VARIANTS]

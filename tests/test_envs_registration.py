@@ -21,6 +21,8 @@ EXPECTED = {
     "labcoat/RandomWalk-v0": 100_000,
     "labcoat/GridWorld-v0": 400,
     "labcoat/LinearQuadratic-v0": 200,
+    "labcoat/SampleCollector-v0": 200,
+    "labcoat/ToricCode-v0": 50,
 }
 
 
@@ -28,8 +30,8 @@ def labcoat_specs() -> dict[str, gym.envs.registration.EnvSpec]:
     return {k: v for k, v in gym.registry.items() if v.namespace == "labcoat"}
 
 
-def test_all_eight_ids_registered_in_the_labcoat_namespace():
-    assert set(ENV_IDS) == set(EXPECTED) and len(ENV_IDS) == 8
+def test_every_id_registered_in_the_labcoat_namespace():
+    assert set(ENV_IDS) == set(EXPECTED) and len(ENV_IDS) == len(EXPECTED)
     assert set(labcoat_specs()) == set(EXPECTED)
     for env_id in ENV_IDS:
         spec = gym.spec(env_id)
