@@ -72,7 +72,7 @@ HIGH, LOW = 0, 1
 class Config:
     """Settings of the dqn exercise (the hyper-parameters are fixed: see CARTPOLE and PLANT)."""
 
-    cartpole_timesteps: int = 20_000
+    cartpole_timesteps: int = 12_000
     """Training steps per seed on CartPole-v1 (each agent)."""
     plant_timesteps: int = 8_000
     """Training steps per seed on PlantWatering-v0 (each agent)."""
