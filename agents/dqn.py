@@ -153,8 +153,10 @@ def td_loss(q_tm1_a: torch.Tensor, target: torch.Tensor, loss: str = "huber") ->
     ``"huber"``: H(δ) = δ²/2 for |δ| ≤ 1, |δ| − 1/2 otherwise (``smooth_l1``, β = 1; Huber
     1964, the error clipping of Mnih et al. 2015): a bounded gradient for large errors. Its
     minimizer over a spread of targets is a robust location, not their mean, so with rewards
-    noisier than ±1 the fixed point differs from q*. ``"mse"``: δ²/2, the mean squared error
-    of §7.5 whose gradient step is eq. 7.25 averaged over the batch; its fixed point is q*.
+    noisier than ±1 the fixed point is not q* but q_H(s, a) = argmin_c E[H(R + γ max_b
+    q_H(S', b) − c)] (on the plant MDP q_H(low, on) = 5.75 where q* = 4.69). ``"mse"``: δ²/2,
+    the mean squared error of §7.5 whose gradient step is eq. 7.25 averaged over the batch; its
+    fixed point is q*.
     ``target`` carries no gradient (the semi-gradient of eq. 7.25).
     """
     if loss == "huber":

@@ -328,3 +328,38 @@ def test_epsilon_falls_linearly_over_the_exploration_fraction():
     assert agent.epsilon(10) == 1.0
     assert agent.epsilon(60) == pytest.approx(1.0 - 0.9 * 0.5)
     assert agent.epsilon(110) == agent.epsilon(500) == pytest.approx(0.1)
+
+
+def expected_huber(c: float, p: np.ndarray, y: np.ndarray) -> float:
+    """E[H(y - c)] with H(d) = d^2/2 for |d| <= 1, |d| - 1/2 beyond (written out here)."""
+    d = np.abs(y - c)
+    return float(np.sum(p * np.where(d <= 1, d**2 / 2, d - 0.5)))
+
+
+def huber_bellman_fixed_point(env: gym.Env, gamma: float) -> np.ndarray:
+    """q_H(s, a) = argmin_c E[H(R + gamma max_b q_H(S', b) - c)] over the exact outcomes of P."""
+    from scipy.optimize import minimize_scalar
+
+    P, valid = env.unwrapped.P, env.unwrapped.valid_actions
+    q = np.zeros(valid.shape)
+    for _ in range(200):
+        v = np.max(np.where(valid, q, -np.inf), axis=1)
+        for s, a in np.argwhere(valid):
+            p = np.array([t.prob for t in P[s][a]])
+            y = np.array([t.reward + gamma * v[t.next_state] for t in P[s][a]])
+            bounds = (y.min(), y.max())
+            q[s, a] = minimize_scalar(
+                expected_huber, bounds=bounds, args=(p, y), method="bounded"
+            ).x
+    return q
+
+
+def test_with_the_huber_loss_dqn_finds_the_huber_fixed_point_not_q_star():
+    """The plant's rewards are 1 or -4: the Huber minimizer of the targets is not their mean."""
+    env = gym.make("labcoat/PlantWatering-v0")
+    exact = value_iteration(TabularModel.from_env(env), 0.9).q
+    available = np.isfinite(exact)
+    q_huber = huber_bellman_fixed_point(env, 0.9)[available]
+    assert np.abs(q_huber - exact[available]).max() > 1.0  # q_H(low, on) 5.75, q* 4.69
+    q = plant_agent(0, loss="huber").learn(5000).q_values(np.array([HIGH, LOW]))
+    np.testing.assert_allclose(q[available], q_huber, atol=0.3)
