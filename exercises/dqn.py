@@ -289,7 +289,8 @@ def _q_bars(ax: Any, q_mean: dict[str, np.ndarray], q_star: np.ndarray) -> None:
     ax.set_xticks(np.arange(len(labels)), labels)
     ax.set_ylabel("q(s, a) (mean over seeds)")
     ax.set_title("PlantWatering-v0: learned q against the exact q*")
-    ax.legend(frameon=False, fontsize=8, loc="lower left")
+    ax.set_ylim(0, 1.3 * np.max(np.where(np.isfinite(q_star), q_star, 0.0)))
+    ax.legend(frameon=False, fontsize=8, loc="upper right", ncol=2)
     ax.grid(alpha=0.3, axis="y")
 
 
