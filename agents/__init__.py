@@ -5,9 +5,13 @@ Every update equation lives once in :mod:`labcoat.agents.rules`; planning on a
 eqs. 7.8-7.18); model-free tabular prediction and control (:class:`TD0`, :class:`MonteCarlo`,
 :class:`Sarsa`, :class:`QLearning`, :class:`ExpectedSarsa`) and their batched versions; bandit
 strategies (§7.1) and the 10-armed testbed; semi-gradient TD and Sarsa on features or torch
-modules (eq. 7.25); the policy protocol shared with Stable-Baselines3; and the toric code's
-decoders (minimum-weight perfect matching, exhaustive minimum-weight search).
+modules (eq. 7.25); deep Q-learning (:class:`DQN`, §7.5, imported with torch on first use);
+the policy protocol shared with Stable-Baselines3; and the toric code's decoders (minimum-weight
+perfect matching, exhaustive minimum-weight search).
 """
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from labcoat.agents._base import Agent, ContinuingTaskWarning, LinearSchedule
 from labcoat.agents.bandits import (
@@ -69,6 +73,7 @@ from labcoat.agents.rules import (
     argmax_random_ties,
     beta_posterior_update,
     discounted_returns,
+    double_q_learning_target,
     epsilon_greedy_probabilities,
     expected_sarsa_target,
     gaussian_posterior,
@@ -95,6 +100,12 @@ from labcoat.agents.semi_gradient import (
     value_error_minimizer,
 )
 from labcoat.agents.tabular import TD0, ExpectedSarsa, MonteCarlo, QLearning, Sarsa
+
+if TYPE_CHECKING:
+    from labcoat.agents.dqn import DQN, ReplayBuffer
+
+# Public name -> module, imported on first attribute access (they need torch).
+_LAZY_EXPORTS = {"DQN": "dqn", "ReplayBuffer": "dqn"}
 
 __all__ = [
     "BanditResult",
@@ -130,6 +141,8 @@ __all__ = [
     "BinaryFeatures",
     "Bounds",
     "discounted_returns",
+    "double_q_learning_target",
+    "DQN",
     "epsilon_greedy_probabilities",
     "epsilon_soft",
     "EpsilonGreedyPolicy",
@@ -157,6 +170,7 @@ __all__ = [
     "q_learning_target",
     "QLearning",
     "RandomPolicy",
+    "ReplayBuffer",
     "rollout",
     "run_batched",
     "Sarsa",
@@ -177,3 +191,13 @@ __all__ = [
     "value_error_minimizer",
     "value_iteration",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -29,6 +29,7 @@ import numpy as np
 from labcoat.agents._observations import state_index
 from labcoat.agents.planning import TabularModel, check_episodes_end
 from labcoat.agents.policies import _uniform_stream
+from labcoat.agents.rules import epsilon_greedy_action
 from labcoat.classic._checks import check_float, check_int, check_probability
 from labcoat.classic._io import atomic_write
 
@@ -156,6 +157,26 @@ class Agent(abc.ABC):
         self.valid_actions: np.ndarray | None = (
             None if valid is None else np.array(valid, dtype=bool).reshape(-1, self.n_actions)
         )
+
+    def _actions_of_q(
+        self, rows: np.ndarray, batch: bool, deterministic: bool, epsilon: float
+    ) -> Any:
+        """``predict``'s actions from q rows (unavailable actions -inf), in the env's numbering.
+
+        Greedy argmax_a q(s, a) (ties to the lowest action) or epsilon-greedy by the rules'
+        :func:`~labcoat.agents.rules.epsilon_greedy_action`; an int for one row, an array for a
+        batch.
+        """
+        actions = [
+            int(np.argmax(row))
+            if deterministic
+            else epsilon_greedy_action(
+                row.tolist(), tuple(np.flatnonzero(row > -INF).tolist()), epsilon, self._draw
+            )
+            for row in rows
+        ]
+        actions = [a + self._action_start for a in actions]
+        return np.asarray(actions, dtype=np.int64) if batch else actions[0]
 
     def _obs_state(self, observation: Any) -> int:
         """The state index of a Discrete observation (ValueError naming it otherwise)."""

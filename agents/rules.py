@@ -45,6 +45,7 @@ __all__ = [
     "categorical_sample",
     "check_learning_rate",
     "discounted_returns",
+    "double_q_learning_target",
     "epsilon_greedy_action",
     "epsilon_greedy_arms",
     "epsilon_greedy_expectation",
@@ -175,6 +176,22 @@ def q_learning_target(q_t: Any, r_t: Any, discount_t: Any) -> Any:
     best = np.max(np.asarray(q_t, dtype=float), axis=-1)
     discount_t = np.asarray(discount_t, dtype=float)
     return td_target(np.asarray(r_t), discount_t, np.where(discount_t == 0, 0.0, best))
+
+
+def double_q_learning_target(q_t_value: Any, q_t_selector: Any, r_t: Any, discount_t: Any) -> Any:
+    """Double Q-learning target R_{t+1} + gamma q'(S_{t+1}, argmax_a q(S_{t+1}, a)).
+
+    The greedy action is selected by one estimate (``q_t_selector``, Double DQN's online
+    network) and evaluated by the other (``q_t_value``, the target network): van Hasselt, Guez
+    & Silver (2016), eq. 4; Sutton & Barto §6.7. With q_t_selector = q_t_value it is
+    Q-learning's target (eq. 7.24). Ties go to the lowest action; -inf entries of the selector
+    (unavailable actions) are never selected; discount_t = 0 gives R_{t+1}.
+    """
+    a_t = np.argmax(np.asarray(q_t_selector, dtype=float), axis=-1)
+    discount_t = np.asarray(discount_t, dtype=float)
+    q_t_value = np.asarray(q_t_value, dtype=float)
+    chosen = np.take_along_axis(q_t_value, a_t[..., None], axis=-1)[..., 0]  # q'(S_{t+1}, a*)
+    return td_target(np.asarray(r_t), discount_t, np.where(discount_t == 0, 0.0, chosen))
 
 
 def epsilon_greedy_probabilities(q_t: Any, epsilon: float) -> np.ndarray:

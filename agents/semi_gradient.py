@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import io
 import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -360,9 +359,9 @@ class _SemiGradient(Agent):
         approximator = self._approximator
         if not isinstance(approximator, _Network):
             return approximator.get_weights()
-        buffer = io.BytesIO()
-        approximator.torch.save(approximator.network.state_dict(), buffer)
-        return np.frombuffer(buffer.getvalue(), dtype=np.uint8)
+        from labcoat.agents.dqn import state_bytes
+
+        return state_bytes(approximator.network)
 
     def _set_array(self, name: str, value: np.ndarray) -> None:
         approximator = self._approximator
@@ -405,14 +404,9 @@ class _SemiGradient(Agent):
 
 def _load_state(approximator: _Network, value: np.ndarray) -> None:
     """Load a network's saved state_dict (torch's weights-only reader: tensors, no code)."""
-    torch = approximator.torch
-    try:
-        state = torch.load(io.BytesIO(value.tobytes()), weights_only=True)
-        approximator.network.load_state_dict(state)
-    except Exception as error:  # torch raises many types for a corrupt or foreign buffer
-        raise ValueError(f"the network's parameters cannot be read: {error}") from error
-    if not all(torch.isfinite(p).all() for p in approximator.network.parameters()):
-        raise ValueError("the network's parameters hold NaN or infinite values")
+    from labcoat.agents.dqn import load_state_bytes
+
+    load_state_bytes(approximator.network, value)
 
 
 def _flat_observation(observation: Any, single_ndim: int) -> np.ndarray:
@@ -630,13 +624,4 @@ class SemiGradientSarsa(_SemiGradient):
         if self.valid_actions is not None:  # unavailable actions are never chosen
             states = np.asarray(observation, dtype=np.int64).reshape(-1) - self._state_start
             rows = np.where(self.valid_actions[states], rows, -INF)
-        actions = [
-            int(np.argmax(row))
-            if deterministic
-            else epsilon_greedy_action(
-                row.tolist(), tuple(np.flatnonzero(row > -INF).tolist()), epsilon, self._draw
-            )
-            for row in rows
-        ]
-        actions = [a + self._action_start for a in actions]
-        return (np.asarray(actions, dtype=np.int64) if batch else actions[0]), None
+        return self._actions_of_q(rows, batch, deterministic, epsilon), None

@@ -29,6 +29,10 @@ EXERCISES: dict[str, tuple[str, str]] = {
         "labcoat.exercises.random_walk",
         "TD(0) vs Monte Carlo; semi-gradient TD on the 1000-state walk",
     ),
+    "dqn": (
+        "labcoat.exercises.dqn",
+        "Deep Q-learning from labcoat's parts vs Stable-Baselines3's DQN",
+    ),
     "digits": (
         "labcoat.exercises.digits",
         "Digits: a dense network against a CNN, with metrics and confusion matrix",
