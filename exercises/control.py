@@ -74,26 +74,30 @@ class Config:
 
     gamma: float = 0.9
     """Discount γ of the learning problems (0.5..0.99); the reference is the Riccati K of γ."""
-    horizon: int = 60
-    """Steps per episode (10..1000); γ^horizon is the neglected tail."""
+    horizon: int = 30
+    """Steps per episode (10..1000); a cut episode bootstraps from the critic (PG)."""
     initial_gain: float = 0.3
     """The stabilizing gain every learner starts from (u = -k x, scaled per system; 0..1)."""
     grid_states: int = 201
     """Grid points of value iteration on [-2, 2] (≥ 21, odd so that 0 is one)."""
     grid_actions: int = 201
     """Controls of value iteration on [-2, 2] (≥ 11)."""
+    limit_grid: int = 101
+    """Grid points (states and controls) of value iteration in the dt -> 0 limit (≥ 21, odd)."""
     lspi_samples: int = 200
     """Transitions (x, u, r, x') of LSPI, x and u uniform (≥ 10)."""
     lspi_iterations: int = 10
     """Policy-iteration steps of LSPI (≥ 1)."""
     pg_timesteps: int = 60_000
     """Environment steps of REINFORCE and of the actor-critic (≥ 100)."""
-    reinforce_learning_rate: float = 0.003
+    reinforce_learning_rate: float = 0.0005
     """α of REINFORCE's policy (> 0)."""
     actor_learning_rate: float = 0.001
     """α of the actor-critic's actor (> 0)."""
-    critic_learning_rate: float = 0.005
-    """α_w of the baseline and of the critic (> 0), quadratic features."""
+    baseline_learning_rate: float = 0.01
+    """α_w of REINFORCE's baseline v(x; w) on the features (1, x²) (> 0)."""
+    critic_learning_rate: float = 0.1
+    """α_w of the actor-critic's critic v(x; w) on the features (1, x²) (> 0)."""
     action_std: float = 0.3
     """σ of the linear-Gaussian policy of the policy-gradient agents (fixed; > 0)."""
     generations: int = 30
@@ -114,9 +118,10 @@ class Config:
         check_float("gamma", self.gamma, 0.5, 0.99)
         check_int("horizon", self.horizon, 10, 1000)
         check_float("initial_gain", self.initial_gain, 0.0, 1.0)
-        check_int("grid_states", self.grid_states, 21)
-        if self.grid_states % 2 == 0:
-            raise ValueError(f"grid_states must be odd (0 on the grid), got {self.grid_states}")
+        for name in ("grid_states", "limit_grid"):
+            check_int(name, getattr(self, name), 21)
+            if getattr(self, name) % 2 == 0:
+                raise ValueError(f"{name} must be odd (0 on the grid), got {getattr(self, name)}")
         check_int("population", self.population, 4)
         if self.population % 2:
             raise ValueError(f"population must be even, got {self.population}")
@@ -134,6 +139,7 @@ class Config:
         rates = (
             "reinforce_learning_rate",
             "actor_learning_rate",
+            "baseline_learning_rate",
             "critic_learning_rate",
             "action_std",
             "es_sigma",
@@ -298,7 +304,7 @@ def policy_gradient_gain(
             env,
             policy,
             learning_rate=lr,
-            critic_learning_rate=config.critic_learning_rate,
+            critic_learning_rate=config.baseline_learning_rate,
             **common,
         )
     else:
@@ -342,7 +348,7 @@ def search_gain(
     search: Any
     if kind == "CEM":
         scale = 0.5 / env.unwrapped.max_control
-        search = CrossEntropyMethod(env, policy, initial_std=scale, **common)
+        search = CrossEntropyMethod(env, policy, initial_std=scale, elite_fraction=0.25, **common)
     else:
         search = EvolutionStrategy(
             env, policy, sigma=config.es_sigma, learning_rate=config.es_learning_rate, **common
@@ -424,7 +430,7 @@ def continuous_limit(config: Config) -> tuple[list[list[Any]], dict[str, np.ndar
     for dt in DTS:
         system = {"A": [[1.0]], "B": [[dt]], "Q": [[dt]], "R": [[dt]]}
         P, K = riccati(system["A"], system["B"], system["Q"], system["R"])
-        P_vi, K_vi, _, _ = grid_solution(system, 1.0, config.grid_states, config.grid_actions, True)
+        P_vi, K_vi, _, _ = grid_solution(system, 1.0, config.limit_grid, config.limit_grid, True)
         env = make_env(system, config.horizon, dt=dt).unwrapped
         K_lspi, _ = lspi_gain(
             env,
@@ -549,6 +555,7 @@ EXERCISE = Exercise(
     run=run,
     quick={
         "grid_states": 61,
+        "limit_grid": 41,
         "grid_actions": 61,
         "lspi_samples": 40,
         "lspi_iterations": 5,
@@ -564,6 +571,7 @@ EXERCISE = Exercise(
             "initial_gain",
             "reinforce_learning_rate",
             "actor_learning_rate",
+            "baseline_learning_rate",
             "critic_learning_rate",
             "action_std",
             "es_sigma",
