@@ -5,7 +5,10 @@ Every update equation lives once in :mod:`labcoat.agents.rules`; planning on a
 eqs. 7.8-7.18); model-free tabular prediction and control (:class:`TD0`, :class:`MonteCarlo`,
 :class:`Sarsa`, :class:`QLearning`, :class:`ExpectedSarsa`) and their batched versions; bandit
 strategies (§7.1) and the 10-armed testbed; semi-gradient TD and Sarsa on features or torch
-modules (eq. 7.25); and the policy protocol shared with Stable-Baselines3.
+modules (eq. 7.25); policy gradients (REINFORCE with baseline, one-step actor-critic) on
+parametrized policies, with the exact grad J of a finite MDP; direct policy search (the
+cross-entropy method, an evolution strategy; footnote 30); and the policy protocol shared with
+Stable-Baselines3.
 """
 
 from labcoat.agents._base import Agent, ContinuingTaskWarning, LinearSchedule
@@ -50,6 +53,12 @@ from labcoat.agents.planning import (
     proper_policy,
     value_iteration,
 )
+from labcoat.agents.parametric_policies import (
+    LinearGaussianPolicy,
+    NeuralPolicy,
+    ParametricPolicy,
+    SoftmaxPolicy,
+)
 from labcoat.agents.policies import (
     EpsilonGreedyPolicy,
     GreedyPolicy,
@@ -61,6 +70,14 @@ from labcoat.agents.policies import (
     evaluate_policy,
     rollout,
 )
+from labcoat.agents.policy_gradient import (
+    ActorCritic,
+    Reinforce,
+    discounted_visits,
+    exact_policy_gradient,
+    policy_objective,
+)
+from labcoat.agents.policy_search import CrossEntropyMethod, EvolutionStrategy, episode_score
 from labcoat.agents.rules import (
     action_value_update,
     argmax_random_ties,
@@ -93,6 +110,18 @@ from labcoat.agents.semi_gradient import (
 from labcoat.agents.tabular import TD0, ExpectedSarsa, MonteCarlo, QLearning, Sarsa
 
 __all__ = [
+    "ActorCritic",
+    "CrossEntropyMethod",
+    "EvolutionStrategy",
+    "LinearGaussianPolicy",
+    "NeuralPolicy",
+    "ParametricPolicy",
+    "Reinforce",
+    "SoftmaxPolicy",
+    "discounted_visits",
+    "episode_score",
+    "exact_policy_gradient",
+    "policy_objective",
     "BanditResult",
     "BanditStrategy",
     "EpsilonGreedy",

@@ -308,12 +308,14 @@ class NeuralPolicy(_Policy):
         self.discrete = isinstance(action_space, gym.spaces.Discrete)
         if not self.discrete and not isinstance(action_space, gym.spaces.Box):
             raise TypeError(f"action_space must be Discrete or Box, got {action_space}")
-        self.n_outputs = int(action_space.n) if self.discrete else int(np.prod(action_space.shape))  # type: ignore[attr-defined]
+        shape = action_space.shape or ()
+        n = action_space.n if self.discrete else np.prod(shape)  # type: ignore[attr-defined]
+        self.n_outputs = int(n)
         self.learn_std = check_bool("learn_std", learn_std)
         dtype = next(network.parameters()).dtype
         log_std = check_float("log_std", log_std, -20.0, 5.0)
         self.log_std = torch.full((self.n_outputs,), log_std, dtype=dtype)
-        self._params = list(network.parameters())
+        self._params: list[Any] = list(network.parameters())
         if not self.discrete and self.learn_std:
             self.log_std.requires_grad_(True)
             self._params.append(self.log_std)

@@ -18,7 +18,7 @@ exactly from the model's ``P`` (a linear solve), the references of the tests.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
@@ -128,8 +128,12 @@ class _PolicyGradient(Agent):
     """Shared: the policy, the linear critic v(s; w) = w^T x(s), actions, saving theta and w."""
 
     discrete_observations = False
+    num_timesteps: int
+    episode_returns: list[float]
+    episode_lengths: list[int]
+    _episode_return: float
     _array_names = ("_saved_parameters",)
-    _hyperparameter_names = (
+    _hyperparameter_names: ClassVar[tuple[str, ...]] = (
         "gamma",
         "learning_rate",
         "critic_learning_rate",
@@ -211,7 +215,8 @@ class _PolicyGradient(Agent):
             Array (n_episodes, n_parameters).
         """
         n_episodes = check_int("n_episodes", n_episodes, 1)
-        saved = self.num_timesteps, list(self.episode_returns), list(self.episode_lengths)
+        steps = self.num_timesteps
+        returns, lengths = list(self.episode_returns), list(self.episode_lengths)
         self._frozen = []
         try:
             for _ in range(n_episodes):
@@ -222,7 +227,8 @@ class _PolicyGradient(Agent):
             return np.array(self._frozen)
         finally:
             self._frozen, self._obs = None, None
-            self.num_timesteps, self.episode_returns, self.episode_lengths = saved
+            self.num_timesteps = steps
+            self.episode_returns, self.episode_lengths = returns, lengths
 
     def predict(self, observation: Any, deterministic: bool = True, **_: Any) -> tuple[Any, None]:
         """The policy's most probable action (deterministic) or a sample, as the env takes it."""
@@ -304,7 +310,8 @@ class Reinforce(_PolicyGradient):
 
     def _run(self, max_steps: int) -> tuple[int, bool]:
         step, sample, rng, episode = self.env.step, self.pi.sample, self._rng, self._episode
-        obs, ret = self._obs, self._episode_return
+        obs: Any = self._obs
+        ret: float = self._episode_return
         terminated = truncated = False
         i = 0
         while i < max_steps:
@@ -350,9 +357,14 @@ class ActorCritic(_PolicyGradient):
     with v_err = v(.; w) - v_pi.
 
     Args:
-        env, policy, gamma, seed, critic_features: as :class:`Reinforce`.
+        env: a Gymnasium env (or id) with Discrete or Box actions.
+        policy: as :class:`Reinforce`.
+        gamma: discount factor in [0, 1].
         learning_rate: alpha > 0 of the actor.
         critic_learning_rate: alpha_w >= 0 of the critic.
+        seed: seed of the agent's random numbers and of the env's first reset.
+        critic_features: the critic's feature map x(s) (default one-hot for Discrete
+            observations).
 
     Attributes:
         pi: the policy object; ``pi.parameters`` is theta.
@@ -380,7 +392,8 @@ class ActorCritic(_PolicyGradient):
 
     def _run(self, max_steps: int) -> tuple[int, bool]:
         step, sample, rng, gamma = self.env.step, self.pi.sample, self._rng, self.gamma
-        phi, obs, ret = self._x, self._obs, self._episode_return
+        phi, obs = self._x, self._obs
+        ret: float = self._episode_return
         assert phi is not None
         terminated = truncated = False
         i = 0

@@ -197,10 +197,15 @@ class EvolutionStrategy(_Search):
     gradient of the mean (Wierstra et al. 2014) up to the factor sigma^2.
 
     Args:
-        env, policy, n_episodes, gamma, seed, initial_mean: as :class:`CrossEntropyMethod`.
+        env: a Gymnasium env (or id).
+        policy: as :class:`CrossEntropyMethod`.
         population: samples per generation, even, >= 2.
         sigma: the search standard deviation, > 0.
         learning_rate: alpha > 0.
+        n_episodes: episodes (start states) per score, >= 1.
+        gamma: discount factor of the score, in [0, 1].
+        seed: seed of the samples and of the start states.
+        initial_mean: m at the start (default: the policy's parameters).
     """
 
     def __init__(
