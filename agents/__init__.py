@@ -42,6 +42,12 @@ from labcoat.agents.features import (
     StateAggregation,
     TileCoding,
 )
+from labcoat.agents.parametric_policies import (
+    LinearGaussianPolicy,
+    NeuralPolicy,
+    ParametricPolicy,
+    SoftmaxPolicy,
+)
 from labcoat.agents.planning import (
     PlanningResult,
     TabularModel,
@@ -52,12 +58,6 @@ from labcoat.agents.planning import (
     policy_iteration,
     proper_policy,
     value_iteration,
-)
-from labcoat.agents.parametric_policies import (
-    LinearGaussianPolicy,
-    NeuralPolicy,
-    ParametricPolicy,
-    SoftmaxPolicy,
 )
 from labcoat.agents.policies import (
     EpsilonGreedyPolicy,
