@@ -208,12 +208,14 @@ class QuadraticFeatures:
     def __init__(self, n: int) -> None:
         self.n = n
         self.n_features = 1 + n * (n + 1) // 2
+        self._i, self._j = np.triu_indices(n)
 
     def __call__(self, observation: Any) -> np.ndarray:
         """x(s) (n_features,) for one state, (batch, n_features) for a batch."""
         s = np.asarray(observation, dtype=float)
         rows = s.reshape(-1, self.n)
-        x = np.hstack([np.ones((len(rows), 1)), quadratic_features(rows)])
+        x = np.ones((len(rows), self.n_features))
+        x[:, 1:] = rows[:, self._i] * rows[:, self._j]  # the products of quadratic_features
         return x[0] if s.ndim <= 1 else x
 
 
@@ -448,9 +450,8 @@ def continuous_limit(config: Config) -> tuple[list[list[Any]], dict[str, np.ndar
         )
         rows.append([dt, float(P[0, 0]), float(K[0, 0]), P_vi, K_vi, float(K_lspi[0, 0])])
     dense = np.geomspace(0.003, 0.3, 60)
-    curve = np.array(
-        [[float(v[0, 0]) for v in riccati([[1.0]], [[d]], [[d]], [[d]])] for d in dense]
-    )
+    p_dense = (dense + np.sqrt(dense**2 + 4.0)) / 2.0  # the root of the scalar Riccati equation
+    curve = np.stack([p_dense, p_dense / (1.0 + dense * p_dense)], axis=1)  # K = BPA/(R + BPB)
     return rows, {"dt": dense, "P": curve[:, 0], "K": curve[:, 1]}
 
 
