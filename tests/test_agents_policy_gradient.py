@@ -251,3 +251,42 @@ def test_agents_refuse_bad_input():
         Reinforce(_grid(), baseline="yes")
     with pytest.raises(ValueError, match="n_episodes"):
         Reinforce(_grid()).estimate_gradient(0)
+
+
+def test_sb3_callbacks_stop_training_on_the_episode_count():
+    from stable_baselines3.common.callbacks import StopTrainingOnMaxEpisodes
+
+    agent = ActorCritic(_grid(), gamma=GAMMA, seed=0)
+    agent.learn(total_timesteps=10_000, callback=StopTrainingOnMaxEpisodes(5))
+    assert len(agent.episode_returns) == 5
+    assert agent.num_timesteps == sum(agent.episode_lengths)
+
+
+def test_gaussian_reinforce_on_the_lqr_matches_the_closed_form_gradient():
+    """x' = (1 - k) x + sigma e under u = -k x + sigma e: J(k) in closed form (certainty
+    equivalence: its maximum is the discounted Riccati gain whatever sigma)."""
+    from labcoat.envs.linear_quadratic import LinearQuadraticEnv
+    from labcoat.exercises.control import QuadraticFeatures
+
+    k, sigma, max_control = 0.3, 0.4, 2.0
+
+    def value_terms(k):  # v(x) = -a x^2 - c
+        a = (1 + k * k) / (1 - GAMMA * (1 - k) ** 2)
+        return a, a * GAMMA * sigma**2 / (1 - GAMMA) + sigma**2 / (1 - GAMMA)
+
+    def J(k):
+        a, c = value_terms(k)
+        return -a / 3 - c  # E[x0^2] = 1/3 for x0 uniform in [-1, 1]
+
+    exact = -max_control * (J(k + 1e-6) - J(k - 1e-6)) / 2e-6  # theta = -k / max_control
+    env = gym.wrappers.TimeLimit(LinearQuadraticEnv(max_control=max_control), 20)
+    policy = LinearGaussianPolicy(
+        1, 1, log_std=np.log(sigma / max_control), learn_std=False, weights=[[-k / max_control]]
+    )
+    agent = Reinforce(env, policy, gamma=GAMMA, critic_features=QuadraticFeatures(1), seed=0)
+    a, c = value_terms(k)
+    agent.w = np.array([-c, -a])  # the exact v: baseline and bootstrap at the time limit
+    estimates = agent.estimate_gradient(400)
+    _within(estimates, np.array([exact]))
+    se = estimates.std(ddof=1) / np.sqrt(len(estimates))
+    assert abs(exact) > 10 * se  # the test can tell a wrong sign or scale
