@@ -569,7 +569,6 @@ EXERCISE = Exercise(
         "generations": 8,
         "population": 8,
         "episodes_per_score": 1,
-        "horizon": 30,
     },
     groups={
         "environment": ("gamma", "horizon"),
