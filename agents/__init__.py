@@ -6,8 +6,10 @@ eqs. 7.8-7.18); model-free tabular prediction and control (:class:`TD0`, :class:
 :class:`Sarsa`, :class:`QLearning`, :class:`ExpectedSarsa`) and their batched versions; bandit
 strategies (§7.1) and the 10-armed testbed; semi-gradient TD and Sarsa on features or torch
 modules (eq. 7.25); deep Q-learning (:class:`DQN`, §7.5, imported with torch on first use);
-the policy protocol shared with Stable-Baselines3; and the toric code's decoders (minimum-weight
-perfect matching, exhaustive minimum-weight search).
+policy gradients (REINFORCE with baseline, one-step actor-critic) on parametrized policies, with
+the exact grad J of a finite MDP; direct policy search (the cross-entropy method, an evolution
+strategy; footnote 30); the policy protocol shared with Stable-Baselines3; and the toric code's
+decoders (minimum-weight perfect matching, exhaustive minimum-weight search).
 """
 
 import importlib
@@ -46,6 +48,12 @@ from labcoat.agents.features import (
     StateAggregation,
     TileCoding,
 )
+from labcoat.agents.parametric_policies import (
+    LinearGaussianPolicy,
+    NeuralPolicy,
+    ParametricPolicy,
+    SoftmaxPolicy,
+)
 from labcoat.agents.planning import (
     PlanningResult,
     TabularModel,
@@ -68,6 +76,14 @@ from labcoat.agents.policies import (
     evaluate_policy,
     rollout,
 )
+from labcoat.agents.policy_gradient import (
+    ActorCritic,
+    Reinforce,
+    discounted_visits,
+    exact_policy_gradient,
+    policy_objective,
+)
+from labcoat.agents.policy_search import CrossEntropyMethod, EvolutionStrategy, episode_score
 from labcoat.agents.rules import (
     action_value_update,
     argmax_random_ties,
@@ -108,6 +124,18 @@ if TYPE_CHECKING:
 _LAZY_EXPORTS = {"DQN": "dqn", "ReplayBuffer": "dqn"}
 
 __all__ = [
+    "ActorCritic",
+    "CrossEntropyMethod",
+    "EvolutionStrategy",
+    "LinearGaussianPolicy",
+    "NeuralPolicy",
+    "ParametricPolicy",
+    "Reinforce",
+    "SoftmaxPolicy",
+    "discounted_visits",
+    "episode_score",
+    "exact_policy_gradient",
+    "policy_objective",
     "BanditResult",
     "BanditStrategy",
     "EpsilonGreedy",

@@ -39,6 +39,14 @@ _SMALL = 4096  # arrays up to this size: reductions beat a matrix-vector product
 IntArray = NDArray[np.int64]
 
 __all__ = [
+    "softmax_log_gradient",
+    "gaussian_log_density",
+    "gaussian_log_gradient",
+    "reinforce_weights",
+    "policy_gradient_theorem",
+    "actor_critic_step",
+    "cross_entropy_update",
+    "evolution_strategy_gradient",
     "action_value_update",
     "argmax_random_ties",
     "beta_posterior_update",
@@ -542,3 +550,126 @@ def semi_gradient_step(
     with torch.no_grad():
         for theta, grad in zip(parameters, grads, strict=True):
             theta.add_(semi_gradient_increment(alpha, delta, grad))
+
+
+# ---------------------------------------------------------------------- policy gradients
+# The notes stop at value-based methods and name the other family in footnote 30 ("an agent
+# tries a policy many times and judges only the final outcome"); the equations below follow
+# Sutton & Barto ch. 13. The log-derivative trick they rest on is the one of seed 002's
+# variational Monte Carlo: d<E_L>/d alpha_i = 2 (<(Psi_i/Psi) E_L> - <Psi_i/Psi><E_L>).
+
+
+def softmax_log_gradient(pi_s: Any, a: Any) -> np.ndarray:
+    """grad_h log pi(a|s) = e_a - pi(.|s) for softmax preferences h(s, .) (S&B eq. 13.9).
+
+    The "eligibility vector" of a softmax policy in action preferences (S&B ex. 13.3; eq. 2.12
+    of the gradient bandit is its bandit case).
+
+    Args:
+        pi_s: pi(.|s), shape (..., n_actions).
+        a: the actions, shape (...).
+
+    Returns:
+        e_a - pi(.|s), shape (..., n_actions).
+    """
+    pi_s = np.asarray(pi_s, dtype=float)
+    indicator = np.zeros_like(pi_s)
+    np.put_along_axis(indicator, np.asarray(a, dtype=np.int64)[..., None], 1.0, axis=-1)
+    return indicator - pi_s
+
+
+def gaussian_log_density(a: Any, mean: Any, log_std: Any) -> Any:
+    """The log-density log pi(a|s) of a diagonal Gaussian policy N(mean, sigma^2) (S&B 13.19).
+
+    Summed over the last axis: -sum_i [(a_i - mu_i)^2 / (2 sigma_i^2) + log sigma_i + log(2 pi)/2].
+    """
+    a, mean, log_std = np.asarray(a, float), np.asarray(mean, float), np.asarray(log_std, float)
+    z = (a - mean) * np.exp(-log_std)
+    return -np.sum(0.5 * z**2 + log_std + 0.5 * math.log(2 * math.pi), axis=-1)
+
+
+def gaussian_log_gradient(a: Any, mean: Any, log_std: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(d log pi / d mu, d log pi / d log sigma) of a Gaussian policy (S&B eq. 13.20).
+
+    d/d mu = (a - mu) / sigma^2 and d/d log sigma = (a - mu)^2 / sigma^2 - 1, per action
+    dimension; a mean mu = theta^T x(s) gives grad_theta log pi = x(s) (a - mu) / sigma^2.
+    """
+    a, mean, log_std = np.asarray(a, float), np.asarray(mean, float), np.asarray(log_std, float)
+    inv_var = np.exp(-2.0 * log_std)
+    return (a - mean) * inv_var, (a - mean) ** 2 * inv_var - 1.0
+
+
+def reinforce_weights(advantages: Any, gamma: float) -> np.ndarray:
+    """gamma^t (G_t - b(S_t)) for t = 0..T-1: REINFORCE with baseline (S&B eqs. 13.8, 13.11).
+
+    The episode's policy-gradient estimate is sum_t gamma^t (G_t - b(S_t)) grad log pi(A_t|S_t),
+    with the returns G_t of eq. 7.3 (:func:`discounted_returns`) and ``advantages`` = G_t -
+    b(S_t); any baseline that does not depend on A_t leaves its expectation at grad J (S&B
+    eq. 13.10). b = 0 is plain REINFORCE.
+    """
+    advantages = np.asarray(advantages, dtype=float)
+    return gamma ** np.arange(len(advantages)) * advantages
+
+
+def policy_gradient_theorem(eta: Any, pi: Any, q: Any, grad_log_pi: Any) -> np.ndarray:
+    """The policy-gradient theorem: grad J = sum_s eta(s) sum_a pi(a|s) q_pi(s, a) grad log pi(a|s).
+
+    S&B eq. 13.5 in its log-derivative form (eq. 13.6); eta(s) is the expected discounted
+    number of visits of s per episode, sum_t gamma^t Pr(S_t = s) (with it the theorem is an
+    equality, not a proportionality).
+
+    Args:
+        eta: eta(s), shape (n_states,).
+        pi: pi(a|s), shape (n_states, n_actions).
+        q: q_pi(s, a), shape (n_states, n_actions) (any finite value where pi = 0).
+        grad_log_pi: grad_theta log pi(a|s), shape (n_states, n_actions, n_parameters).
+    """
+    weight = np.asarray(eta, float)[:, None] * np.asarray(pi, float)
+    weight = weight * np.where(weight > 0, np.asarray(q, float), 0.0)
+    return np.einsum("sa,sap->p", weight, np.asarray(grad_log_pi, float))
+
+
+def actor_critic_step(alpha: Any, discounting: Any, delta: Any, grad_log_pi: Any) -> Any:
+    """The one-step actor-critic step alpha I delta grad log pi(A_t|S_t) (S&B §13.5).
+
+    delta is the TD error of the critic (:func:`td_error`, eq. 7.21) standing in for
+    G_t - v(S_t), and I = gamma^t the discounting of the episode's step t.
+    """
+    return (alpha * discounting * delta) * grad_log_pi
+
+
+# ---------------------------------------------------------------------- direct policy search
+
+
+def cross_entropy_update(samples: Any, scores: Any, n_elite: int) -> tuple[np.ndarray, np.ndarray]:
+    """The cross-entropy method's refit: mean and std of the ``n_elite`` best samples.
+
+    Rubinstein's CEM for optimization (Szita & Lorincz 2006 for policies): sample parameter
+    vectors theta_i ~ N(m, diag s^2), keep the elite of highest score F(theta_i) and refit
+    m = mean(elite), s = std(elite) (per coordinate).
+
+    Args:
+        samples: theta_i, shape (n_samples, n_parameters).
+        scores: F(theta_i), shape (n_samples,).
+        n_elite: how many of the best to keep, in [1, n_samples].
+    """
+    samples = np.asarray(samples, dtype=float)
+    elite = samples[np.argsort(-np.asarray(scores, dtype=float), kind="stable")[:n_elite]]
+    return elite.mean(axis=0), elite.std(axis=0)
+
+
+def evolution_strategy_gradient(noise: Any, scores: Any, sigma: float) -> np.ndarray:
+    """grad_m E[F(m + sigma eps)] ~ (1 / (n sigma)) sum_i (F_i - mean F) eps_i (Salimans 2017).
+
+    The search-gradient estimate of a Gaussian evolution strategy (Wierstra et al. 2014: for a
+    fixed isotropic sigma it is also the natural gradient of the mean, up to sigma^2); the
+    mean score is a baseline that leaves the expectation unchanged.
+
+    Args:
+        noise: eps_i ~ N(0, I), shape (n_samples, n_parameters).
+        scores: F(m + sigma eps_i), shape (n_samples,).
+        sigma: the search standard deviation > 0.
+    """
+    scores = np.asarray(scores, dtype=float)
+    noise = np.asarray(noise, dtype=float)
+    return (scores - scores.mean()) @ noise / (len(scores) * sigma)

@@ -25,6 +25,10 @@ EXERCISES: dict[str, tuple[str, str]] = {
         "labcoat.exercises.cliff",
         "Cliff walking: Sarsa vs Q-learning (Sutton & Barto Example 6.6)",
     ),
+    "control": (
+        "labcoat.exercises.control",
+        "LQR: value iteration, LSPI, policy gradients, CEM/ES vs Riccati; dt -> 0",
+    ),
     "random-walk": (
         "labcoat.exercises.random_walk",
         "TD(0) vs Monte Carlo; semi-gradient TD on the 1000-state walk",
