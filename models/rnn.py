@@ -151,17 +151,18 @@ class SequenceGenerator(nn.Module):
         values flatten it towards uniform. After ``stop_token`` a sequence keeps emitting it.
 
         Args:
-            start: first tokens x_1, int64 of shape (batch,) or a prefix (batch, time).
+            start: first tokens x_1, int64 of shape (batch,) or a prefix (batch, time);
+                moved to the model's device, where the sequences are generated.
             length: total length of the returned sequences (> prefix length).
             temperature: > 0.
-            generator: the random source of the draws.
+            generator: the random source of the draws, on the model's device.
             stop_token: optional end label.
 
         Returns:
             int64 tensor (batch, length) beginning with ``start``.
         """
         temperature = check_float("temperature", temperature, 0.0, low_open=True)
-        prefix = start.reshape(len(start), -1).long()
+        prefix = start.reshape(len(start), -1).long().to(self.output.weight.device)
         length = check_int("length", length, 1)
         if length <= prefix.shape[1]:
             raise ValueError(f"length must exceed the prefix length {prefix.shape[1]}")
@@ -169,7 +170,7 @@ class SequenceGenerator(nn.Module):
         self.eval()
         tokens = [prefix]
         scores, state = self.step(prefix)
-        stopped = torch.zeros(len(prefix), dtype=torch.bool)
+        stopped = torch.zeros(len(prefix), dtype=torch.bool, device=prefix.device)
         if stop_token is not None:
             stopped = (prefix == stop_token).any(dim=1)
         for _ in range(length - prefix.shape[1]):
