@@ -217,10 +217,10 @@ class AutoregressiveRNN(nn.Module):
     Args:
         n_tokens: data tokens (the begin token is added inside; ≥ 1).
         length: L, the length of every sequence (≥ 1).
-        hidden_size: hidden state size.
-        cell: "rnn" or "lstm".
-        num_layers: stacked recurrent layers.
-        seed: seeds the initial weights.
+        hidden_size: width of the recurrent state (the generator's ``hidden_size``).
+        cell: the generator's recurrent cell, "rnn" or "lstm".
+        num_layers: how many recurrent layers are stacked.
+        seed: the seed of the generator's initial weights.
     """
 
     def __init__(
