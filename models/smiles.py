@@ -49,6 +49,7 @@ __all__ = [
     "random_molecule",
     "smiles_dataset",
     "smiles_error",
+    "tokenize",
     "write_smiles",
 ]
 
