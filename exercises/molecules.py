@@ -78,7 +78,7 @@ class Config:
     n_samples: int = 2000
     """Strings sampled from each model (≥ 10)."""
     temperature: float = 1.0
-    """Sampling temperature (> 0; 1 samples the model's distribution)."""
+    """Sampling temperature (> 0; 1 samples the model; others need sample(temperature=))."""
     seed: int = 0
     """Seed of the molecules, the weights, the batches and the samples."""
 
@@ -140,11 +140,11 @@ def _train(config: Config, tokens: torch.Tensor, vocabulary: SmilesVocabulary) -
         progress_bar=True,
     )
     seconds = time.perf_counter() - start
+    # the shared interface is sample(n, generator=); a temperature only where one is asked
+    extra = {} if config.temperature == 1.0 else {"temperature": config.temperature}
     with torch.no_grad():
         samples = model.sample(  # type: ignore[operator]
-            config.n_samples,
-            generator=torch_generator(config.seed + 2),
-            temperature=config.temperature,
+            config.n_samples, generator=torch_generator(config.seed + 2), **extra
         )
     return {"loss": history.train_loss, "samples": samples, "seconds": seconds}
 
