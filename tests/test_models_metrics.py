@@ -5,15 +5,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labcoat.models.metrics import (
-    accuracy,
-    confusion_matrix,
-    frechet_distance,
-    gaussian_frechet_distance,
-    precision,
-    recall,
-    specificity,
-)
+from labcoat.models import frechet_distance, gaussian_frechet_distance
+from labcoat.models.metrics import accuracy, confusion_matrix, precision, recall, specificity
 
 
 def _labels(seed: int, n: int = 300, k: int = 4) -> tuple[np.ndarray, np.ndarray]:
