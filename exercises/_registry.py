@@ -57,6 +57,14 @@ EXERCISES: dict[str, tuple[str, str]] = {
         "labcoat.exercises.gan",
         "Generative adversarial network on a 1-D mixture: saturating vs non-saturating loss",
     ),
+    "digits-generative": (
+        "labcoat.exercises.digits_generative",
+        "DDPM and convolutional GAN on the digits, scored by a Fréchet distance",
+    ),
+    "molecules": (
+        "labcoat.exercises.molecules",
+        "Molecules as SMILES: the notes' sequence generator, validity, uniqueness, novelty",
+    ),
     "ising": (
         "labcoat.exercises.ising",
         "2-D Ising model: Metropolis samples, PCA finds the magnetization, phases",

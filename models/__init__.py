@@ -1,9 +1,11 @@
 """labcoat's neural models (PyTorch), the project's single home of torch.
 
-Supervised networks (MLP, CNN, RNN/LSTM) trained with :func:`fit`, metrics, a numpy network
-with hand-written backpropagation, generative models (RBM, autoencoder, VAE, GAN, DDPM),
-interpretability tools, the 2-D Ising sampler and offline data. The SB3 features extractors live
-in :mod:`labcoat.models.sb3` (imported on demand: it imports stable-baselines3).
+Supervised networks (MLP, CNN, RNN/LSTM) trained with :func:`fit` (on any ``device=``),
+metrics, a numpy network with hand-written backpropagation, generative models (RBM,
+autoencoder, VAE, GAN and a convolutional GAN, DDPM with an MLP or a U-Net, the notes'
+sequence generator on SMILES strings), the Fréchet distance, interpretability tools, the 2-D
+Ising sampler and offline data. The SB3 features extractors live in :mod:`labcoat.models.sb3`
+(imported on demand: it imports stable-baselines3).
 """
 
 from labcoat.models.autoencoder import (
@@ -26,6 +28,7 @@ from labcoat.models.datasets import (
     planted_motif_dna,
     train_test_split,
 )
+from labcoat.models.dcgan import ConvGAN
 from labcoat.models.diffusion import (
     DDPM,
     EpsilonMLP,
@@ -61,7 +64,15 @@ from labcoat.models.ising import (
     onsager_magnetization,
     sample_ising,
 )
-from labcoat.models.metrics import accuracy, confusion_matrix, precision, recall, specificity
+from labcoat.models.metrics import (
+    accuracy,
+    confusion_matrix,
+    frechet_distance,
+    gaussian_frechet_distance,
+    precision,
+    recall,
+    specificity,
+)
 from labcoat.models.mlp import (
     ACTIVATIONS,
     MLP,
@@ -78,7 +89,14 @@ from labcoat.models.rbm import (
     contrastive_divergence_gradient,
     train_rbm,
 )
-from labcoat.models.rnn import RNNClassifier, SequenceGenerator, next_token_loss
+from labcoat.models.rnn import (
+    AutoregressiveRNN,
+    RNNClassifier,
+    SequenceGenerator,
+    next_token_loss,
+    sequence_nll,
+)
+from labcoat.models.smiles import SmilesVocabulary, is_valid_smiles, smiles_dataset, smiles_error
 from labcoat.models.training import (
     Callback,
     EarlyStopping,
@@ -87,11 +105,26 @@ from labcoat.models.training import (
     evaluate,
     fit,
     init_parameters,
+    model_device,
     objective,
     predict,
+    to_device,
 )
+from labcoat.models.unet import EpsilonUNet
 
 __all__ = [
+    "AutoregressiveRNN",
+    "ConvGAN",
+    "EpsilonUNet",
+    "SmilesVocabulary",
+    "frechet_distance",
+    "gaussian_frechet_distance",
+    "is_valid_smiles",
+    "model_device",
+    "sequence_nll",
+    "smiles_dataset",
+    "smiles_error",
+    "to_device",
     "accuracy",
     "activation",
     "activation_derivative",

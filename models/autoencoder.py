@@ -27,9 +27,9 @@ from torch import Tensor, nn
 
 from labcoat.classic._checks import check_choice, check_float, check_int
 from labcoat.models._checks import check_sizes
-from labcoat.models._random import torch_generator
+from labcoat.models._random import DeviceLike, check_device, generator_on, torch_generator
 from labcoat.models.mlp import MLP, ActivationName
-from labcoat.models.training import Objective
+from labcoat.models.training import Objective, model_device
 
 __all__ = [
     "VAE",
@@ -152,10 +152,12 @@ class VAE(nn.Module):
         Args:
             mu: μ, shape (batch, n_latent).
             log_var: log σ², same shape.
-            generator: the noise stream; the module's own generator when None.
+            generator: the noise stream; the module's own generator (moved to μ's device)
+                when None. ε is drawn on μ's device.
         """
-        generator = self.generator if generator is None else generator
-        epsilon = torch.randn(mu.shape, generator=generator, dtype=mu.dtype)
+        if generator is None:
+            generator = self.generator = generator_on(self.generator, mu.device)
+        epsilon = torch.randn(mu.shape, generator=generator, dtype=mu.dtype, device=mu.device)
         return mu + torch.exp(0.5 * log_var) * epsilon
 
     def decode(self, z: Tensor) -> Tensor:
@@ -172,17 +174,20 @@ class VAE(nn.Module):
         with torch.no_grad():
             return self.decode(self.encode(x)[0])
 
-    def sample(self, n_samples: int, *, seed: int) -> Tensor:
+    def sample(self, n_samples: int, *, seed: int, device: DeviceLike | None = None) -> Tensor:
         """New data d(z) with z ~ N(0, 1), the prior the KL term pulls q(z|x) towards.
 
         Args:
             n_samples: how many (≥ 1).
-            seed: seeds the ``torch.Generator`` drawing z.
+            seed: seeds the ``torch.Generator`` drawing z (on the sampling device).
+            device: where to sample (the model is moved there); None: the model's device.
         """
         n_samples = check_int("n_samples", n_samples, 1)
-        generator = torch_generator(seed)
+        target = model_device(self) if device is None else check_device(device)
+        self.to(target)
+        generator = torch_generator(seed, device=target)
         dtype = self.decoder.output.weight.dtype
-        z = torch.randn(n_samples, self.n_latent, generator=generator, dtype=dtype)
+        z = torch.randn(n_samples, self.n_latent, generator=generator, dtype=dtype, device=target)
         with torch.no_grad():
             return self.decode(z)
 

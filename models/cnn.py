@@ -16,6 +16,7 @@ Outputs are the pre-softmax scores (use cross-entropy on them, eq. 4.14);
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from itertools import pairwise
 
@@ -124,7 +125,7 @@ class CNN(nn.Module):
             blocks.append(Dropout(dropout, seed=seed + 1))
         self.features = nn.Sequential(*blocks)
         self.feature_shape = (channels, *spatial)
-        widths = [channels * int(torch.tensor(spatial).prod()), *dense_sizes]
+        widths = [channels * math.prod(spatial), *dense_sizes]
         head: list[nn.Module] = []
         for n_in, n_out in pairwise(widths):
             head += [skip_init(nn.Linear, n_in, n_out), activation_module(dense_activation)]
@@ -135,7 +136,7 @@ class CNN(nn.Module):
     @property
     def features_dim(self) -> int:
         """Length of the flattened feature vector fed to the dense layers."""
-        return int(torch.tensor(self.feature_shape).prod())
+        return math.prod(self.feature_shape)
 
     def forward(self, x: Tensor) -> Tensor:
         """Output scores for x of shape (batch, *input_shape)."""

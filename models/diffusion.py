@@ -29,9 +29,9 @@ import torch
 from torch import Tensor, nn
 
 from labcoat.classic._checks import check_choice, check_float, check_int
-from labcoat.models._random import torch_generator
+from labcoat.models._random import DeviceLike, check_device, generator_on, torch_generator
 from labcoat.models.mlp import MLP, ActivationName
-from labcoat.models.training import Objective
+from labcoat.models.training import Objective, model_device
 
 __all__ = [
     "DDPM",
@@ -107,7 +107,8 @@ def sinusoidal_embedding(t: Tensor, dim: int) -> Tensor:
         Shape (batch, dim).
     """
     half = _check_even("dim", dim) // 2
-    omega = torch.exp(-math.log(10_000.0) * torch.arange(half, dtype=torch.float32) / half)
+    k = torch.arange(half, dtype=torch.float32, device=t.device)
+    omega = torch.exp(-math.log(10_000.0) * k / half)
     angle = t.to(torch.float32)[:, None] * omega[None, :]  # (batch, half)
     return torch.cat([torch.sin(angle), torch.cos(angle)], dim=-1)
 
@@ -143,7 +144,12 @@ class EpsilonMLP(nn.Module):
 
 
 class DDPM(nn.Module):
-    """A DDPM on vectors: schedule buffers, an :class:`EpsilonMLP`, loss and sampler.
+    """A DDPM: schedule buffers, a noise predictor ε_θ, loss and sampler.
+
+    ε_θ is an :class:`EpsilonMLP` on vectors, or any ``network`` called as
+    ``network(x_t, t)`` (or ``network(x_t, t, labels)`` for a class-conditional model, e.g.
+    the convolutional :class:`labcoat.models.unet.EpsilonUNet` on images) that returns a
+    tensor of the shape of ``x_t``.
 
     Args:
         n_features: data dimension (≥ 1); scale data to about unit range (e.g. [-1, 1]).
@@ -154,6 +160,10 @@ class DDPM(nn.Module):
         activation: hidden activation of ε_θ.
         posterior_variance: σ_t² = β̃_t (True) or β_t (False) in the sampler.
         seed: seeds the weights and the module's own generator used by :meth:`loss`.
+        network: a noise predictor to use instead of the MLP (``hidden``,
+            ``time_embedding_dim`` and ``activation`` are then unused).
+        data_shape: the shape of one sample for ``network`` (e.g. (1, 8, 8)); its product
+            must be ``n_features``. Default: (n_features,).
 
     Attributes:
         betas, alphas, alpha_bars: β_t, α_t = 1 - β_t, ᾱ_t (float64 buffers of shape (T,)).
@@ -174,16 +184,28 @@ class DDPM(nn.Module):
         activation: ActivationName = "relu",
         posterior_variance: bool = True,
         seed: int = 0,
+        *,
+        network: nn.Module | None = None,
+        data_shape: Sequence[int] | None = None,
     ) -> None:
         super().__init__()
         n_features = check_int("n_features", n_features, 1)
+        self.data_shape = (n_features,) if data_shape is None else tuple(data_shape)
+        if math.prod(self.data_shape) != n_features:
+            raise ValueError(
+                f"data_shape {self.data_shape} must hold n_features = {n_features} numbers"
+            )
         betas = beta_schedule(n_steps, schedule)
         self.register_buffer("betas", betas)
         self.register_buffer("alphas", 1 - betas)
         self.register_buffer("alpha_bars", torch.cumprod(1 - betas, dim=0))
         self.n_features = n_features
         self.posterior_variance = posterior_variance
-        self.network = EpsilonMLP(n_features, hidden, time_embedding_dim, activation, seed)
+        self.network = (
+            EpsilonMLP(n_features, hidden, time_embedding_dim, activation, seed)
+            if network is None
+            else network
+        )
         self.generator = torch_generator(seed, offset=1)
 
     @property
@@ -191,22 +213,29 @@ class DDPM(nn.Module):
         """T, the number of diffusion steps."""
         return len(self.betas)
 
-    def forward(self, x: Tensor, t: Tensor) -> Tensor:
-        """ε_θ(x_t, t)."""
-        return self.network(x, t)
+    def forward(self, x: Tensor, t: Tensor, labels: Tensor | None = None) -> Tensor:
+        """ε_θ(x_t, t) (or ε_θ(x_t, t, labels) for a class-conditional network)."""
+        return self.network(x, t) if labels is None else self.network(x, t, labels)
 
-    def loss(self, x0: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    def loss(
+        self,
+        x0: Tensor,
+        generator: torch.Generator | None = None,
+        labels: Tensor | None = None,
+    ) -> Tensor:
         """Ho eq. 14 on a batch: mean over batch and features of (ε - ε_θ(x_t, t))².
 
-        t is uniform on 0..T-1 and ε ~ N(0, 1), both from ``generator`` (the module's own
-        when None); x_t comes from :func:`q_sample`. (A mean over features rather than the
-        squared norm only rescales the loss by 1/n_features.)
+        t is uniform on 0..T-1 and ε ~ N(0, 1), both from ``generator`` (the module's own,
+        moved to the device of ``x0``, when None) and drawn on ``x0``'s device; x_t comes
+        from :func:`q_sample`. (A mean over features rather than the squared norm only
+        rescales the loss by 1/n_features.) ``labels`` condition ε_θ (class-conditional).
         """
-        generator = self.generator if generator is None else generator
-        t = torch.randint(self.n_steps, (len(x0),), generator=generator)
-        noise = torch.randn(x0.shape, generator=generator, dtype=x0.dtype)
+        if generator is None:
+            generator = self.generator = generator_on(self.generator, x0.device)
+        t = torch.randint(self.n_steps, (len(x0),), generator=generator, device=x0.device)
+        noise = torch.randn(x0.shape, generator=generator, dtype=x0.dtype, device=x0.device)
         x_t = q_sample(x0, t, noise, self.alpha_bars)
-        return ((noise - self(x_t, t)) ** 2).mean()
+        return ((noise - self(x_t, t, labels)) ** 2).mean()
 
     def sigma(self, t: int) -> float:
         """σ_t of the reverse step: √β̃_t (posterior variance) or √β_t; 0-based t."""
@@ -216,45 +245,67 @@ class DDPM(nn.Module):
         alpha_bar_previous = float(self.alpha_bars[t - 1]) if t > 0 else 1.0
         return math.sqrt(beta * (1 - alpha_bar_previous) / (1 - float(self.alpha_bars[t])))
 
-    def sample(self, n_samples: int, *, seed: int, keep_every: int = 0) -> Tensor:
+    def sample(
+        self,
+        n_samples: int,
+        *,
+        seed: int,
+        keep_every: int = 0,
+        labels: Tensor | None = None,
+        device: DeviceLike | None = None,
+    ) -> Tensor:
         """Ancestral sampling (Ho Algorithm 2) from x_T ~ N(0, 1) down to x_0.
 
         Args:
             n_samples: how many (≥ 1).
-            seed: seeds the ``torch.Generator`` of x_T and the z's.
+            seed: seeds the ``torch.Generator`` of x_T and the z's (on the sampling device).
             keep_every: if > 0, return the trajectory x_T, ..., x_0 kept every ``keep_every``
-                steps (plus x_0) with shape (n_kept, n_samples, n_features).
+                steps (plus x_0) with shape (n_kept, n_samples, *data_shape).
+            labels: class labels (n_samples,) for a class-conditional ε_θ.
+            device: where to sample (the model is moved there); None: the model's device.
 
         Returns:
-            x_0 of shape (n_samples, n_features), or the kept trajectory.
+            x_0 of shape (n_samples, *data_shape), or the kept trajectory.
         """
         n_samples = check_int("n_samples", n_samples, 1)
         keep_every = check_int("keep_every", keep_every, 0)
-        generator = torch_generator(seed)
-        dtype = self.network.network.output.weight.dtype
-        x = torch.randn(n_samples, self.n_features, generator=generator, dtype=dtype)
+        target = model_device(self) if device is None else check_device(device)
+        self.to(target)
+        generator = torch_generator(seed, device=target)
+        dtype = next(self.network.parameters()).dtype
+        shape = (n_samples, *self.data_shape)
+        x = torch.randn(shape, generator=generator, dtype=dtype, device=target)
+        labels = None if labels is None else labels.to(target)
         kept = [x]
         with torch.no_grad():
             for t in range(self.n_steps - 1, -1, -1):
-                x = self._reverse_step(x, t, generator)
+                x = self._reverse_step(x, t, generator, labels)
                 if keep_every and (t % keep_every == 0):
                     kept.append(x)
         return torch.stack(kept) if keep_every else x
 
-    def _reverse_step(self, x: Tensor, t: int, generator: torch.Generator) -> Tensor:
+    def _reverse_step(
+        self, x: Tensor, t: int, generator: torch.Generator, labels: Tensor | None
+    ) -> Tensor:
         beta, alpha = float(self.betas[t]), float(self.alphas[t])
-        epsilon = self(x, torch.full((len(x),), t))
+        epsilon = self(x, torch.full((len(x),), t, device=x.device), labels)
         mean = (x - beta / math.sqrt(1 - float(self.alpha_bars[t])) * epsilon) / math.sqrt(alpha)
         if t == 0:
             return mean
-        return mean + self.sigma(t) * torch.randn(x.shape, generator=generator, dtype=x.dtype)
+        z = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
+        return mean + self.sigma(t) * z
 
 
-def ddpm_objective() -> Objective:
-    """Ho eq. 14 as an :class:`~labcoat.models.training.Objective` for ``fit`` (batches: x_0)."""
+def ddpm_objective(conditional: bool = False) -> Objective:
+    """Ho eq. 14 as an :class:`~labcoat.models.training.Objective` for ``fit``.
+
+    Batches are x_0 (or a tuple starting with it); with ``conditional`` they are
+    ``(x_0, labels)`` and the labels condition ε_θ.
+    """
 
     def simplified_loss(model: nn.Module, batch: Tensor) -> Tensor:
         x0 = batch[0] if isinstance(batch, tuple | list) else batch
-        return model.loss(x0)  # type: ignore[operator]
+        labels = batch[1] if conditional else None
+        return model.loss(x0, labels=labels)  # type: ignore[operator]
 
     return Objective(simplified_loss)

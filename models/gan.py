@@ -33,9 +33,10 @@ from torch.nn.functional import softplus
 
 from labcoat.classic._checks import check_choice, check_float, check_int
 from labcoat.models._checks import check_finite
-from labcoat.models._random import torch_generator
+from labcoat.models._random import DeviceLike, check_device, torch_generator
+from labcoat.models.dcgan import ConvGAN
 from labcoat.models.mlp import MLP, ActivationName
-from labcoat.models.training import CallbackLike, CallbackList
+from labcoat.models.training import CallbackLike, CallbackList, model_device
 
 __all__ = [
     "GAN",
@@ -81,9 +82,10 @@ class GAN(nn.Module):
         self.discriminator = MLP((n_features, *discriminator_hidden, 1), activation, seed=seed + 1)
 
     def noise(self, n_samples: int, generator: torch.Generator) -> Tensor:
-        """Draw z ~ N(0, 1), shape (n_samples, n_noise)."""
-        dtype = self.generator.output.weight.dtype
-        return torch.randn(n_samples, self.n_noise, generator=generator, dtype=dtype)
+        """Draw z ~ N(0, 1), shape (n_samples, n_noise), on the generator network's device."""
+        weight = self.generator.output.weight
+        shape = (n_samples, self.n_noise)
+        return torch.randn(shape, generator=generator, dtype=weight.dtype, device=weight.device)
 
     def generate(self, z: Tensor) -> Tensor:
         """G(z), shape (batch, n_features)."""
@@ -93,11 +95,16 @@ class GAN(nn.Module):
         """The logit l(x) with D(x) = σ(l(x)), shape (batch,)."""
         return self.discriminator(x).squeeze(-1)
 
-    def sample(self, n_samples: int, *, seed: int) -> Tensor:
-        """Draw G(z) for ``n_samples`` fresh z without gradients (seeded)."""
+    def sample(self, n_samples: int, *, seed: int, device: DeviceLike | None = None) -> Tensor:
+        """Draw G(z) for ``n_samples`` fresh z without gradients (seeded).
+
+        ``device``: where to sample (the model is moved there); None: the model's device.
+        """
         n_samples = check_int("n_samples", n_samples, 1)
+        target = model_device(self) if device is None else check_device(device)
+        self.to(target)
         with torch.no_grad():
-            return self.generate(self.noise(n_samples, torch_generator(seed)))
+            return self.generate(self.noise(n_samples, torch_generator(seed, device=target)))
 
 
 def discriminator_loss(
@@ -143,8 +150,38 @@ class GANHistory:
     generator_loss: list[float] = field(default_factory=list)
 
 
+def _data_tensor(data: ArrayLike | Tensor, dtype: torch.dtype, device: torch.device) -> Tensor:
+    x_all = torch.as_tensor(
+        np.asarray(data) if not isinstance(data, Tensor) else data, dtype=dtype, device=device
+    )
+    return x_all[:, None] if x_all.ndim == 1 else x_all
+
+
+def _label_tensor(labels: ArrayLike | Tensor | None, n: int, device: torch.device) -> Tensor | None:
+    if labels is None:
+        return None
+    y = torch.as_tensor(
+        np.asarray(labels) if not isinstance(labels, Tensor) else labels, device=device
+    )
+    if y.shape != (n,) or y.is_floating_point() or y.is_complex():
+        raise ValueError(f"labels must be integer class labels of shape ({n},)")
+    return y.long()
+
+
+def _generate(gan: GAN | ConvGAN, z: Tensor, labels: Tensor | None) -> Tensor:
+    if isinstance(gan, ConvGAN) and labels is not None:
+        return gan.generate(z, labels)
+    return gan.generate(z)  # type: ignore[call-arg]
+
+
+def _discriminate(gan: GAN | ConvGAN, x: Tensor, labels: Tensor | None) -> Tensor:
+    if isinstance(gan, ConvGAN) and labels is not None:
+        return gan.discriminate(x, labels)
+    return gan.discriminate(x)  # type: ignore[call-arg]
+
+
 def train_gan(
-    gan: GAN,
+    gan: GAN | ConvGAN,
     data: ArrayLike | Tensor,
     *,
     n_steps: int,
@@ -155,6 +192,8 @@ def train_gan(
     discriminator_steps: int = 1,
     seed: int,
     callbacks: CallbackLike | Sequence[CallbackLike] | None = None,
+    labels: ArrayLike | Tensor | None = None,
+    device: DeviceLike = "cpu",
 ) -> GANHistory:
     """Alternating GAN training (seed 000, §5.5.2; seed 001, "GAN training").
 
@@ -163,9 +202,16 @@ def train_gan(
     label smoothing α), then draws a fresh noise batch and takes an Adam step on L_G (eq. 5.25
     or 5.23). Both optimizers use β = (0.5, 0.999).
 
+    A class-conditional GAN (``labels`` given, e.g. :class:`labcoat.models.dcgan.ConvGAN`)
+    draws each data batch with its labels and gives the generator's batches labels drawn
+    from the training labels (so the classes keep their frequencies); both players then
+    see the labels: G(z, y), D(x, y).
+
     Args:
-        gan: the model, trained in place.
-        data: training samples, shape (m, n_features) (or (m,) for 1-D data).
+        gan: the model, trained in place: a :class:`GAN`, or a class-conditional
+            :class:`labcoat.models.dcgan.ConvGAN` (with ``labels``).
+        data: training samples, shape (m, n_features) (or (m,) for 1-D data, or
+            (m, channels, height, width) images for a convolutional GAN).
         n_steps: number of iterations (≥ 1).
         batch_size: N1 = N2 (≥ 1).
         learning_rate: Adam step size for both players (> 0).
@@ -176,6 +222,9 @@ def train_gan(
         callbacks: the trainers' callbacks (:class:`labcoat.models.training.Callback`, or
             functions ``f(step, gan, history)``), called after every iteration with its
             0-based index; one returning False from ``on_epoch_end`` stops training.
+        labels: integer class labels of the data, shape (m,), for a class-conditional GAN.
+        device: where to train ("cpu", "cuda", "mps" or a ``torch.device``): the model, the
+            data, the generator of the batches and every noise batch live there.
 
     Returns:
         The per-iteration losses.
@@ -189,12 +238,18 @@ def train_gan(
     batch_size = check_int("batch_size", batch_size, 1)
     discriminator_steps = check_int("discriminator_steps", discriminator_steps, 1)
     learning_rate = check_float("learning_rate", learning_rate, 0.0, low_open=True)
-    generator_loss(torch.zeros(1), generator_loss_kind)  # validates the name early
-    discriminator_loss(torch.zeros(1), torch.zeros(1), label_smoothing)
-    dtype = gan.generator.output.weight.dtype
-    x_all = torch.as_tensor(np.asarray(data) if not isinstance(data, Tensor) else data)
-    x_all = x_all.to(dtype).reshape(len(x_all), -1)
-    g = torch_generator(seed)
+    check_choice("kind", generator_loss_kind, ("non-saturating", "saturating"))
+    check_float("label_smoothing", label_smoothing, 0.0, 1.0, high_open=True)
+    if isinstance(gan, ConvGAN) != (labels is not None):
+        raise ValueError(
+            "labels must be given for a class-conditional ConvGAN and only for it, "
+            f"got a {type(gan).__name__} and labels={'None' if labels is None else '...'}"
+        )
+    device = check_device(device)
+    gan.to(device)
+    x_all = _data_tensor(data, next(gan.parameters()).dtype, device)
+    y_all = _label_tensor(labels, len(x_all), device)
+    g = torch_generator(seed, device=device)
     betas = (0.5, 0.999)
     opt_d = torch.optim.Adam(gan.discriminator.parameters(), lr=learning_rate, betas=betas)
     opt_g = torch.optim.Adam(gan.generator.parameters(), lr=learning_rate, betas=betas)
@@ -203,19 +258,22 @@ def train_gan(
     hooks.on_train_begin(gan, history)
     for step in range(1, n_steps + 1):
         for _ in range(discriminator_steps):
-            x = x_all[torch.randint(len(x_all), (batch_size,), generator=g)]
+            index = torch.randint(len(x_all), (batch_size,), generator=g, device=device)
+            y = None if y_all is None else y_all[index]
             with torch.no_grad():
-                fake = gan.generate(gan.noise(batch_size, g))
+                fake = _generate(gan, gan.noise(batch_size, g), y)
             loss_d = discriminator_loss(
-                gan.discriminate(x), gan.discriminate(fake), label_smoothing
+                _discriminate(gan, x_all[index], y), _discriminate(gan, fake, y), label_smoothing
             )
             value_d = check_finite(loss_d, "the discriminator loss", step=step)
             opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
             opt_d.step()
-        loss_g = generator_loss(
-            gan.discriminate(gan.generate(gan.noise(batch_size, g))), generator_loss_kind
-        )
+        y = None
+        if y_all is not None:
+            y = y_all[torch.randint(len(x_all), (batch_size,), generator=g, device=device)]
+        fake = _generate(gan, gan.noise(batch_size, g), y)
+        loss_g = generator_loss(_discriminate(gan, fake, y), generator_loss_kind)
         value_g = check_finite(loss_g, "the generator loss", step=step)
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()

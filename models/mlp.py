@@ -19,7 +19,7 @@ from torch.nn.utils import skip_init
 
 from labcoat.classic._checks import check_float
 from labcoat.models._checks import check_sizes
-from labcoat.models._random import torch_generator
+from labcoat.models._random import generator_on, torch_generator
 from labcoat.models.training import Objective, init_parameters
 
 __all__ = [
@@ -54,8 +54,10 @@ class Dropout(nn.Module):
 
     In training mode each input is kept with probability 1 - p and scaled by 1/(1 - p)
     ("inverted dropout", so that the expectation is unchanged and evaluation is the identity);
-    in eval mode it is the identity. Unlike ``torch.nn.Dropout`` it never touches torch's global
-    random generator, so a seeded network trains identically every time.
+    in eval mode it is the identity. The masks are drawn on the input's device (a module
+    moved to another device restarts its mask stream from the seed). Unlike
+    ``torch.nn.Dropout`` it never touches torch's global random generator, so a seeded
+    network trains identically every time.
 
     Args:
         p: probability of dropping an input, in [0, 1).
@@ -71,7 +73,9 @@ class Dropout(nn.Module):
         """Zero each entry with probability p and rescale the rest by 1/(1 - p) (training)."""
         if not self.training or self.p == 0.0:
             return x
-        keep = torch.rand(x.shape, generator=self.generator, dtype=x.dtype) >= self.p
+        self.generator = generator_on(self.generator, x.device)
+        keep = torch.rand(x.shape, generator=self.generator, dtype=x.dtype, device=x.device)
+        keep = keep >= self.p
         return x * keep / (1.0 - self.p)
 
     def extra_repr(self) -> str:

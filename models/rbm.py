@@ -30,7 +30,7 @@ from torch.nn.functional import softplus
 
 from labcoat.classic._checks import check_bool, check_float, check_int
 from labcoat.models._checks import check_finite
-from labcoat.models._random import torch_generator
+from labcoat.models._random import DeviceLike, check_device, torch_generator
 from labcoat.models.training import CallbackLike, CallbackList
 
 __all__ = [
@@ -44,19 +44,22 @@ __all__ = [
 _MAX_ENUMERATED_UNITS = 24
 
 
-def binary_states(n_units: int, dtype: torch.dtype = torch.float64) -> Tensor:
+def binary_states(
+    n_units: int, dtype: torch.dtype = torch.float64, device: DeviceLike = "cpu"
+) -> Tensor:
     """All 2^n binary vectors of length n; row i holds the bits of i (least significant first).
 
     Args:
         n_units: vector length n (0..24).
         dtype: dtype of the result.
+        device: where the result lives.
 
     Returns:
         A tensor of shape (2^n, n) with entries 0 or 1.
     """
     n_units = check_int("n_units", n_units, 0, _MAX_ENUMERATED_UNITS)
-    index = torch.arange(2**n_units)[:, None]
-    return ((index >> torch.arange(n_units)[None, :]) & 1).to(dtype)
+    index = torch.arange(2**n_units, device=device)[:, None]
+    return ((index >> torch.arange(n_units, device=device)[None, :]) & 1).to(dtype)
 
 
 def _conditional(bias: Tensor, units: Tensor, weight: Tensor) -> Tensor:
@@ -144,20 +147,26 @@ class RBM(nn.Module):
             v = self.sample_visible(self.sample_hidden(v, generator), generator)
         return v
 
-    def sample(self, n_samples: int, n_steps: int, *, seed: int) -> Tensor:
+    def sample(
+        self, n_samples: int, n_steps: int, *, seed: int, device: DeviceLike | None = None
+    ) -> Tensor:
         """Draw visible samples by ``n_steps`` Gibbs steps from uniformly random v(0).
 
         Args:
             n_samples: number of independent chains (≥ 1).
             n_steps: Gibbs steps r per chain (≥ 0).
-            seed: seed of the ``torch.Generator``.
+            seed: seed of the ``torch.Generator`` (on the sampling device).
+            device: where to sample (the machine is moved there); None: where it is.
 
         Returns:
             A tensor of shape (n_samples, n_visible) with entries 0 or 1.
         """
         n_samples = check_int("n_samples", n_samples, 1)
-        generator = torch_generator(seed)
-        start = torch.full((n_samples, self.n_visible), 0.5, dtype=self.weight.dtype)
+        if device is not None:
+            self.to(check_device(device))
+        w = self.weight
+        generator = torch_generator(seed, device=w.device)
+        start = torch.full((n_samples, self.n_visible), 0.5, dtype=w.dtype, device=w.device)
         with torch.no_grad():
             return self.gibbs(torch.bernoulli(start, generator=generator), n_steps, generator)
 
@@ -186,7 +195,7 @@ class RBM(nn.Module):
                 f"got {n_small}"
             )
         free = self.free_energy if self.n_visible <= self.n_hidden else self.hidden_free_energy
-        states = binary_states(n_small, self.weight.dtype)
+        states = binary_states(n_small, self.weight.dtype, self.weight.device)
         with torch.no_grad():
             parts = [
                 torch.logsumexp(-free(states[i : i + chunk_size]), dim=0)
@@ -204,7 +213,7 @@ class RBM(nn.Module):
         Returns:
             log P(v), shape (batch,).
         """
-        v = torch.as_tensor(v, dtype=self.weight.dtype)
+        v = torch.as_tensor(v, dtype=self.weight.dtype, device=self.weight.device)
         log_z = self.log_partition() if log_partition is None else log_partition
         with torch.no_grad():
             return -self.free_energy(v) - log_z
@@ -319,8 +328,8 @@ def _record(
 
 
 def _training_data(rbm: RBM, data: ArrayLike | Tensor) -> Tensor:
-    """``data`` as a tensor of the RBM's dtype, checked: shape (m, n_visible), values in [0, 1]."""
-    x_all = torch.as_tensor(data, dtype=rbm.weight.dtype)
+    """``data`` on the RBM's dtype and device, checked: shape (m, n_visible), values in [0, 1]."""
+    x_all = torch.as_tensor(data, dtype=rbm.weight.dtype, device=rbm.weight.device)
     if x_all.ndim != 2 or x_all.shape[1] != rbm.n_visible or len(x_all) == 0:
         raise ValueError(f"data must have shape (m, {rbm.n_visible}), got {tuple(x_all.shape)}")
     if not bool(((x_all >= 0) & (x_all <= 1)).all()):  # False for NaN too
@@ -345,6 +354,7 @@ def train_rbm(
     track_log_likelihood: bool = False,
     track_reconstruction: bool = True,
     callbacks: CallbackLike | Sequence[CallbackLike] | None = None,
+    device: DeviceLike = "cpu",
 ) -> RBMHistory:
     """Train with CD-k (Algorithm 4, per-batch mean) or persistent CD, in place.
 
@@ -371,6 +381,8 @@ def train_rbm(
         callbacks: the trainers' callbacks (:class:`labcoat.models.training.Callback`, or
             functions ``f(epoch, rbm, history)``; ``epoch`` counts from 0); one returning
             False from ``on_epoch_end`` stops training.
+        device: where to train ("cpu", "cuda", "mps" or a ``torch.device``): the machine
+            is moved there, and so are the data, the persistent chains and the generator.
 
     Returns:
         The per-epoch history (entry 0 is before training).
@@ -381,6 +393,7 @@ def train_rbm(
         FloatingPointError: the parameters became non-finite (a learning rate so large that
             they overflow); the message names the epoch and the batch (counted from 1).
     """
+    rbm.to(check_device(device))
     x_all = _training_data(rbm, data)
     epochs = check_int("epochs", epochs, 1)
     batch_size = min(check_int("batch_size", batch_size, 1), len(x_all))
@@ -390,10 +403,9 @@ def train_rbm(
     track_log_likelihood = check_bool("track_log_likelihood", track_log_likelihood)
     track_reconstruction = check_bool("track_reconstruction", track_reconstruction)
     n_chains = batch_size if n_chains is None else check_int("n_chains", n_chains, 1)
-    g = torch_generator(seed)
-    chains = torch.bernoulli(
-        torch.full((n_chains, rbm.n_visible), 0.5, dtype=x_all.dtype), generator=g
-    )
+    g = torch_generator(seed, device=x_all.device)
+    half = torch.full((n_chains, rbm.n_visible), 0.5, dtype=x_all.dtype, device=x_all.device)
+    chains = torch.bernoulli(half, generator=g)
     track = (track_log_likelihood, track_reconstruction)
     watch = _may_overflow(rbm, learning_rate, epochs * math.ceil(len(x_all) / batch_size))
     history = RBMHistory()
@@ -402,7 +414,7 @@ def train_rbm(
     hooks.on_train_begin(rbm, history)
     with torch.no_grad():
         for epoch in range(1, epochs + 1):
-            order = torch.randperm(len(x_all), generator=g)
+            order = torch.randperm(len(x_all), generator=g, device=x_all.device)
             for batch, start in enumerate(range(0, len(x_all), batch_size), 1):
                 x = x_all[order[start : start + batch_size]]
                 start_chains = chains if persistent else None

@@ -20,9 +20,15 @@ from torch import Tensor, nn
 from torch.nn.utils import skip_init
 
 from labcoat.classic._checks import check_choice, check_float, check_int
-from labcoat.models.training import Objective, init_parameters
+from labcoat.models.training import Objective, init_parameters, model_device
 
-__all__ = ["RNNClassifier", "SequenceGenerator", "next_token_loss"]
+__all__ = [
+    "AutoregressiveRNN",
+    "RNNClassifier",
+    "SequenceGenerator",
+    "next_token_loss",
+    "sequence_nll",
+]
 
 CellName = Literal["rnn", "lstm"]
 
@@ -151,17 +157,18 @@ class SequenceGenerator(nn.Module):
         values flatten it towards uniform. After ``stop_token`` a sequence keeps emitting it.
 
         Args:
-            start: first tokens x_1, int64 of shape (batch,) or a prefix (batch, time).
+            start: first tokens x_1, int64 of shape (batch,) or a prefix (batch, time);
+                moved to the model's device, where the sequences are generated.
             length: total length of the returned sequences (> prefix length).
             temperature: > 0.
-            generator: the random source of the draws.
+            generator: the random source of the draws, on the model's device.
             stop_token: optional end label.
 
         Returns:
             int64 tensor (batch, length) beginning with ``start``.
         """
         temperature = check_float("temperature", temperature, 0.0, low_open=True)
-        prefix = start.reshape(len(start), -1).long()
+        prefix = start.reshape(len(start), -1).long().to(self.output.weight.device)
         length = check_int("length", length, 1)
         if length <= prefix.shape[1]:
             raise ValueError(f"length must exceed the prefix length {prefix.shape[1]}")
@@ -169,7 +176,7 @@ class SequenceGenerator(nn.Module):
         self.eval()
         tokens = [prefix]
         scores, state = self.step(prefix)
-        stopped = torch.zeros(len(prefix), dtype=torch.bool)
+        stopped = torch.zeros(len(prefix), dtype=torch.bool, device=prefix.device)
         if stop_token is not None:
             stopped = (prefix == stop_token).any(dim=1)
         for _ in range(length - prefix.shape[1]):
@@ -195,4 +202,83 @@ next_token_loss = Objective(_next_token_loss)
 
 Batches are int64 token sequences (batch, time) (or a 1-tuple of them); the sum over t of
 eq. 5.15 is replaced by the mean over all batch and time steps (a constant factor).
+"""
+
+
+class AutoregressiveRNN(nn.Module):
+    """The notes' sequence generator (§5.3) as a model of fixed-length token sequences.
+
+    p(x_1..x_L) = Π_t p(x_t | x_<t): a :class:`SequenceGenerator` reads a begin token and
+    x_1..x_{L-1} and its softmax at step t (eq. 5.15's y_t), restricted to the ``n_tokens``
+    data tokens, is p(x_t | x_<t). The interface is that of any autoregressive token model
+    in labcoat (``n_tokens``, ``length``, :meth:`log_prob`, :meth:`sample`), so an exercise
+    can train and sample it or a transformer alike.
+
+    Args:
+        n_tokens: data tokens (the begin token is added inside; ≥ 1).
+        length: L, the length of every sequence (≥ 1).
+        hidden_size: width of the recurrent state (the generator's ``hidden_size``).
+        cell: the generator's recurrent cell, "rnn" or "lstm".
+        num_layers: how many recurrent layers are stacked.
+        seed: the seed of the generator's initial weights.
+    """
+
+    def __init__(
+        self,
+        n_tokens: int,
+        length: int,
+        hidden_size: int = 128,
+        cell: CellName = "lstm",
+        num_layers: int = 1,
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        self.n_tokens = check_int("n_tokens", n_tokens, 1)
+        self.length = check_int("length", length, 1)
+        self.generator = SequenceGenerator(n_tokens + 1, hidden_size, cell, num_layers, seed)
+
+    def _inputs(self, x: Tensor) -> Tensor:
+        begin = torch.full((len(x), 1), self.n_tokens, dtype=torch.int64, device=x.device)
+        return torch.cat([begin, x[:, :-1]], dim=1)  # (batch, L): begin, x_1..x_{L-1}
+
+    def log_prob(self, x: Tensor) -> Tensor:
+        """The log-probability Σ_t log p(x_t | x_<t) of int64 sequences (batch, L): (batch,)."""
+        scores = self.generator(self._inputs(x))[..., : self.n_tokens]  # (batch, L, n_tokens)
+        log_p = torch.log_softmax(scores, dim=-1)
+        return log_p.gather(-1, x[..., None]).squeeze(-1).sum(-1)
+
+    @torch.no_grad()
+    def sample(
+        self, n_samples: int, *, generator: torch.Generator, temperature: float = 1.0
+    ) -> Tensor:
+        """Draw sequences (n_samples, L) token by token from softmax(y_t / temperature).
+
+        Args:
+            n_samples: how many (≥ 1).
+            generator: the random source, on the model's device.
+            temperature: > 0; 1 samples the model's distribution.
+        """
+        n_samples = check_int("n_samples", n_samples, 1)
+        temperature = check_float("temperature", temperature, 0.0, low_open=True)
+        device = model_device(self)
+        token = torch.full((n_samples, 1), self.n_tokens, dtype=torch.int64, device=device)
+        tokens, state = [], None
+        for _ in range(self.length):
+            scores, state = self.generator.step(token, state)
+            probabilities = torch.softmax(scores[:, -1, : self.n_tokens] / temperature, dim=-1)
+            token = torch.multinomial(probabilities, 1, generator=generator)  # (batch, 1)
+            tokens.append(token)
+        return torch.cat(tokens, dim=1)
+
+
+def _sequence_nll(model: nn.Module, batch: Tensor | tuple[Tensor, ...]) -> Tensor:
+    tokens = batch[0] if isinstance(batch, tuple | list) else batch
+    return -model.log_prob(tokens).mean() / tokens.shape[1]  # type: ignore[operator]
+
+
+sequence_nll = Objective(_sequence_nll)
+"""-log p(x) per token, averaged over the batch, for any model with ``log_prob(x)``.
+
+For :class:`AutoregressiveRNN` this is eq. 5.15 (the cross-entropy of y_t against x_{t+1},
+summed over t) divided by the sequence length.
 """

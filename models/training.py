@@ -32,7 +32,7 @@ from torch import Tensor, nn
 
 from labcoat.classic._checks import check_bool, check_choice, check_float, check_int
 from labcoat.models._checks import check_finite
-from labcoat.models._random import torch_generator
+from labcoat.models._random import DeviceLike, check_device, torch_generator
 
 __all__ = [
     "CallbackList",
@@ -43,8 +43,10 @@ __all__ = [
     "fit",
     "evaluate",
     "init_parameters",
+    "model_device",
     "objective",
     "predict",
+    "to_device",
 ]
 
 Batch: TypeAlias = Any
@@ -256,6 +258,24 @@ def _model_dtype(model: nn.Module) -> torch.dtype:
     return parameter.dtype if parameter is not None else torch.get_default_dtype()
 
 
+def model_device(model: nn.Module) -> torch.device:
+    """The device of the model's first parameter (or buffer); the CPU for an empty model."""
+    for tensor in (*model.parameters(), *model.buffers()):
+        return tensor.device
+    return torch.device("cpu")
+
+
+def to_device(batch: Batch, device: torch.device) -> Batch:
+    """``batch`` (a tensor, or a tuple/list/dict of them) moved to ``device``."""
+    if isinstance(batch, Tensor):
+        return batch.to(device)
+    if isinstance(batch, tuple | list):
+        return type(batch)(to_device(part, device) for part in batch)
+    if isinstance(batch, dict):
+        return {key: to_device(value, device) for key, value in batch.items()}
+    return batch
+
+
 def _refuse_sparse(data: object, argument: str) -> None:
     """A TypeError for a scipy sparse matrix or a sparse torch tensor."""
     if hasattr(data, "tocoo") or (isinstance(data, Tensor) and data.layout != torch.strided):
@@ -265,8 +285,17 @@ def _refuse_sparse(data: object, argument: str) -> None:
         )
 
 
-def _as_tensor(array: Tensor | np.ndarray, dtype: torch.dtype, argument: str) -> Tensor:
-    """``array`` as a tensor, floating ones cast to ``dtype``; sparse, object, complex refused."""
+def _as_tensor(
+    array: Tensor | np.ndarray,
+    dtype: torch.dtype,
+    argument: str,
+    device: torch.device | None = None,
+) -> Tensor:
+    """``array`` as a tensor on ``device``, floating ones cast to ``dtype``.
+
+    ``device`` None leaves a tensor where it is (a numpy array on the CPU); sparse, object
+    and complex data are refused.
+    """
     _refuse_sparse(array, argument)
     kind = array.dtype.kind if isinstance(array, np.ndarray) else None
     if kind is not None and kind not in "biuf":
@@ -274,21 +303,23 @@ def _as_tensor(array: Tensor | np.ndarray, dtype: torch.dtype, argument: str) ->
             f"{argument} must hold real numbers (bool, integer or float), got dtype "
             f"{array.dtype}{' (complex)' if kind == 'c' else ''}; convert it with .astype(float)"
         )
-    tensor = torch.as_tensor(array)
+    tensor = torch.as_tensor(array, device=device)
     if tensor.is_complex():
         raise TypeError(f"{argument} must hold real numbers, got complex dtype {tensor.dtype}")
     return tensor.to(dtype) if tensor.is_floating_point() else tensor
 
 
-def _tensors(data: Any, dtype: torch.dtype, argument: str) -> tuple[Tensor, ...] | None:
-    """In-memory data as a tuple of tensors of equal length; None for a Dataset."""
+def _tensors(
+    data: Any, dtype: torch.dtype, argument: str, device: torch.device | None = None
+) -> tuple[Tensor, ...] | None:
+    """In-memory data as a tuple of tensors of equal length on ``device``; None for a Dataset."""
     _refuse_sparse(data, argument)
     if isinstance(data, Tensor | np.ndarray):
         data = (data,)
     if isinstance(data, tuple | list):
         if not data:
             raise ValueError(f"{argument} must hold at least one tensor, got an empty sequence")
-        tensors = tuple(_as_tensor(a, dtype, argument) for a in data)
+        tensors = tuple(_as_tensor(a, dtype, argument, device) for a in data)
         lengths = {len(t) for t in tensors}
         if len(lengths) != 1 or 0 in lengths:
             raise ValueError(f"{argument}: tensors must share a non-zero length, got {lengths}")
@@ -307,18 +338,26 @@ def _batches(
     batch_size: int,
     generator: torch.Generator | None,
     single: bool,
+    device: torch.device,
 ) -> Iterator[tuple[Batch, int]]:
-    """Yield ``(batch, size)``; shuffled with ``generator`` (None: in order)."""
+    """Yield ``(batch, size)`` on ``device``; shuffled with ``generator`` (None: in order).
+
+    In-memory tensors are already on ``device`` and so is the permutation (drawn by a
+    generator there); a Dataset's batches come from a DataLoader, whose sampler needs a CPU
+    generator, and are moved to ``device`` one by one.
+    """
     if tensors is None:
+        if generator is not None and generator.device.type != "cpu":
+            generator = torch.Generator().manual_seed(generator.initial_seed())
         loader = torch.utils.data.DataLoader(
             data, batch_size=batch_size, shuffle=generator is not None, generator=generator
         )
         for batch in loader:
             first = batch[0] if isinstance(batch, list | tuple) else batch
-            yield batch, len(first)
+            yield to_device(batch, device), len(first)
         return
     n = len(tensors[0])
-    order = torch.randperm(n, generator=generator) if generator is not None else None
+    order = torch.randperm(n, generator=generator, device=device) if generator is not None else None
     for start in range(0, n, batch_size):
         if order is None:
             parts = tuple(t[start : start + batch_size] for t in tensors)
@@ -377,7 +416,7 @@ def predict(model: nn.Module, inputs: Tensor | np.ndarray, batch_size: int = 102
     The model's train/eval mode is restored afterwards.
     """
     batch_size = check_int("batch_size", batch_size, 1)
-    x = _as_tensor(inputs, _model_dtype(model), "inputs")
+    x = _as_tensor(inputs, _model_dtype(model), "inputs", model_device(model))
     was_training = model.training
     model.eval()
     try:
@@ -394,22 +433,26 @@ def evaluate(
     loss: Callable[..., Tensor],
     batch_size: int = 1024,
 ) -> float:
-    """Mean loss over ``data`` (sample-weighted batch means) in eval mode, without gradients."""
+    """Mean loss over ``data`` (sample-weighted batch means) in eval mode, without gradients.
+
+    The data are moved to the model's device batch by batch (in-memory data at once).
+    """
     batch_size = check_int("batch_size", batch_size, 1)
-    tensors = _tensors(data, _model_dtype(model), "data")
+    device = model_device(model)
+    tensors = _tensors(data, _model_dtype(model), "data", device)
     single = tensors is not None and len(tensors) == 1
     was_training = model.training
     model.eval()
-    total, count = torch.zeros(()), 0
+    total, count = 0.0, 0
     try:
         with torch.no_grad():
-            for batch, size in _batches(data, tensors, batch_size, None, single):
+            for batch, size in _batches(data, tensors, batch_size, None, single, device):
                 value = _batch_loss(model, batch, loss, check_shapes=count == 0)
-                total = total + value.detach().double() * size
+                total += value.item() * size
                 count += size
     finally:
         model.train(was_training)
-    return float(total) / count
+    return total / count
 
 
 def _metric_values(
@@ -506,6 +549,7 @@ def fit(
     progress_bar: bool = False,
     metrics: Mapping[str, Metric] | None = None,
     max_grad_norm: float | None = None,
+    device: DeviceLike = "cpu",
 ) -> History:
     """Train ``model`` by mini-batch gradient descent on ``loss`` (seed 000, §4.3, eq. 4.12).
 
@@ -540,6 +584,10 @@ def fit(
             the training and validation data (``"train_<name>"``, ``"val_<name>"``).
         max_grad_norm: if set, clip the global gradient norm ``||g||_2`` of all parameters to
             at most this value before each step (useful for RNNs, §4.5).
+        device: where to train: "cpu" (default), "cuda", "cuda:<index>", "mps" or a
+            ``torch.device``. The model is moved there (``model.to(device)``, in place) and
+            so is every batch, the shuffling permutation and its generator (a generator on
+            another device draws another permutation for the same seed).
 
     Returns:
         The :class:`History` of per-epoch losses and metrics.
@@ -551,6 +599,7 @@ def fit(
             targets (n,) in an MSE; checked on the first batch, before any step).
         TypeError: for scalars of the wrong type, data of an unsupported type, sparse,
             object or complex data, or an optimizer of an unsupported type.
+        ValueError: a ``device`` this machine does not have (e.g. "cuda" without a GPU).
         FloatingPointError: a batch's loss is NaN or ±inf (NaN in the data, an exploding
             learning rate); the message names the epoch and the batch (counted from 1), and
             the model keeps the parameters of the last finite step. Also for a non-finite
@@ -559,18 +608,24 @@ def fit(
     epochs, batch_size, learning_rate, max_grad_norm = _checked_fit_arguments(
         epochs, batch_size, learning_rate, max_grad_norm
     )
+    device = check_device(device)
+    model.to(device)
     dtype = _model_dtype(model)
-    train = _tensors(train_data, dtype, "train_data")
-    valid = None if validation_data is None else _tensors(validation_data, dtype, "validation_data")
+    train = _tensors(train_data, dtype, "train_data", device)
+    valid = (
+        None
+        if validation_data is None
+        else _tensors(validation_data, dtype, "validation_data", device)
+    )
     opt = _make_optimizer(model, optimizer, learning_rate)
-    generator = torch_generator(seed)
+    generator = torch_generator(seed, device=device)
     single = train is not None and len(train) == 1
     history = History()
     hooks = CallbackList(callbacks)
     model.train()
     hooks.on_train_begin(model, history)
     for epoch in _epochs(epochs, progress_bar):
-        batches = _batches(train_data, train, batch_size, generator, single)
+        batches = _batches(train_data, train, batch_size, generator, single, device)
         history.train_loss.append(_train_epoch(model, batches, loss, opt, max_grad_norm, epoch))
         if validation_data is not None:
             source = valid if valid is not None else validation_data
