@@ -26,7 +26,6 @@ from labcoat.agents.rules import (
     epsilon_greedy_by_noise,
     epsilon_greedy_expectation,
     q_learning_target,
-    sarsa_target,
     step_size,
     step_size_power,
     td_target,
@@ -166,13 +165,18 @@ class _Uniforms:
     """Uniform numbers of a fixed shape, one array per step, drawn ``block`` steps at a time.
 
     One generator call per block instead of one per step (the numbers of a step are the next
-    slice of the block). With ``below``, the step's array holds the coins u < below instead.
+    slice of the block). With ``below``, the step's array holds the coins u < below instead;
+    ``scale`` multiplies the numbers (by a power of two: exactly).
     """
 
     def __init__(
-        self, rng: np.random.Generator, shape: tuple[int, ...], below: float | None = None
+        self,
+        rng: np.random.Generator,
+        shape: tuple[int, ...],
+        below: float | None = None,
+        scale: float = 1.0,
     ) -> None:
-        self.rng, self.shape, self.below = rng, shape, below
+        self.rng, self.shape, self.below, self.scale = rng, shape, below, scale
         self.block = max(1, _BLOCK_NUMBERS // int(np.prod(shape)))
         self.buffer: np.ndarray = np.empty((0, *shape))
         self.i = self.block
@@ -180,7 +184,7 @@ class _Uniforms:
     def next(self) -> np.ndarray:
         if self.i == self.block:
             u = self.rng.random((self.block, *self.shape))
-            self.buffer = u if self.below is None else u < self.below
+            self.buffer = u * self.scale if self.below is None else u < self.below
             self.i = 0
         self.i += 1
         return self.buffer[self.i - 1]
@@ -190,17 +194,17 @@ _BLOCK_NUMBERS = 1 << 15  # uniforms per generator call (256 kB)
 
 
 def _search_keys(cumulative: np.ndarray) -> np.ndarray:
-    """Keys of one inverse-CDF search over all (s, a) rows at once: 2 i + c_ik, flat.
+    """Keys of one inverse-CDF search over all (s, a) rows at once: i + c_ik / 2, flat.
 
-    Row i's running sums c_i0 <= ... are shifted by 2 i and its last one is replaced by 2 i +
-    1.5, so ``searchsorted(keys, 2 i + u, "right")`` is the flat index i K + k of outcome k =
-    #{j < K - 1: c_ij <= u} (:func:`categorical_sample`) for u in [0, 1): the search never
-    leaves row i (2 i + u rounds to at most 2 i + 1 < 2 i + 1.5), and an outcome of
-    probability 0 is never drawn. Exact up to the rounding of 2 i + u (relative 1e-16).
+    Row i's halved running sums c_i0 / 2 <= ... are shifted by i and its last one is replaced
+    by i + 3/4, so ``searchsorted(keys, i + u / 2, "right")`` is the flat index i K + k of
+    outcome k = #{j < K - 1: c_ij <= u} (:func:`categorical_sample`) for u in [0, 1): the
+    search never leaves row i (i + u / 2 rounds to at most i + 1/2 < i + 3/4), and an outcome
+    of probability 0 is never drawn. Exact up to the rounding of i + u / 2 (relative 1e-16).
     """
-    keys = cumulative.copy()
-    keys[:, -1] = 1.5
-    keys += 2.0 * np.arange(len(keys))[:, None]
+    keys = 0.5 * cumulative
+    keys[:, -1] = 0.75
+    keys += np.arange(len(keys))[:, None]
     return keys.ravel()
 
 
@@ -231,7 +235,7 @@ class _ModelRuns:
         self.reward, self.terminated = outcomes.reward.ravel(), outcomes.terminated.ravel()
         self.start, self.limit, self.rng = start, limit, rng
         self.n_runs, self.n_episodes = n_runs, n_episodes
-        self.uniforms = _Uniforms(rng, (n_runs,))
+        self.halves = _Uniforms(rng, (n_runs,), scale=0.5)  # u / 2 of the transitions
         self.states = _sample_start(start, n_runs, rng)
         self.returns = np.zeros((n_runs, n_episodes))
         self.lengths = np.zeros((n_runs, n_episodes), dtype=np.int64)
@@ -255,8 +259,8 @@ class _ModelRuns:
         everyone = runs.size == self.n_runs
         o = self.current_states(runs) * self.n_actions + actions  # the pair's row
         if self.width > 1:  # one search over all rows (deterministic outcomes: the row itself)
-            u = self.uniforms.next()
-            o = np.searchsorted(self.keys, 2 * o + (u if everyone else u[: runs.size]), "right")
+            u = self.halves.next()
+            o = self.keys.searchsorted(o + (u if everyone else u[: runs.size]), "right")
         s2, r, terminated = self.next_state.take(o), self.reward.take(o), self.terminated.take(o)
         self.t += 1
         ended, self.truncated = terminated, False
@@ -388,7 +392,8 @@ class _TabularControl:
         rows = self._rows(runs, states)
         q_t = self.q.take(rows, axis=1)
         a2 = self._explore(q_t)
-        target = sarsa_target(q_t.T, a2, step.rewards, discount)
+        q_next = self.q_flat.take(a2 * self.entries + rows)  # q(S_{t+1}, A_{t+1}) of eq. 7.23
+        target = td_target(step.rewards, discount, q_next)
         # A start state may be S_t itself: its first action must see this update (afresh).
         again = cut
         if self.env.start_can_end and self.env.ended_any:

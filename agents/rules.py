@@ -173,7 +173,7 @@ def q_learning_target(q_t: Any, r_t: Any, discount_t: Any) -> Any:
 
     A terminal transition (discount_t = 0) gives R_{t+1} whatever q_t holds.
     """
-    best = np.max(np.asarray(q_t, dtype=float), axis=-1)
+    best = np.asarray(q_t, dtype=float).max(axis=-1)
     discount_t = np.asarray(discount_t, dtype=float)
     return td_target(np.asarray(r_t), discount_t, np.where(discount_t == 0, 0.0, best))
 
