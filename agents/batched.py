@@ -333,6 +333,7 @@ class _TabularControl:
         self.next_actions = np.full(n_runs, -1)  # Sarsa's A_{t+1} (-1: choose afresh)
         self.fresh = True  # whether some run has no next action yet
         self.steps = 0
+        self.rows_next: np.ndarray | None = None  # the rows of every run's next S_t, if known
 
     def _rows(self, runs: np.ndarray, states: np.ndarray) -> np.ndarray:
         base = self.row_base if runs.size == self.n_runs else self.row_base.take(runs)
@@ -346,7 +347,10 @@ class _TabularControl:
         return epsilon_greedy_by_noise(q_t, explore, noise, masked=self.masked)
 
     def act(self, runs: np.ndarray) -> np.ndarray:
-        self.rows_tm1 = self._rows(runs, self.env.current_states(runs))
+        if self.rows_next is not None and runs.size == self.n_runs:
+            self.rows_tm1 = self.rows_next  # the rows of S_t, known from the last learn
+        else:
+            self.rows_tm1 = self._rows(runs, self.env.current_states(runs))
         if self.method != "sarsa":
             return self._explore(self.q.take(self.rows_tm1, axis=1))
         actions = self.next_actions.take(runs)
@@ -362,7 +366,9 @@ class _TabularControl:
         if self.method == "sarsa":
             target = self._sarsa_target(runs, actions, step, discount)
         else:
-            q_t = self.q.take(self._rows(runs, step.observations), axis=1)  # (A, runs)
+            rows = self._rows(runs, step.observations)
+            self.rows_next = None if self.env.ended_any else rows  # (some runs restart)
+            q_t = self.q.take(rows, axis=1)  # (A, runs)
             if self.method == "q_learning":
                 target = q_learning_target(q_t.T, step.rewards, discount)
             else:
@@ -390,6 +396,7 @@ class _TabularControl:
         if cut is not None:
             states = np.where(cut, step.observations, states)
         rows = self._rows(runs, states)
+        self.rows_next = rows if cut is None else None
         q_t = self.q.take(rows, axis=1)
         a2 = self._explore(q_t)
         q_next = self.q_flat.take(a2 * self.entries + rows)  # q(S_{t+1}, A_{t+1}) of eq. 7.23
