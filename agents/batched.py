@@ -193,30 +193,15 @@ class _Uniforms:
 _BLOCK_NUMBERS = 1 << 15  # uniforms per generator call (256 kB)
 
 
-def _search_keys(cumulative: np.ndarray) -> np.ndarray:
-    """Keys of one inverse-CDF search over all (s, a) rows at once: i + c_ik / 2, flat.
-
-    Row i's halved running sums c_i0 / 2 <= ... are shifted by i and its last one is replaced
-    by i + 3/4, so ``searchsorted(keys, i + u / 2, "right")`` is the flat index i K + k of
-    outcome k = #{j < K - 1: c_ij <= u} (:func:`categorical_sample`) for u in [0, 1): the
-    search never leaves row i (i + u / 2 rounds to at most i + 1/2 < i + 3/4), and an outcome
-    of probability 0 is never drawn. Exact up to the rounding of i + u / 2 (relative 1e-16).
-    """
-    keys = 0.5 * cumulative
-    keys[:, -1] = 0.75
-    keys += np.arange(len(keys))[:, None]
-    return keys.ravel()
-
-
 class _ModelRuns:
     """One episode after another on a model's outcome table, for each run (a BatchEnv).
 
     Records the undiscounted return and the length of every episode; a run stops after
     ``n_episodes`` of them. An episode ends in a terminal state or at the time limit. The
-    outcome table is held flat (index (s A + a) K + k): a step is one ``searchsorted`` over
-    all rows (:func:`_search_keys`) and three ``take``s, with the transition uniforms drawn
-    in blocks. Lengths are counted from the step at which each episode started, so the time
-    limit is looked at only once the earliest deadline is reached.
+    outcome table is held flat (index (s A + a) K + k): a step is one search over all rows
+    (labcoat.envs._tabular.Outcomes.sample_flat) and three ``take``s, with the transition
+    uniforms drawn in blocks. Lengths are counted from the step at which each episode
+    started, so the time limit is looked at only once the earliest deadline is reached.
     """
 
     def __init__(
@@ -230,7 +215,7 @@ class _ModelRuns:
     ) -> None:
         outcomes = _outcomes(model)
         self.n_actions, self.width = model.n_actions, outcomes.prob.shape[2]
-        self.keys = _search_keys(outcomes.cumulative.reshape(-1, self.width))
+        self.outcomes = outcomes
         self.next_state = outcomes.next_state.ravel()
         self.reward, self.terminated = outcomes.reward.ravel(), outcomes.terminated.ravel()
         self.start, self.limit, self.rng = start, limit, rng
@@ -260,7 +245,7 @@ class _ModelRuns:
         o = self.current_states(runs) * self.n_actions + actions  # the pair's row
         if self.width > 1:  # one search over all rows (deterministic outcomes: the row itself)
             u = self.halves.next()
-            o = self.keys.searchsorted(o + (u if everyone else u[: runs.size]), "right")
+            o = self.outcomes.sample_flat(o, u if everyone else u[: runs.size])
         s2, r, terminated = self.next_state.take(o), self.reward.take(o), self.terminated.take(o)
         self.t += 1
         ended, self.truncated = terminated, False
