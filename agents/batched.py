@@ -407,7 +407,7 @@ class _TabularControl:
             available = q_t > -np.inf
             mean = np.where(available, q_t, 0.0).sum(axis=0) / available.sum(axis=0)
         else:
-            mean = q_t.mean(axis=0)
+            mean = q_t.sum(axis=0) / len(q_t)  # (ndarray.mean costs several sums' time)
         expected = epsilon_greedy_expectation(q_t.max(axis=0), mean, self.epsilon)
         return td_target(r_t, discount, expected)
 
