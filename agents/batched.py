@@ -23,13 +23,12 @@ from labcoat.agents.planning import TabularModel, check_episodes_end
 from labcoat.agents.rules import (
     categorical_sample,
     check_learning_rate,
-    epsilon_greedy_arms,
-    epsilon_greedy_probabilities,
-    expected_sarsa_target,
+    epsilon_greedy_by_noise,
+    epsilon_greedy_expectation,
     q_learning_target,
-    sarsa_target,
     step_size,
     step_size_power,
+    td_target,
     td_update,
 )
 from labcoat.classic._checks import check_choice, check_float, check_int, check_probability
@@ -162,13 +161,47 @@ def run_batched(learner: BatchLearner, env: BatchEnv, n_runs: int) -> int:
     return steps
 
 
+class _Uniforms:
+    """Uniform numbers of a fixed shape, one array per step, drawn ``block`` steps at a time.
+
+    One generator call per block instead of one per step (the numbers of a step are the next
+    slice of the block). With ``below``, the step's array holds the coins u < below instead;
+    ``scale`` multiplies the numbers (by a power of two: exactly).
+    """
+
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        shape: tuple[int, ...],
+        below: float | None = None,
+        scale: float = 1.0,
+    ) -> None:
+        self.rng, self.shape, self.below, self.scale = rng, shape, below, scale
+        self.block = max(1, _BLOCK_NUMBERS // int(np.prod(shape)))
+        self.buffer: np.ndarray = np.empty((0, *shape))
+        self.i = self.block
+
+    def next(self) -> np.ndarray:
+        if self.i == self.block:
+            u = self.rng.random((self.block, *self.shape))
+            self.buffer = u * self.scale if self.below is None else u < self.below
+            self.i = 0
+        self.i += 1
+        return self.buffer[self.i - 1]
+
+
+_BLOCK_NUMBERS = 1 << 15  # uniforms per generator call (256 kB)
+
+
 class _ModelRuns:
     """One episode after another on a model's outcome table, for each run (a BatchEnv).
 
     Records the undiscounted return and the length of every episode; a run stops after
     ``n_episodes`` of them. An episode ends in a terminal state or at the time limit. The
-    outcome table is held flat (index (s A + a) K + k), so that a step is a few one-dimensional
-    ``take``s; while every run is running (most of a study) the per-run arrays are used whole.
+    outcome table is held flat (index (s A + a) K + k): a step is one search over all rows
+    (labcoat.envs._tabular.Outcomes.sample_flat) and three ``take``s, with the transition
+    uniforms drawn in blocks. Lengths are counted from the step at which each episode
+    started, so the time limit is looked at only once the earliest deadline is reached.
     """
 
     def __init__(
@@ -182,16 +215,25 @@ class _ModelRuns:
     ) -> None:
         outcomes = _outcomes(model)
         self.n_actions, self.width = model.n_actions, outcomes.prob.shape[2]
-        self.cumulative = outcomes.cumulative.reshape(-1, self.width)  # (S A, K)
+        self.outcomes = outcomes
         self.next_state = outcomes.next_state.ravel()
         self.reward, self.terminated = outcomes.reward.ravel(), outcomes.terminated.ravel()
         self.start, self.limit, self.rng = start, limit, rng
         self.n_runs, self.n_episodes = n_runs, n_episodes
+        self.halves = _Uniforms(rng, (n_runs,), scale=0.5)  # u / 2 of the transitions
         self.states = _sample_start(start, n_runs, rng)
         self.returns = np.zeros((n_runs, n_episodes))
         self.lengths = np.zeros((n_runs, n_episodes), dtype=np.int64)
         self.episode = np.zeros(n_runs, dtype=np.int64)
-        self.ret, self.length = np.zeros(n_runs), np.zeros(n_runs, dtype=np.int64)
+        self.ret = np.zeros(n_runs)
+        self.t, self.began = 0, np.zeros(n_runs)  # steps so far; step each episode began at
+        self.deadline = limit  # the earliest step at which a running episode hits the limit
+        self.truncated = False  # whether the last step cut an episode at the time limit
+        self.ended_any = False  # whether some episode ended at the last step
+        starts = np.zeros(model.n_states, dtype=bool)
+        starts[start if isinstance(start, int) else np.diff(start, prepend=0.0) > 0] = True
+        # whether an episode can terminate on its first step (then S_t may be the next start)
+        self.start_can_end = bool((outcomes.terminated & (outcomes.prob > 0))[starts].any())
         self.running = np.arange(n_runs)
 
     def current_states(self, runs: np.ndarray) -> np.ndarray:
@@ -200,44 +242,56 @@ class _ModelRuns:
 
     def step(self, runs: np.ndarray, actions: np.ndarray) -> BatchStep:
         everyone = runs.size == self.n_runs
-        pairs = self.current_states(runs) * self.n_actions + actions
-        u = self.rng.random(runs.size)
-        if self.width == 1:  # deterministic outcomes: the one outcome of each pair
-            o = pairs
-        else:
-            o = pairs * self.width + categorical_sample(self.cumulative.take(pairs, axis=0), u)
+        o = self.current_states(runs) * self.n_actions + actions  # the pair's row
+        if self.width > 1:  # one search over all rows (deterministic outcomes: the row itself)
+            u = self.halves.next()
+            o = self.outcomes.sample_flat(o, u if everyone else u[: runs.size])
         s2, r, terminated = self.next_state.take(o), self.reward.take(o), self.terminated.take(o)
+        self.t += 1
+        ended, self.truncated = terminated, False
+        if self.t >= self.deadline:
+            cut = self.t - self.began.take(runs) >= self.limit
+            ended, self.truncated = terminated | cut, bool(cut.any())
         if everyone:
             self.ret += r
-            self.length += 1
-            ended = terminated | (self.length >= self.limit)
-            self.states = s2.copy()
+            self.states = s2
         else:
             self.ret[runs] += r
-            self.length[runs] += 1
-            ended = terminated | (self.length.take(runs) >= self.limit)
             self.states[runs] = s2
-        if ended.any():
-            self._end_episodes(runs[ended])
-        return BatchStep(s2, r, terminated, ended, self.running, {})
+        self.ended_any = bool(ended.any())
+        if self.ended_any:
+            self._end_episodes(runs[ended], everyone)
+        return BatchStep(s2, r, terminated, ended, self.running, {"outcome": o})
 
-    def _end_episodes(self, done: np.ndarray) -> None:
+    def _end_episodes(self, done: np.ndarray, everyone: bool) -> None:
         """Record the finished episodes of the runs ``done`` and restart them."""
-        self.returns[done, self.episode[done]] = self.ret[done]
-        self.lengths[done, self.episode[done]] = self.length[done]
-        self.episode[done] += 1
-        self.ret[done], self.length[done] = 0.0, 0
+        if everyone:  # self.states is the step's observations: restart in a copy
+            self.states = self.states.copy()
+        episode = self.episode.take(done)
+        at = done * self.n_episodes + episode
+        self.returns.ravel()[at] = self.ret.take(done)
+        self.lengths.ravel()[at] = self.t - self.began.take(done)
+        self.episode[done] = episode + 1
+        self.ret[done], self.began[done] = 0.0, self.t
         self.states[done] = _sample_start(self.start, done.size, self.rng)
-        finished = self.episode[done] >= self.n_episodes
-        if finished.any():
-            self.running = self.running[self.episode[self.running] < self.n_episodes]
+        if (episode + 1 >= self.n_episodes).any():
+            self.running = self.running[self.episode.take(self.running) < self.n_episodes]
+            finished = np.ones(self.n_runs, dtype=bool)
+            finished[self.running] = False
+            self.began[finished] = np.inf  # never cut again
+        if self.limit < np.inf:
+            self.deadline = self.began.min() + self.limit
 
 
 class _TabularControl:
     """Epsilon-greedy TD control of q for every run (a BatchLearner).
 
     q is held arm-major and flat over runs and states, shape (n_actions, n_runs S), so that the
-    rows q(S_t, .) of all runs are one ``take`` in the layout of ``epsilon_greedy_arms``.
+    rows q(S_t, .) of all runs are one ``take`` in the layout of ``epsilon_greedy_by_noise``;
+    its uniforms (an exploration coin and a tie-breaking number per arm) are drawn in blocks.
+    Sarsa chooses A_{t+1} once per step: in S_{t+1}, or, for a run whose episode terminated, in
+    the next episode's start state (the target R_{t+1} does not use it); a run cut by the time
+    limit (whose target bootstraps on an action in S_{t+1}) chooses its next action afresh.
     """
 
     def __init__(
@@ -254,45 +308,56 @@ class _TabularControl:
         n_runs, n_states, n_actions = q.shape
         self.q = np.ascontiguousarray(q.reshape(n_runs * n_states, n_actions).T)
         self.q_flat = self.q.reshape(-1)  # entry a (n_runs S) + run S + s
-        self.shape, self.entries = q.shape, n_runs * n_states
+        self.shape, self.entries, self.n_runs = q.shape, n_runs * n_states, n_runs
         self.row_base = np.arange(n_runs) * n_states  # row of (run, s) = run S + s
         self.alpha, self.power = alpha, step_size_power(alpha)
         self.counts = np.zeros(self.q_flat.shape, dtype=np.int64)
-        self.next_actions = np.full(n_runs, -1)  # Sarsa's A_{t+1}, chosen before the update
+        self.discount = gamma * (1.0 - env.terminated)  # discount_t of every outcome
+        self.coins = _Uniforms(env.rng, (n_runs,), below=epsilon)
+        self.noise = _Uniforms(env.rng, (n_actions, n_runs))
+        self.next_actions = np.full(n_runs, -1)  # Sarsa's A_{t+1} (-1: choose afresh)
+        self.fresh = True  # whether some run has no next action yet
         self.steps = 0
+        self.rows_next: np.ndarray | None = None  # the rows of every run's next S_t, if known
 
     def _rows(self, runs: np.ndarray, states: np.ndarray) -> np.ndarray:
-        base = self.row_base if runs.size == len(self.row_base) else self.row_base.take(runs)
+        base = self.row_base if runs.size == self.n_runs else self.row_base.take(runs)
         return base + states
 
     def _explore(self, q_t: np.ndarray) -> np.ndarray:
         """One epsilon-greedy action per column of an arm-major q (n_actions, n)."""
-        return epsilon_greedy_arms(q_t, self.epsilon, self.env.rng, masked=self.masked)
+        explore, noise, n = self.coins.next(), self.noise.next(), q_t.shape[1]
+        if n < self.n_runs:
+            explore, noise = explore[:n], noise[:, :n]
+        return epsilon_greedy_by_noise(q_t, explore, noise, masked=self.masked)
 
     def act(self, runs: np.ndarray) -> np.ndarray:
-        self.rows_tm1 = self._rows(runs, self.env.current_states(runs))
+        if self.rows_next is not None and runs.size == self.n_runs:
+            self.rows_tm1 = self.rows_next  # the rows of S_t, known from the last learn
+        else:
+            self.rows_tm1 = self._rows(runs, self.env.current_states(runs))
         if self.method != "sarsa":
             return self._explore(self.q.take(self.rows_tm1, axis=1))
         actions = self.next_actions.take(runs)
-        fresh = (actions < 0).nonzero()[0]
-        if fresh.size:
-            q_fresh = self.q.take(self.rows_tm1.take(fresh), axis=1)
-            actions[fresh] = self._explore(q_fresh)
+        if self.fresh:
+            fresh = (actions < 0).nonzero()[0]
+            actions[fresh] = self._explore(self.q.take(self.rows_tm1.take(fresh), axis=1))
+            self.fresh = False
         return actions
 
     def learn(self, runs: np.ndarray, actions: np.ndarray, step: BatchStep) -> None:
         self.steps += 1
-        discount = self.gamma * (1.0 - step.terminated)
-        q_t = self.q.take(self._rows(runs, step.observations), axis=1)  # (A, runs)
+        discount = self.discount.take(step.info["outcome"])
         if self.method == "sarsa":
-            a2 = self._explore(q_t)
-            target = sarsa_target(q_t.T, a2, step.rewards, discount)
-            self.next_actions[runs] = np.where(step.ended, -1, a2)
-        elif self.method == "q_learning":
-            target = q_learning_target(q_t.T, step.rewards, discount)
+            target = self._sarsa_target(runs, actions, step, discount)
         else:
-            probs = epsilon_greedy_probabilities(q_t.T, self.epsilon)
-            target = expected_sarsa_target(q_t.T, probs, step.rewards, discount)
+            rows = self._rows(runs, step.observations)
+            self.rows_next = None if self.env.ended_any else rows  # (some runs restart)
+            q_t = self.q.take(rows, axis=1)  # (A, runs)
+            if self.method == "q_learning":
+                target = q_learning_target(q_t.T, step.rewards, discount)
+            else:
+                target = self._expected_sarsa_target(q_t, step.rewards, discount)
         entry = actions * self.entries + self.rows_tm1
         if self.power is None:
             alpha_n = self.alpha
@@ -306,6 +371,45 @@ class _TabularControl:
                 f"batched {self.method} diverged: q became non-finite at time step {self.steps} "
                 "(lower learning_rate or gamma, or scale the rewards)"
             )
+
+    def _sarsa_target(
+        self, runs: np.ndarray, actions: np.ndarray, step: BatchStep, discount: np.ndarray
+    ) -> np.ndarray:
+        """Eq. 7.23's target, choosing every run's next action (see the class docstring)."""
+        states = self.env.current_states(runs)  # S_{t+1}, or the next episode's start
+        cut = step.ended & ~step.terminated if self.env.truncated else None
+        if cut is not None:
+            states = np.where(cut, step.observations, states)
+        rows = self._rows(runs, states)
+        self.rows_next = rows if cut is None else None
+        q_t = self.q.take(rows, axis=1)
+        a2 = self._explore(q_t)
+        q_next = self.q_flat.take(a2 * self.entries + rows)  # q(S_{t+1}, A_{t+1}) of eq. 7.23
+        target = td_target(step.rewards, discount, q_next)
+        # A start state may be S_t itself: its first action must see this update (afresh).
+        again = cut
+        if self.env.start_can_end and self.env.ended_any:
+            again = step.terminated & (rows == self.rows_tm1) | (False if cut is None else cut)
+        if again is not None and again.any():
+            a2 = np.where(again, -1, a2)
+            self.fresh = True
+        if runs.size == self.n_runs:
+            self.next_actions = a2
+        else:
+            self.next_actions[runs] = a2
+        return target
+
+    def _expected_sarsa_target(
+        self, q_t: np.ndarray, r_t: np.ndarray, discount: np.ndarray
+    ) -> np.ndarray:
+        """S&B eq. 6.9's target with the closed-form epsilon-greedy expectation."""
+        if self.masked:
+            available = q_t > -np.inf
+            mean = np.where(available, q_t, 0.0).sum(axis=0) / available.sum(axis=0)
+        else:
+            mean = q_t.sum(axis=0) / len(q_t)  # (ndarray.mean costs several sums' time)
+        expected = epsilon_greedy_expectation(q_t.max(axis=0), mean, self.epsilon)
+        return td_target(r_t, discount, expected)
 
     def q_by_run(self) -> np.ndarray:
         """The action values of every run, shape (n_runs, n_states, n_actions)."""

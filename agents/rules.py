@@ -56,6 +56,7 @@ __all__ = [
     "double_q_learning_target",
     "epsilon_greedy_action",
     "epsilon_greedy_arms",
+    "epsilon_greedy_by_noise",
     "epsilon_greedy_expectation",
     "epsilon_greedy_probabilities",
     "expected_sarsa_target",
@@ -181,7 +182,7 @@ def q_learning_target(q_t: Any, r_t: Any, discount_t: Any) -> Any:
 
     A terminal transition (discount_t = 0) gives R_{t+1} whatever q_t holds.
     """
-    best = np.max(np.asarray(q_t, dtype=float), axis=-1)
+    best = np.asarray(q_t, dtype=float).max(axis=-1)
     discount_t = np.asarray(discount_t, dtype=float)
     return td_target(np.asarray(r_t), discount_t, np.where(discount_t == 0, 0.0, best))
 
@@ -335,6 +336,32 @@ def epsilon_greedy_arms(
     number = np.minimum(u[explore] * (n_available / epsilon), n_available - 1).astype(np.int64)
     greedy[explore] = (available.cumsum(axis=0) > number).argmax(axis=0)
     return greedy
+
+
+def epsilon_greedy_by_noise(
+    q_by_arm: FloatArray, explore: Any, noise: FloatArray, *, masked: bool = False
+) -> IntArray:
+    """One epsilon-greedy action per run of an arm-major q (k, n_runs), from pre-drawn uniforms.
+
+    The same policy as :func:`epsilon_greedy_arms` (pi(a|s) = epsilon / |A(s)| + (1 - epsilon)
+    [a greedy] / #greedy), drawn differently so that the uniforms can be drawn for many steps
+    at once: a run explores when ``explore`` (a coin u < epsilon) is true, and its candidates
+    are then the available arms, otherwise the maximizing ones; the action is the candidate
+    with the largest of the run's k uniforms ``noise`` (uniform over the candidates).
+
+    Args:
+        q_by_arm: q, shape (k, n_runs); with ``masked=True`` -inf marks unavailable arms.
+        explore: the runs that explore, booleans of shape (n_runs,).
+        noise: uniforms in [0, 1), shape (k, n_runs).
+        masked: whether some arms are unavailable (otherwise every arm is a candidate when
+            exploring).
+    """
+    candidates = q_by_arm == q_by_arm.max(axis=0)
+    if masked:
+        candidates = np.where(explore, q_by_arm > -np.inf, candidates)
+    else:
+        candidates |= explore
+    return (noise + candidates).argmax(axis=0)  # a candidate scores 1 + u > any other
 
 
 def ucb_scores(q: FloatArray, n: IntArray, t: int, c: float) -> FloatArray:

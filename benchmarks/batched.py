@@ -4,11 +4,12 @@ Issue 14's target: batched control at least 3x faster than before at 100 runs. T
 ("before") is the runner of commit 223faaa (labcoat main before the change), copied below as it
 was: q as an (n_runs, S, A) array indexed by (runs, states, actions) on every step, the
 outcome table indexed by (states, actions), epsilon-greedy always in its masked form, every
-per-run array gathered with ``[runs]``. It draws the same random numbers in the same order, so
-both sides must give the same q and the same episode returns bit for bit (checked, printed as
-"same numbers"). It calls today's ``labcoat.agents.rules``, whose ``greedy_arms`` and
-``sarsa_target`` became cheaper in the same change (same results): the speed-up printed is a
-lower bound of the speed-up over 223faaa itself.
+per-run array gathered with ``[runs]``. It calls today's ``labcoat.agents.rules``, whose
+``greedy_arms`` and ``sarsa_target`` became cheaper since (same results): the speed-up printed
+is a lower bound of the speed-up over 223faaa itself. Today's runner draws its uniforms in
+blocks (a different random stream from the same seed), so the two sides agree in
+distribution, not number for number: the mean online returns are printed with their 95 % CIs
+and z = |difference| / its standard error ("agree" when z < 4).
 
 Equal work: the same model, method, seed, n_runs, n_episodes and time limit on both sides;
 the two are run in turn (A B A B ...), and the median and the minimum of the per-pair time
@@ -169,13 +170,11 @@ def measure(model: TabularModel, method: str, options: dict[str, Any], repeats: 
         start = perf_counter()
         new = batched_control(model, method, **options)
         after.append(perf_counter() - start)
-    same = all(
-        np.array_equal(a, b)
-        for a, b in zip(old, (new.q, new.episode_returns, new.episode_lengths), strict=True)
-    )
     ratios = [b / a for b, a in zip(before, after, strict=True)]
-    return {"before": before, "after": after, "ratios": ratios, "same": same,
-            "old": online_return(old[1]), "new": online_return(new.episode_returns)}  # fmt: skip
+    old_return, new_return = online_return(old[1]), online_return(new.episode_returns)
+    z = abs(old_return[0] - new_return[0]) / np.hypot(old_return[1], new_return[1]) * 1.96
+    return {"before": before, "after": after, "ratios": ratios, "z": z,
+            "old": old_return, "new": new_return}  # fmt: skip
 
 
 def main(quick: bool = False, repeats: int = 3) -> bool:
@@ -192,7 +191,8 @@ def main(quick: bool = False, repeats: int = 3) -> bool:
                 f"  {name:25s} {method:15s} {options['n_episodes']:3d} episodes: "
                 f"{statistics.median(m['before']):6.2f} s -> {statistics.median(m['after']):6.2f} s"
                 f"  speed-up {speedup:4.2f}x (min {min(m['ratios']):4.2f}x)  online return "
-                f"{mo:8.2f} ± {co:5.2f} vs {mn:8.2f} ± {cn:5.2f}  same numbers: {m['same']}"
+                f"{mo:8.2f} ± {co:5.2f} vs {mn:8.2f} ± {cn:5.2f}  "
+                f"{'agree' if m['z'] < 4 else 'DIFFER'} (z = {m['z']:.1f})"
             )
     print(f"  target >= {TARGET}x at {N_RUNS} runs (median): {'met' if all_met else 'MISSED'}")
     return all_met

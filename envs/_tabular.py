@@ -132,6 +132,31 @@ class Outcomes:
         """Running sums of ``prob`` along the outcome axis, shape (S, A, K)."""
         return np.cumsum(self.prob, axis=2)
 
+    @cached_property
+    def search_keys(self) -> np.ndarray:
+        """Keys of one inverse-CDF search over all (s, a) rows at once: i + c_ik / 2, flat.
+
+        Row i = s A + a holds the halved running sums c_i0 / 2 <= ... shifted by i, those equal
+        to the row's total replaced by i + 3/4; see :meth:`sample_flat`.
+        """
+        c = self.cumulative.reshape(-1, self.prob.shape[2])
+        keys = 0.5 * c
+        keys[c == c[:, -1:]] = 0.75
+        keys += np.arange(len(keys))[:, None]
+        return keys.ravel()
+
+    def sample_flat(self, rows: np.ndarray, half_u: np.ndarray) -> np.ndarray:
+        """Flat indices i K + k of the outcomes of rows i = s A + a, from u / 2 (``half_u``).
+
+        One search over :attr:`search_keys` for all pairs: the first key above i + u / 2 is
+        outcome k = #{j < K - 1: c_ij <= u} of row i (:func:`categorical_sample`'s rule): the
+        search never leaves row i (i + u / 2 rounds to at most i + 1/2 < i + 3/4), and never
+        goes past the last outcome of positive probability. Halving is exact in binary; the
+        shift by i rounds i + u / 2 (relative 1e-16), so a u within that of a running sum
+        c_ij < c_i,K-1 may be counted on its other side (probability about 1e-16 per draw).
+        """
+        return self.search_keys.searchsorted(rows + half_u, "right")
+
     def sample(
         self, states: np.ndarray, actions: np.ndarray, u: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -244,3 +244,29 @@ def test_random_policy_samples_the_actions_the_step_info_allows():
     assert draws[0] == draws[2] == 0 and abs(draws[1] / 4_000 - 0.5) < 4 * np.sqrt(0.25 / 4_000)
     with pytest.raises(ValueError, match="action_mask"):
         policy.sample(0, {"action_mask": np.zeros(4, dtype=np.int8)})
+
+
+def test_one_search_over_all_rows_is_categorical_sample_of_each_row():
+    """Outcomes.sample_flat (the batched runs' transitions) draws categorical_sample's outcome
+    of the pair's row for the same u: random tables with zero-probability outcomes, 200 000
+    draws, and the edge cases u = 0, u = c_ij (moves on) and u just below 1 (the last outcome
+    of positive probability)."""
+    rng = np.random.default_rng(4)
+    prob = rng.random((30, 4, 5)) * (rng.random((30, 4, 5)) < 0.6)
+    prob[..., 2] += 0.1  # every row has some mass
+    prob /= prob.sum(axis=2, keepdims=True)
+    zeros = np.zeros(prob.shape, dtype=int)
+    outcomes = envs_tabular.Outcomes(prob, zeros, zeros.astype(float), zeros.astype(bool))
+    c = outcomes.cumulative.reshape(120, 5)
+    rows = rng.integers(120, size=200_000)
+    u = np.concatenate([rng.random(199_000), np.zeros(500), np.full(500, 1 - 2**-53)])
+    on = c[rows[:5_000], rng.integers(4, size=5_000)]  # exactly on a running sum below the
+    u[:5_000] = np.where(on < c[rows[:5_000], -1], on, u[:5_000])  # total (u < c_last)
+    flat = outcomes.sample_flat(rows, u / 2)
+    np.testing.assert_array_equal(flat // 5, rows)
+    # outcome j, or the one a zero-probability padding entry j stands for (as in from_table)
+    real = np.maximum.accumulate(np.where(prob > 0, np.arange(5), -1), axis=2).reshape(120, 5)
+    k = categorical_sample(c[rows], u)
+    np.testing.assert_array_equal(real[rows, flat % 5], real[rows, k])
+    assert (prob.reshape(120, 5)[rows, flat % 5] > 0).all()  # never a zero-probability one
+    np.testing.assert_array_equal(flat[:199_500] % 5, k[:199_500])  # all but u ~ 1: exact

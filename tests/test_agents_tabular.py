@@ -179,7 +179,7 @@ def test_cliff_walking_sarsa_is_safer_and_q_learning_shorter():
     """Example 6.6 (epsilon = 0.1, alpha = 0.5): Sarsa's online return is higher, Q-learning's
     greedy path is the optimal 13 steps along the edge, Sarsa's is longer (the safe path)."""
     model = TabularModel.from_env(gym.make("CliffWalking-v1"))
-    options = dict(n_runs=10, n_episodes=300, gamma=1.0, learning_rate=0.5, epsilon=0.1, seed=0)
+    options = dict(n_runs=20, n_episodes=300, gamma=1.0, learning_rate=0.5, epsilon=0.1, seed=0)
     sarsa, q_learning = batched_sarsa(model, **options), batched_q_learning(model, **options)
     online_sarsa = sarsa.episode_returns[:, 100:].mean()
     online_q = q_learning.episode_returns[:, 100:].mean()
