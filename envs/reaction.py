@@ -422,6 +422,9 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
     `continuous=True` (default): `Box(-1, 1, (3,), float32)`, the changes of (temperature, pH,
     water fraction) in units of `step_size` times each variable's range (8 K, 0.8 pH units and
     0.1 by default); `step` refuses a value out of [-1, 1] or NaN with a ValueError.
+    `absolute=True` (Box only): the same Box, read as the next conditions themselves, the
+    freedom of the black-box methods: a in [-1, 1] sets each variable to LOW + (a + 1)/2
+    (HIGH - LOW) (`step_size` is then unused).
     `continuous=False`: `Discrete(7)`,
 
     - 0: keep the conditions
@@ -472,9 +475,11 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
     ```python
     gym.make("labcoat/ReactionOptimization-v0", continuous=True, budget=30, noise=0.02,
              step_size=0.1, landscape_seed=None, purity_weight=0.0, cost_weight=0.0,
-             render_mode=None)
+             absolute=False, render_mode=None)
     ```
     * `continuous`: Box (True) or Discrete(7) (False) actions.
+    * `absolute`: Box actions choose the next conditions (True) instead of moving them by at
+      most `step_size` (False); needs `continuous=True`.
     * `budget`: experiments per episode (>= 1).
     * `noise`: standard deviation of the yield measurement (>= 0).
     * `step_size`: largest change per experiment as a fraction of each range, in (0, 1].
@@ -486,7 +491,7 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
       gauge per condition within its bounds, and the measured yield against the best possible).
 
     ## Version History
-    * v0: initial version.
+    * v0: initial version; `absolute` actions added later (default off: same behaviour).
     """
 
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
@@ -501,6 +506,7 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
         landscape_seed: int | None = None,
         purity_weight: float = 0.0,
         cost_weight: float = 0.0,
+        absolute: bool = False,
         render_mode: str | None = None,
     ) -> None:
         self.continuous = check_bool("continuous", continuous)
@@ -512,6 +518,9 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
         )
         self.purity_weight = check_float("purity_weight", purity_weight, 0.0)
         self.cost_weight = check_float("cost_weight", cost_weight, 0.0)
+        self.absolute = check_bool("absolute", absolute)
+        if self.absolute and not self.continuous:
+            raise ValueError("absolute must be False when continuous is False (Box actions only)")
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self._step = tuple((self.step_size * (HIGH - LOW)).tolist())
         self._moves = [(0.0, 0.0, 0.0)]
@@ -579,6 +588,19 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
         """Change the conditions by the action and run one experiment."""
         if self.landscape is None or self._experiment >= self.budget:
             raise RuntimeError("call reset() before step() (and after the budget is spent)")
+        if self.absolute:
+            unit = 0.5 * (np.asarray(box_action(action, self.action_space)) + 1.0)
+            chosen = np.clip(LOW + unit * (HIGH - LOW), LOW, HIGH)
+            self._conditions = (float(chosen[0]), float(chosen[1]), float(chosen[2]))
+        else:
+            self._conditions = self._moved(action)
+        self._experiment += 1
+        self._measure()
+        truncated = self._experiment >= self.budget
+        return self._observation(), self._reward, False, truncated, self._info()
+
+    def _moved(self, action: np.ndarray | int) -> tuple[float, float, float]:
+        """The conditions changed by a step-by-step action, clipped to the bounds."""
         if isinstance(self.action_space, spaces.Box):
             a_temperature, a_ph, a_solvent = box_action(action, self.action_space)
             step_temperature, step_ph, step_solvent = self._step
@@ -588,15 +610,11 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
             d_temperature, d_ph, d_solvent = self._moves[discrete_action(action, len(self._moves))]
         (t_low, t_high), (ph_low, ph_high), (s_low, s_high) = _BOUNDS
         temperature, ph, solvent = self._conditions
-        self._conditions = (
+        return (
             min(max(temperature + d_temperature, t_low), t_high),
             min(max(ph + d_ph, ph_low), ph_high),
             min(max(solvent + d_solvent, s_low), s_high),
         )
-        self._experiment += 1
-        self._measure()
-        truncated = self._experiment >= self.budget
-        return self._observation(), self._reward, False, truncated, self._info()
 
     def _measure(self) -> None:
         assert self.landscape is not None
