@@ -34,16 +34,24 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from labcoat.classic._checks import check_bool, check_float, check_int
+from labcoat.classic._checks import check_bool, check_choice, check_float, check_int
 from labcoat.classic._io import atomic_write_bytes
-from labcoat.envs.reaction import HIGH, LOW, ReactionLandscape
+from labcoat.envs.reaction import (
+    HIGH,
+    LANDSCAPE_KINDS,
+    LOW,
+    GaussianMixtureLandscape,
+    ReactionLandscape,
+)
 from labcoat.models.rnn import RecurrentActorCritic
 
 __all__ = [
     "FEATURES",
     "ExperimentOptimizer",
     "batched_landscape",
+    "batched_mixture",
     "held_out_landscape_seeds",
+    "training_batch",
     "training_landscape_seeds",
 ]
 
@@ -75,6 +83,24 @@ def batched_landscape(landscapes: list[ReactionLandscape]) -> ReactionLandscape:
     return ReactionLandscape(**values)  # type: ignore[arg-type]
 
 
+def batched_mixture(landscapes: list[GaussianMixtureLandscape]) -> GaussianMixtureLandscape:
+    """One mixture landscape of stacked float64 tensors: means (batch, K, 3), weights (batch, K)."""
+    return GaussianMixtureLandscape(
+        *(
+            torch.tensor(np.stack([getattr(p, name) for p in landscapes]), dtype=torch.float64)
+            for name in ("means", "sds", "weights")
+        )
+    )
+
+
+def training_batch(kind: str, seeds: np.ndarray) -> ReactionLandscape | GaussianMixtureLandscape:
+    """The batched landscapes of ``kind`` ("kinetics" or "gaussians") drawn from ``seeds``."""
+    rngs = [np.random.default_rng(int(s)) for s in seeds]
+    if check_choice("kind", kind, LANDSCAPE_KINDS) == "gaussians":
+        return batched_mixture([GaussianMixtureLandscape.sample(rng) for rng in rngs])
+    return batched_landscape([ReactionLandscape.sample(rng) for rng in rngs])
+
+
 def _features(unit: Tensor, measured: Tensor, best: tuple[Tensor, Tensor], left: float) -> Tensor:
     """The ``ExperimentHistory(k=1)`` observation, flattened: (batch, FEATURES)."""
     best_unit, best_measured = best
@@ -103,6 +129,8 @@ class ExperimentOptimizer:
         learning_rate: Adam's step size.
         batch_size: landscapes per gradient step.
         yield_weight: lambda, the weight of the mean yield in J.
+        kind: the training landscapes, "kinetics" (ReactionLandscape) or "gaussians" (the
+            DRO family, GaussianMixtureLandscape), as the env's ``kind``.
         seed: seeds the weights, the training landscapes, starts and noise.
     """
 
@@ -114,6 +142,7 @@ class ExperimentOptimizer:
     learning_rate: float = 3e-3
     batch_size: int = 32
     yield_weight: float = 0.1
+    kind: str = "kinetics"
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -124,6 +153,7 @@ class ExperimentOptimizer:
         check_float("noise", self.noise, 0.0)
         check_float("learning_rate", self.learning_rate, 0.0, low_open=True)
         check_float("yield_weight", self.yield_weight, 0.0)
+        check_choice("kind", self.kind, LANDSCAPE_KINDS)
         self.network = RecurrentActorCritic(FEATURES, 3, self.hidden_size, seed=self.seed)
         self.losses_: list[float] = []
 
@@ -134,11 +164,14 @@ class ExperimentOptimizer:
         return torch.clamp(unit + self.step_size * mean, 0.0, 1.0)
 
     def rollout(
-        self, landscape: ReactionLandscape, start: Tensor, generator: torch.Generator
+        self,
+        landscape: ReactionLandscape | GaussianMixtureLandscape,
+        start: Tensor,
+        generator: torch.Generator,
     ) -> Tensor:
         """True yields (batch, B + 1) of simulated campaigns from ``start`` (batch, 3) in [0,1].
 
-        ``landscape`` is a :func:`batched_landscape`; measurements add N(0, noise^2) from
+        ``landscape`` is a :func:`training_batch`; measurements add N(0, noise^2) from
         ``generator`` and are clipped to [0, 1], as in the env.
         """
         low, span = torch.tensor(LOW), torch.tensor(HIGH - LOW)
@@ -177,9 +210,7 @@ class ExperimentOptimizer:
         optimizer = torch.optim.Adam(self.network.parameters(), lr=self.learning_rate)
         for i in range(iterations):
             seeds = training_landscape_seeds(rng, self.batch_size)
-            landscape = batched_landscape(
-                [ReactionLandscape.sample(np.random.default_rng(int(s))) for s in seeds]
-            )
+            landscape = training_batch(self.kind, seeds)
             start = torch.from_numpy(rng.uniform(size=(self.batch_size, 3)))
             loss = -self.objective(self.rollout(landscape, start, generator))
             optimizer.zero_grad()

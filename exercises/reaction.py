@@ -1,10 +1,11 @@
 """Reaction optimization (seed 000 §7): reinforcement learning against the chemist's methods.
 
-Every method runs one campaign of ``budget`` experiments on each of ``n_landscapes`` seeded
+Every method runs one campaign of ``budget`` experiments on each of ``n_landscapes`` held-out
 reaction landscapes of ``labcoat/ReactionOptimization-v0`` (yield of B in A -> B -> C with
-Arrhenius rates, a pH-dependent catalyst and a solvent effect; measured with noise) and is
-scored by the best *true* yield among the experiments done so far (never above the landscape's
-optimum), averaged over the landscapes, against the number of experiments:
+Arrhenius rates, a pH-dependent catalyst and a solvent effect; measured with noise; the
+landscape seeds are odd, ``held_out_landscape_seeds``, while the learned optimizers train on
+even ones) and is scored by the best *true* yield among the experiments done so far (never
+above the landscape's optimum) as a fraction of the optimum, against the number of experiments:
 
 - random search: conditions uniform in the box;
 - grid search: the n^3 <= budget cell centres of a regular grid in random order, then random;
@@ -13,16 +14,27 @@ optimum), averaged over the landscapes, against the number of experiments:
 - Bayesian optimization: a Gaussian-process surrogate with expected improvement
   (labcoat.exercises._bayesopt) after 5 random experiments;
 - PPO (Stable-Baselines3) and semi-gradient Sarsa with tile coding (labcoat.agents), trained
-  beforehand on *other* landscapes drawn at every reset, then run greedily: they move the
-  conditions step by step (Box or Discrete(7) actions, ``step_size`` of each range per
-  experiment) from the environment's random start, which is their first experiment.
+  beforehand on landscapes drawn at every reset, then run greedily: they move the conditions
+  step by step (Box or Discrete(7) actions, ``step_size`` of each range per experiment) from the
+  environment's random start, which is their first experiment. They see only the notes' state
+  (conditions and last measurement), no memory of earlier experiments.
+- PPO + memory: PPO choosing the next conditions (``absolute=True``) from the last
+  ``history_length`` experiments, the best so far and the budget left
+  (``labcoat.envs.history.ExperimentHistory``), read by a GRU features extractor
+  (``labcoat.models.sb3.RecurrentExtractor``).
+- learned optimizer (absolute / moves): the Deep Reaction Optimizer's recipe
+  (``labcoat.agents.experiment``): a GRU policy (``labcoat.models.rnn.RecurrentActorCritic``)
+  that sees the whole campaign through its hidden state, trained across landscapes by gradient
+  ascent on the best-so-far yields of simulated campaigns (differentiating through the exact
+  kinetics); it either chooses the next conditions (the black-box methods' freedom) or moves
+  them by at most ``step_size`` of each range (the notes' framing).
 
-The black-box methods choose any conditions; the agents only move locally, as the notes' framing
-of the problem (actions change the conditions) prescribes: this is part of what is compared.
-The agents also see only the notes' state (conditions and last measurement), no memory of
-earlier experiments: they learn to drift towards where optima usually lie and then plateau,
-while the black-box methods use the whole history (full run: GP-EI and Nelder-Mead reach about
-0.9 of the optimum in 30 experiments, random and grid search about 0.82, the agents about 0.6).
+Issue 13's targets (metrics.json "targets", full run): the best learned agent's IQM fraction of
+the optimum at least GP-EI's, above random search's at every budget from 10 experiments, fewer
+experiments than Nelder-Mead to reach 0.95 of the optimum, and a decision (forward pass) at
+most 1/20 of GP-EI's time (metrics.json "timing"; wall clock, so machine-dependent).
+Full run (16 landscapes, 5 training seeds, 500 gradient steps of 32 landscapes per learned
+optimizer): RESULTS_PLACEHOLDER
 """
 
 from __future__ import annotations
@@ -42,10 +54,18 @@ from labcoat.agents.experiment import ExperimentOptimizer, held_out_landscape_se
 from labcoat.agents.features import TileCoding
 from labcoat.agents.semi_gradient import SemiGradientSarsa
 from labcoat.envs.history import ExperimentHistory
-from labcoat.envs.reaction import HIGH, LOW, ReactionOptimizationEnv
+from labcoat.envs.reaction import HIGH, LANDSCAPE_KINDS, LOW, ReactionOptimizationEnv
 from labcoat.exercises import stats
 from labcoat.exercises._bayesopt import bayesian_optimization
-from labcoat.exercises._framework import Exercise, Result, Table, check_float, check_ints, track
+from labcoat.exercises._framework import (
+    Exercise,
+    Result,
+    Table,
+    check_choice,
+    check_float,
+    check_ints,
+    track,
+)
 from labcoat.exercises._seeds import over_seeds, seed_metrics, titled
 
 METHODS = (
@@ -82,6 +102,8 @@ class Config:
     """One seed for the landscapes, the measurement noise, the methods and the agents."""
     n_landscapes: int = 16
     """Test landscapes (reactions); every method runs one campaign on each."""
+    kind: str = "kinetics"
+    """Landscape family: "kinetics" (the reaction) or "gaussians" (the DRO paper's mixtures)."""
     budget: int = 30
     """Experiments per campaign."""
     noise: float = 0.02
@@ -132,6 +154,7 @@ class Config:
                 "history_length": 1,
             },
         )
+        check_choice("kind", self.kind, LANDSCAPE_KINDS)
         check_float("noise", self.noise, 0.0)
         check_float("step_size", self.step_size, 0.0, 1.0, low_open=True)
 
@@ -225,6 +248,7 @@ def _env(config: Config, kind: str, landscape_seed: int | None) -> Any:
         noise=config.noise,
         step_size=config.step_size,
         landscape_seed=landscape_seed,
+        kind=config.kind,
     )
     if kind == "box":  # PPO's networks want inputs of order one
         return RescaleObservation(env, np.float32(-1.0), np.float32(1.0))
@@ -302,6 +326,7 @@ def _learned_optimizer(config: Config, seed: int, *, absolute: bool) -> Act:
         step_size=config.step_size,
         noise=config.noise,
         batch_size=config.optimizer_batch,
+        kind=config.kind,
         seed=seed,
     ).learn(config.optimizer_iterations)
     return lambda obs, state: agent.predict(obs, state)

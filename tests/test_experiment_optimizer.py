@@ -9,12 +9,12 @@ import torch
 
 from labcoat.agents.experiment import (
     ExperimentOptimizer,
-    batched_landscape,
     held_out_landscape_seeds,
+    training_batch,
     training_landscape_seeds,
 )
 from labcoat.envs.history import ExperimentHistory
-from labcoat.envs.reaction import HIGH, LOW, ReactionLandscape, ReactionOptimizationEnv
+from labcoat.envs.reaction import HIGH, LOW, ReactionOptimizationEnv
 from labcoat.models.rnn import RecurrentActorCritic
 from labcoat.models.sb3 import RecurrentExtractor
 
@@ -117,18 +117,20 @@ def test_held_out_landscapes_are_disjoint_from_training():
     assert not set(train.tolist()) & set(held_out)
 
 
-@pytest.mark.parametrize("absolute", [True, False])
-def test_simulated_campaigns_equal_the_env(absolute):
-    agent = ExperimentOptimizer(absolute=absolute, budget=6, noise=0.0, hidden_size=8, seed=4)
-    seeds = [11, 13, 15]
-    landscape = batched_landscape(
-        [ReactionLandscape.sample(np.random.default_rng(s)) for s in seeds]
+@pytest.mark.parametrize(
+    ("absolute", "kind"), [(True, "kinetics"), (False, "kinetics"), (True, "gaussians")]
+)
+def test_simulated_campaigns_equal_the_env(absolute, kind):
+    agent = ExperimentOptimizer(
+        absolute=absolute, budget=6, noise=0.0, hidden_size=8, kind=kind, seed=4
     )
+    seeds = np.array([11, 13, 15])
+    landscape = training_batch(kind, seeds)
     start = torch.tensor(np.random.default_rng(0).uniform(size=(3, 3)))
     simulated = agent.rollout(landscape, start, torch.Generator().manual_seed(0)).detach()
     for i, seed in enumerate(seeds):
         env = ReactionOptimizationEnv(
-            budget=6, noise=0.0, landscape_seed=seed, absolute=absolute, step_size=0.1
+            budget=6, noise=0.0, landscape_seed=int(seed), absolute=absolute, kind=kind
         )
         wrapped = ExperimentHistory(env, k=1)
         conditions = LOW + start[i].numpy() * (HIGH - LOW)
