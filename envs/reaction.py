@@ -593,7 +593,7 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
       an int fixes one landscape (``ReactionLandscape.sample(np.random.default_rng(seed))``).
     * `kind`: "kinetics" (`ReactionLandscape`) or "gaussians" (the Deep Reaction Optimizer's
       mixture-of-Gaussians family, `GaussianMixtureLandscape`: a yield without kinetics,
-      so `purity` is NaN and `purity_weight` must be 0).
+      so info has no `purity` and `purity_weight` must be 0).
     * `landscape`: the name of a frozen benchmark landscape, "easy-1" ... "easy-5",
       "hard-1" ... "hard-5" (`NAMED_LANDSCAPES`), instead of `landscape_seed`.
     * `purity_weight`, `cost_weight`: weights of the purity bonus and the cost penalty in the
@@ -765,13 +765,16 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
         return np.array((*self._conditions, self._measured), dtype=np.float32)
 
     def _info(self) -> dict[str, Any]:
-        return {
+        info = {
             "true_yield": self._true,
             "optimum_yield": self.optimum_yield,
             "purity": self._purity,
             "cost": self._cost,
             "experiment": self._experiment,
         }
+        if self.kind == "gaussians":
+            del info["purity"]  # no kinetics, no purity
+        return info
 
     def render(self) -> str | np.ndarray | None:  # type: ignore[override]
         """The current experiment as a line of text ("ansi") or a picture ("rgb_array")."""
