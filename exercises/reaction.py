@@ -33,7 +33,7 @@ Issue 13's targets (metrics.json "targets", full run): the best learned agent's 
 the optimum at least GP-EI's, above random search's at every budget from 10 experiments, fewer
 experiments than Nelder-Mead to reach 0.95 of the optimum, and a decision (forward pass) at
 most 1/20 of GP-EI's time (metrics.json "timing"; wall clock, so machine-dependent).
-Full run (16 landscapes, 5 training seeds, 500 gradient steps of 32 landscapes per learned
+Full run (16 landscapes, 5 training seeds, 300 gradient steps of 32 landscapes per learned
 optimizer): RESULTS_PLACEHOLDER
 """
 
@@ -126,11 +126,11 @@ class Config:
     """Tilings of Sarsa's tile coding (2 tiles per condition and 1 for the measured yield)."""
     training_seeds: int = 5
     """Independent training runs (seeds) of each agent; results are reported over them."""
-    optimizer_iterations: int = 500
+    optimizer_iterations: int = 300
     """Gradient steps of each learned optimizer per training seed (0 leaves them out)."""
     optimizer_batch: int = 32
     """Training landscapes per gradient step of the learned optimizers."""
-    memory_ppo_timesteps: int = 6_000
+    memory_ppo_timesteps: int = 3_000
     """PPO + memory training steps per training seed (0 leaves it out)."""
     history_length: int = 8
     """Experiments PPO + memory sees (ExperimentHistory's k)."""
