@@ -17,6 +17,7 @@ __all__ = [
     "ENV_IDS",
     "BanditEnv",
     "BanditVectorEnv",
+    "ExperimentHistory",
     "GridWorldEnv",
     "HeaterControlEnv",
     "LinearQuadraticEnv",
@@ -34,6 +35,7 @@ __all__ = [
 _EXPORTS = {
     "BanditEnv": "bandit",
     "BanditVectorEnv": "bandit",
+    "ExperimentHistory": "history",
     "GridWorldEnv": "grid_world",
     "HeaterControlEnv": "heater",
     "LinearQuadraticEnv": "linear_quadratic",

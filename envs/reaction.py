@@ -17,17 +17,21 @@ import numpy as np
 from gymnasium import spaces
 from numpy.typing import ArrayLike, NDArray
 
-from labcoat.envs._checks import check_bool, check_float, check_int
+from labcoat.envs._checks import check_bool, check_choice, check_float, check_int
 from labcoat.envs._inputs import box_action, check_options, discrete_action, real_array
 from labcoat.envs._render import check_render_mode, render_frame
 
 __all__ = [
     "GAS_CONSTANT",
+    "GaussianMixtureLandscape",
     "HIGH",
+    "LANDSCAPE_KINDS",
     "LOW",
+    "NAMED_LANDSCAPES",
     "ReactionLandscape",
     "ReactionOptimizationEnv",
     "consecutive_yield",
+    "find_mixture_optimum",
     "find_optimum",
     "search_optimum",
 ]
@@ -42,6 +46,31 @@ HIGH = np.array([373.15, 11.0, 1.0])
 """Upper bounds of the conditions: temperature (K), pH, water volume fraction."""
 
 _BOUNDS = tuple(zip(LOW.tolist(), HIGH.tolist(), strict=True))
+
+LANDSCAPE_KINDS = ("kinetics", "gaussians")
+"""The landscape families of the environment (its `kind` argument)."""
+
+NAMED_LANDSCAPES: dict[str, tuple[int, float]] = {
+    "easy-1": (25, 0.799206),
+    "easy-2": (311, 0.765141),
+    "easy-3": (337, 0.696774),
+    "easy-4": (127, 0.704181),
+    "easy-5": (115, 0.847150),
+    "hard-1": (351, 0.623346),
+    "hard-2": (179, 0.567910),
+    "hard-3": (359, 0.578576),
+    "hard-4": (109, 0.560673),
+    "hard-5": (201, 0.588817),
+}
+"""The frozen benchmark landscapes: name -> (landscape seed, optimum yield to 6 decimals).
+
+Among the landscapes of the odd seeds 1, 3, ..., 399 (the evaluation stream, never trained
+on), "easy" are the 5 with the largest fraction p of the box within 0.95 of the optimum
+(p >= 1 %, a random search needs about 1/p experiments to get there) and "hard" the 5 with
+the smallest (p <= 0.165 %); p measured on 20,000 uniform points (``default_rng(0)``);
+easy-1 is the easiest, hard-5 the hardest. The optimum yields are pinned by the tests; the
+conditions are in the docs (reference/envs.md).
+"""
 
 
 def _divided_yield(a: Any, b: Any, xp: ModuleType) -> Any:
@@ -192,6 +221,83 @@ class ReactionLandscape:
         """Noise-free yield [B](t_r) at the given conditions (``xp=math`` for fast scalars)."""
         k1, k2 = self.rates(temperature, ph, solvent_fraction, xp)
         return _divided_yield(k1 * self.reaction_time, k2 * self.reaction_time, xp)
+
+
+def _truncated_normal(
+    rng: np.random.Generator, mean: float, sd: float, size: tuple[int, ...]
+) -> NDArray[np.float64]:
+    """Normal draws redrawn until within 2 sd of the mean (TensorFlow's truncated_normal)."""
+    values = rng.normal(mean, sd, size)
+    outside = np.abs(values - mean) > 2.0 * sd
+    while outside.any():
+        values[outside] = rng.normal(mean, sd, int(outside.sum()))
+        outside = np.abs(values - mean) > 2.0 * sd
+    return values
+
+
+@dataclass(frozen=True, eq=False)
+class GaussianMixtureLandscape:
+    """The Deep Reaction Optimizer's mixture-of-Gaussians family, on the reaction's box.
+
+    Zhou, Li & Zare (ACS Cent. Sci. 2017) trained on this family; written here from the
+    equations of their public code (``lightingghost/chemopt``, TensorFlow variant: the sigma are
+    standard deviations). The conditions are scaled to x = (c - LOW) / (HIGH - LOW) in
+    [0, 1]^3 and, with K = 6 components,
+
+        f(x) = sum_i c_i N(x; mu_i, diag sigma_i^2),
+        g(x) = f(x) / (2 pi)^(-3/2) = sum_i m_i exp(-1/2 sum_j ((x_j - mu_ij) / sigma_ij)^2),
+        m_i = c_i / prod_j sigma_ij,   yield = (g(x) - min_i m_i) / (max_i m_i - min_i m_i),
+
+    mu_ij ~ U(0.01, 0.99), sigma_ij ~ N(0.3, 0.06^2) truncated to 2 sd, c_i ~ N(0, 0.2^2)
+    (negative weights make dips). The "yield" is near [0, 1] (overlapping components can leave
+    it); it has no kinetics, hence no purity.
+
+    Attributes:
+        means: mu, shape (K, 3) (or (batch, K, 3) of tensors for batched evaluation).
+        sds: sigma, same shape.
+        weights: c, shape (K,) (or (batch, K)).
+    """
+
+    means: Any
+    sds: Any
+    weights: Any
+
+    @classmethod
+    def sample(cls, rng: np.random.Generator, components: int = 6) -> GaussianMixtureLandscape:
+        """Draw a landscape of the family (class docstring)."""
+        return cls(
+            means=rng.uniform(0.01, 0.99, (components, 3)),
+            sds=_truncated_normal(rng, 0.3, 0.06, (components, 3)),
+            weights=rng.normal(0.0, 0.2, components),
+        )
+
+    def yield_at(
+        self, temperature: Any, ph: Any, solvent_fraction: Any, xp: ModuleType = np
+    ) -> Any:
+        """Normalized g(x) of the class docstring (``xp`` is numpy or torch; arrays broadcast)."""
+        x = xp.stack(
+            [
+                (c - lo) / (hi - lo)
+                for c, (lo, hi) in zip((temperature, ph, solvent_fraction), _BOUNDS, strict=True)
+            ],
+            -1,
+        )  # (..., 3)
+        z = (x[..., None, :] - self.means) / self.sds  # (..., K, 3)
+        modes = self.weights / self.sds.prod(-1)  # (K,) or (batch, K)
+        top, bottom = xp.amax(modes, -1), xp.amin(modes, -1)
+        g = (modes * xp.exp(-0.5 * (z * z).sum(-1))).sum(-1)
+        return (g - bottom) / (top - bottom)
+
+
+def find_mixture_optimum(
+    landscape: GaussianMixtureLandscape,
+) -> tuple[NDArray[np.float64], float]:
+    """The best conditions of a mixture landscape: `search_optimum` from an 11^3 grid, 6 starts.
+
+    The components are wide (sigma about 0.3 of the box), so the grid brackets every maximum;
+    the pattern search polishes the 6 best grid points to 1e-6 of the box.
+    """
+    return search_optimum(landscape, grid=(11, 11, 11), starts=6)  # type: ignore[arg-type]
 
 
 def find_optimum(landscape: ReactionLandscape) -> tuple[NDArray[np.float64], float]:
@@ -422,6 +528,9 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
     `continuous=True` (default): `Box(-1, 1, (3,), float32)`, the changes of (temperature, pH,
     water fraction) in units of `step_size` times each variable's range (8 K, 0.8 pH units and
     0.1 by default); `step` refuses a value out of [-1, 1] or NaN with a ValueError.
+    `absolute=True` (Box only): the same Box, read as the next conditions themselves, the
+    freedom of the black-box methods: a in [-1, 1] sets each variable to LOW + (a + 1)/2
+    (HIGH - LOW) (`step_size` is then unused).
     `continuous=False`: `Discrete(7)`,
 
     - 0: keep the conditions
@@ -472,21 +581,29 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
     ```python
     gym.make("labcoat/ReactionOptimization-v0", continuous=True, budget=30, noise=0.02,
              step_size=0.1, landscape_seed=None, purity_weight=0.0, cost_weight=0.0,
-             render_mode=None)
+             absolute=False, landscape=None, kind="kinetics", render_mode=None)
     ```
     * `continuous`: Box (True) or Discrete(7) (False) actions.
+    * `absolute`: Box actions choose the next conditions (True) instead of moving them by at
+      most `step_size` (False); needs `continuous=True`.
     * `budget`: experiments per episode (>= 1).
     * `noise`: standard deviation of the yield measurement (>= 0).
     * `step_size`: largest change per experiment as a fraction of each range, in (0, 1].
     * `landscape_seed`: None draws a landscape at every reset from the env's `np_random`;
       an int fixes one landscape (``ReactionLandscape.sample(np.random.default_rng(seed))``).
+    * `kind`: "kinetics" (`ReactionLandscape`) or "gaussians" (the Deep Reaction Optimizer's
+      mixture-of-Gaussians family, `GaussianMixtureLandscape`: a yield without kinetics,
+      so info has no `purity` and `purity_weight` must be 0).
+    * `landscape`: the name of a frozen benchmark landscape, "easy-1" ... "easy-5",
+      "hard-1" ... "hard-5" (`NAMED_LANDSCAPES`), instead of `landscape_seed`.
     * `purity_weight`, `cost_weight`: weights of the purity bonus and the cost penalty in the
       reward (>= 0).
     * `render_mode`: None, "ansi" (a line of text) or "rgb_array" (a 64 x 128 picture: one
       gauge per condition within its bounds, and the measured yield against the best possible).
 
     ## Version History
-    * v0: initial version.
+    * v0: initial version; `absolute` actions and named `landscape`s added later (defaults:
+      same behaviour).
     """
 
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
@@ -501,6 +618,9 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
         landscape_seed: int | None = None,
         purity_weight: float = 0.0,
         cost_weight: float = 0.0,
+        absolute: bool = False,
+        landscape: str | None = None,
+        kind: str = "kinetics",
         render_mode: str | None = None,
     ) -> None:
         self.continuous = check_bool("continuous", continuous)
@@ -510,8 +630,19 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
         self.landscape_seed = (
             None if landscape_seed is None else check_int("landscape_seed", landscape_seed, 0)
         )
+        self.kind = check_choice("kind", kind, LANDSCAPE_KINDS)
+        if self.kind == "gaussians" and (purity_weight or landscape is not None):
+            raise ValueError('kind="gaussians" has no purity and no named landscapes')
+        if landscape is not None:
+            if landscape_seed is not None:
+                raise ValueError("give landscape or landscape_seed, not both")
+            name = check_choice("landscape", landscape, NAMED_LANDSCAPES)
+            self.landscape_seed = NAMED_LANDSCAPES[name][0]
         self.purity_weight = check_float("purity_weight", purity_weight, 0.0)
         self.cost_weight = check_float("cost_weight", cost_weight, 0.0)
+        self.absolute = check_bool("absolute", absolute)
+        if self.absolute and not self.continuous:
+            raise ValueError("absolute must be False when continuous is False (Box actions only)")
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self._step = tuple((self.step_size * (HIGH - LOW)).tolist())
         self._moves = [(0.0, 0.0, 0.0)]
@@ -530,19 +661,23 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
             high=np.append(HIGH, 1.0).astype(np.float32),
             dtype=np.float32,
         )
-        self.landscape: ReactionLandscape | None = None
+        self.landscape: ReactionLandscape | GaussianMixtureLandscape | None = None
         self.optimum_conditions: NDArray[np.float64] | None = None
         self.optimum_yield = math.nan
         if self.landscape_seed is not None:
-            landscape = ReactionLandscape.sample(np.random.default_rng(self.landscape_seed))
-            self._set_landscape(landscape)
+            self._set_landscape(np.random.default_rng(self.landscape_seed))
         self._conditions = (math.nan, math.nan, math.nan)
         self._true = self._measured = self._purity = self._cost = self._reward = math.nan
         self._experiment = 0
 
-    def _set_landscape(self, landscape: ReactionLandscape) -> None:
-        self.landscape = landscape
-        self.optimum_conditions, self.optimum_yield = find_optimum(landscape)
+    def _set_landscape(self, rng: np.random.Generator) -> None:
+        """Draw a landscape of the env's kind from ``rng`` and find its optimum."""
+        if self.kind == "gaussians":
+            self.landscape = GaussianMixtureLandscape.sample(rng)
+            self.optimum_conditions, self.optimum_yield = find_mixture_optimum(self.landscape)
+        else:
+            self.landscape = ReactionLandscape.sample(rng)
+            self.optimum_conditions, self.optimum_yield = find_optimum(self.landscape)
 
     def yield_at(
         self, temperature: ArrayLike, ph: ArrayLike, solvent_fraction: ArrayLike
@@ -565,7 +700,7 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
         start = None if conditions is None else _checked_conditions(conditions)
         super().reset(seed=seed)
         if self.landscape_seed is None:
-            self._set_landscape(ReactionLandscape.sample(self.np_random))
+            self._set_landscape(self.np_random)
         if start is None:
             start = self.np_random.uniform(LOW, HIGH)
         self._conditions = (float(start[0]), float(start[1]), float(start[2]))
@@ -579,6 +714,19 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
         """Change the conditions by the action and run one experiment."""
         if self.landscape is None or self._experiment >= self.budget:
             raise RuntimeError("call reset() before step() (and after the budget is spent)")
+        if self.absolute:
+            unit = 0.5 * (np.asarray(box_action(action, self.action_space)) + 1.0)
+            chosen = np.clip(LOW + unit * (HIGH - LOW), LOW, HIGH)
+            self._conditions = (float(chosen[0]), float(chosen[1]), float(chosen[2]))
+        else:
+            self._conditions = self._moved(action)
+        self._experiment += 1
+        self._measure()
+        truncated = self._experiment >= self.budget
+        return self._observation(), self._reward, False, truncated, self._info()
+
+    def _moved(self, action: np.ndarray | int) -> tuple[float, float, float]:
+        """The conditions changed by a step-by-step action, clipped to the bounds."""
         if isinstance(self.action_space, spaces.Box):
             a_temperature, a_ph, a_solvent = box_action(action, self.action_space)
             step_temperature, step_ph, step_solvent = self._step
@@ -588,43 +736,45 @@ class ReactionOptimizationEnv(gym.Env[np.ndarray, np.ndarray | int]):
             d_temperature, d_ph, d_solvent = self._moves[discrete_action(action, len(self._moves))]
         (t_low, t_high), (ph_low, ph_high), (s_low, s_high) = _BOUNDS
         temperature, ph, solvent = self._conditions
-        self._conditions = (
+        return (
             min(max(temperature + d_temperature, t_low), t_high),
             min(max(ph + d_ph, ph_low), ph_high),
             min(max(solvent + d_solvent, s_low), s_high),
         )
-        self._experiment += 1
-        self._measure()
-        truncated = self._experiment >= self.budget
-        return self._observation(), self._reward, False, truncated, self._info()
 
     def _measure(self) -> None:
-        assert self.landscape is not None
         temperature, ph, solvent = self._conditions
-        k1, k2 = self.landscape.rates(temperature, ph, solvent, math)
-        a, b = k1 * self.landscape.reaction_time, k2 * self.landscape.reaction_time
-        self._true = y = float(_divided_yield(a, b, math))
-        products = -math.expm1(-a)  # [B] + [C] = 1 - [A]
-        self._purity = y / products if products > 0.0 else 1.0
+        if isinstance(self.landscape, ReactionLandscape):
+            k1, k2 = self.landscape.rates(temperature, ph, solvent, math)
+            a, b = k1 * self.landscape.reaction_time, k2 * self.landscape.reaction_time
+            self._true = y = float(_divided_yield(a, b, math))
+            products = -math.expm1(-a)  # [B] + [C] = 1 - [A]
+            self._purity = y / products if products > 0.0 else 1.0
+        else:
+            assert self.landscape is not None
+            self._true = y = float(self.landscape.yield_at(temperature, ph, solvent))
+            self._purity = math.nan
         self._cost = 0.5 * ((temperature - _BOUNDS[0][0]) / (_BOUNDS[0][1] - _BOUNDS[0][0]))
         self._cost += 0.5 * (1.0 - solvent)
         measured = y + self.noise * float(self.np_random.standard_normal())
         self._measured = min(max(measured, 0.0), 1.0)
-        self._reward = (
-            self._measured + self.purity_weight * self._purity - self.cost_weight * self._cost
-        )
+        purity = self.purity_weight * self._purity if self.purity_weight else 0.0
+        self._reward = self._measured + purity - self.cost_weight * self._cost
 
     def _observation(self) -> np.ndarray:
         return np.array((*self._conditions, self._measured), dtype=np.float32)
 
     def _info(self) -> dict[str, Any]:
-        return {
+        info = {
             "true_yield": self._true,
             "optimum_yield": self.optimum_yield,
             "purity": self._purity,
             "cost": self._cost,
             "experiment": self._experiment,
         }
+        if self.kind == "gaussians":
+            del info["purity"]  # no kinetics, no purity
+        return info
 
     def render(self) -> str | np.ndarray | None:  # type: ignore[override]
         """The current experiment as a line of text ("ansi") or a picture ("rgb_array")."""

@@ -25,19 +25,24 @@ from labcoat.models.training import Objective, init_parameters, model_device
 __all__ = [
     "AutoregressiveRNN",
     "RNNClassifier",
+    "RecurrentActorCritic",
     "SequenceGenerator",
     "next_token_loss",
     "sequence_nll",
 ]
 
-CellName = Literal["rnn", "lstm"]
+CellName = Literal["rnn", "lstm", "gru"]
 
 
 def _recurrent(cell: str, input_size: int, hidden_size: int, num_layers: int) -> nn.RNNBase:
     """An uninitialized RNN/LSTM (built on the meta device, so no global random draws)."""
-    check_choice("cell", cell, ("rnn", "lstm"))
-    if cell == "rnn":
-        layer: nn.RNNBase = nn.RNN(
+    check_choice("cell", cell, ("rnn", "lstm", "gru"))
+    if cell == "gru":
+        layer: nn.RNNBase = nn.GRU(
+            input_size, hidden_size, num_layers, batch_first=True, device="meta"
+        )
+    elif cell == "rnn":
+        layer = nn.RNN(
             input_size,
             hidden_size,
             num_layers,
@@ -55,6 +60,15 @@ def _sizes(**sizes: object) -> tuple[int, ...]:
     return tuple(check_int(name, value, 1) for name, value in sizes.items())
 
 
+def _recurrent_and_head(
+    cell: str, num_layers: int, **sizes: object
+) -> tuple[nn.RNNBase, nn.Linear]:
+    """A recurrent layer and a linear head on its state; ``sizes``: input, hidden, outputs."""
+    input_size, hidden_size, n_outputs, num_layers = _sizes(**sizes, num_layers=num_layers)
+    recurrent = _recurrent(cell, input_size, hidden_size, num_layers)
+    return recurrent, skip_init(nn.Linear, hidden_size, n_outputs)
+
+
 class RNNClassifier(nn.Module):
     """A many-to-one RNN or LSTM (§4.7): sequence (batch, time, features) -> class scores.
 
@@ -63,7 +77,7 @@ class RNNClassifier(nn.Module):
             ``x.transpose(1, 2)`` for data stored as (batch, 4, length)).
         hidden_size: hidden state size m.
         n_outputs: number of classes (output scores, eq. 4.28 before the softmax g).
-        cell: "rnn" (eq. 4.26) or "lstm" (eqs. 4.29-4.33).
+        cell: "rnn" (eq. 4.26), "lstm" (eqs. 4.29-4.33) or "gru" (``torch.nn.GRU``).
         num_layers: stacked recurrent layers.
         seed: seeds the initial weights.
     """
@@ -78,15 +92,10 @@ class RNNClassifier(nn.Module):
         seed: int = 0,
     ) -> None:
         super().__init__()
-        input_size, hidden_size, n_outputs, num_layers = _sizes(
-            input_size=input_size,
-            hidden_size=hidden_size,
-            n_outputs=n_outputs,
-            num_layers=num_layers,
-        )
         self.cell = cell
-        self.recurrent = _recurrent(cell, input_size, hidden_size, num_layers)
-        self.output = skip_init(nn.Linear, hidden_size, n_outputs)
+        self.recurrent, self.output = _recurrent_and_head(
+            cell, num_layers, input_size=input_size, hidden_size=hidden_size, n_outputs=n_outputs
+        )
         init_parameters(self, seed)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -97,6 +106,53 @@ class RNNClassifier(nn.Module):
     def probabilities(self, x: Tensor) -> Tensor:
         """Softmax of the scores: g of eq. 4.28."""
         return torch.softmax(self(x), dim=-1)
+
+
+class RecurrentActorCritic(nn.Module):
+    """A recurrent policy and value function: an approximator with memory for agents.
+
+    One recurrent layer (GRU by default) reads the observations x_1..x_t and keeps the hidden
+    state h_t (eq. 4.26 with gates); two linear heads read it:
+
+        mu_t = tanh(W_a h_t + b_a)      (action mean in [-1, 1]^n_actions),
+        v_t  = w_v . h_t + b_v          (state value).
+
+    Agents call :meth:`step` once per environment step, carrying the state; training runs
+    :meth:`forward` on whole sequences (batch, time, input_size).
+
+    Args:
+        input_size: features per observation.
+        n_actions: dimension of the action (Box actions scaled to [-1, 1]).
+        hidden_size: hidden state size m (one recurrent layer).
+        cell: "gru", "lstm" or "rnn".
+        seed: seeds the initial weights.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        n_actions: int,
+        hidden_size: int = 64,
+        *,
+        cell: CellName = "gru",
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        self.recurrent, self.action = _recurrent_and_head(
+            cell, 1, input_size=input_size, hidden_size=hidden_size, n_actions=n_actions
+        )
+        self.value = skip_init(nn.Linear, self.recurrent.hidden_size, 1)
+        init_parameters(self, seed)
+
+    def forward(self, x: Tensor, state: object = None) -> tuple[Tensor, Tensor, object]:
+        """(mu (batch, time, n_actions), v (batch, time), final state) of sequences x."""
+        hidden, state = self.recurrent(x, state)  # (batch, time, hidden_size)
+        return torch.tanh(self.action(hidden)), self.value(hidden)[..., 0], state
+
+    def step(self, x: Tensor, state: object = None) -> tuple[Tensor, Tensor, object]:
+        """One step: x (batch, input_size) -> (mu (batch, n_actions), v (batch,), state)."""
+        mean, value, state = self(x[:, None], state)
+        return mean[:, 0], value[:, 0], state
 
 
 class SequenceGenerator(nn.Module):

@@ -24,8 +24,10 @@ from torch import Tensor
 from labcoat.classic._checks import check_int
 from labcoat.models.cnn import CNN
 from labcoat.models.mlp import MLP, ActivationName, activation_module
+from labcoat.models.rnn import CellName, _recurrent
+from labcoat.models.training import init_parameters
 
-__all__ = ["CNNExtractor", "MLPExtractor"]
+__all__ = ["CNNExtractor", "MLPExtractor", "RecurrentExtractor"]
 
 
 def _box_shape(observation_space: gym.Space) -> tuple[int, ...]:
@@ -109,3 +111,39 @@ class CNNExtractor(BaseFeaturesExtractor):
     def forward(self, observations: Tensor) -> Tensor:
         """Features (batch, features_dim) of observations (batch, *shape)."""
         return torch.relu(self.network(observations.float()))
+
+
+class RecurrentExtractor(BaseFeaturesExtractor):
+    """phi(s) = h_N: a GRU/LSTM read over the rows of a (time, features) observation.
+
+    For observations that hold a short history, one row per step (e.g.
+    :class:`labcoat.envs.history.ExperimentHistory`): the recurrent layer reads rows 1..N in
+    order and its last hidden state h_N is the feature vector (eq. 4.26 with gates). The
+    memory lives in the observation, so any SB3 algorithm (PPO, SAC) can use it unchanged.
+
+    Args:
+        observation_space: a Box of shape (time, features).
+        features_dim: hidden size m, the size of phi(s).
+        cell: "gru", "lstm" or "rnn".
+        seed: seeds the initial weights.
+    """
+
+    def __init__(
+        self,
+        observation_space: gym.Space,
+        features_dim: int = 64,
+        cell: CellName = "gru",
+        seed: int = 0,
+    ) -> None:
+        shape = _box_shape(observation_space)
+        if len(shape) != 2:
+            raise ValueError(f"observation_space must have shape (time, features), got {shape}")
+        features_dim = check_int("features_dim", features_dim, 1)
+        super().__init__(observation_space, features_dim)
+        self.recurrent = _recurrent(cell, shape[1], features_dim, 1)
+        init_parameters(self, seed)
+
+    def forward(self, observations: Tensor) -> Tensor:
+        """Features (batch, features_dim) of observations (batch, time, features)."""
+        hidden, _ = self.recurrent(observations.float())  # (batch, time, features_dim)
+        return hidden[:, -1]

@@ -5,6 +5,7 @@ import math
 import gymnasium as gym
 import numpy as np
 import pytest
+from gymnasium.utils.env_checker import check_env
 from scipy.integrate import solve_ivp
 from scipy.optimize import minimize
 
@@ -387,3 +388,65 @@ def test_purity_and_cost_enter_the_reward_as_documented():
 def test_negative_reward_weights_raise_naming_them(name):
     with pytest.raises(ValueError, match=name):
         ReactionOptimizationEnv(**{name: -1.0})
+
+
+def test_named_landscapes_are_frozen_and_classified():
+    from labcoat.envs.reaction import NAMED_LANDSCAPES
+
+    points = LOW + np.random.default_rng(0).uniform(size=(20000, 3)) * (HIGH - LOW)
+    fractions = {}
+    for name, (seed, optimum) in NAMED_LANDSCAPES.items():
+        env = ReactionOptimizationEnv(landscape=name)
+        assert env.landscape_seed == seed and seed % 2 == 1  # the evaluation stream
+        assert env.optimum_yield == pytest.approx(optimum, abs=5e-7)
+        landscape = ReactionLandscape.sample(np.random.default_rng(seed))
+        fractions[name] = np.mean(landscape.yield_at(*points.T) >= 0.95 * env.optimum_yield)
+    easy = [fractions[f"easy-{i}"] for i in range(1, 6)]
+    hard = [fractions[f"hard-{i}"] for i in range(1, 6)]
+    assert easy == sorted(easy, reverse=True) and hard == sorted(hard, reverse=True)
+    assert min(easy) >= 0.01 and max(hard) <= 0.00165
+    with pytest.raises(ValueError, match="landscape"):
+        ReactionOptimizationEnv(landscape="medium-1")
+    with pytest.raises(ValueError, match="not both"):
+        ReactionOptimizationEnv(landscape="easy-1", landscape_seed=3)
+
+
+def test_gaussian_mixture_yield_is_the_dro_formula():
+    from scipy.stats import multivariate_normal
+
+    from labcoat.envs.reaction import GaussianMixtureLandscape
+
+    landscape = GaussianMixtureLandscape.sample(np.random.default_rng(7))
+    assert landscape.means.shape == landscape.sds.shape == (6, 3)
+    assert np.all(np.abs(landscape.sds - 0.3) <= 0.12)
+    unit = np.random.default_rng(1).uniform(size=(50, 3))
+    f = sum(
+        c * multivariate_normal(mu, np.diag(sd**2)).pdf(unit)
+        for c, mu, sd in zip(landscape.weights, landscape.means, landscape.sds, strict=True)
+    )
+    modes = landscape.weights / landscape.sds.prod(axis=1)
+    expected = (f * (2 * np.pi) ** 1.5 - modes.min()) / (modes.max() - modes.min())
+    conditions = LOW + unit * (HIGH - LOW)
+    np.testing.assert_allclose(landscape.yield_at(*conditions.T), expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_gaussian_mixture_optimum_beats_dense_grid_and_local_searches(seed):
+    env = ReactionOptimizationEnv(kind="gaussians", landscape_seed=seed)
+    axes = [np.linspace(lo, hi, 31) for lo, hi in zip(LOW, HIGH, strict=True)]
+    dense = env.yield_at(*np.meshgrid(*axes, indexing="ij")).max()
+    assert dense - 1e-12 <= env.optimum_yield
+    assert env.optimum_yield == pytest.approx(float(env.yield_at(*env.optimum_conditions)))
+    for start in np.random.default_rng(seed).uniform(size=(10, 3)):
+        local = minimize(
+            lambda u: -float(env.yield_at(*(LOW + u * (HIGH - LOW)))),
+            start,
+            method="L-BFGS-B",
+            bounds=[(0.0, 1.0)] * 3,
+        )
+        assert -local.fun <= env.optimum_yield + 1e-8
+    _, info = env.reset(seed=0)
+    assert "purity" not in info and 0.0 <= info["cost"] <= 1.0
+    check_env(ReactionOptimizationEnv(kind="gaussians"), skip_render_check=True)
+    with pytest.raises(ValueError, match="gaussians"):
+        ReactionOptimizationEnv(kind="gaussians", purity_weight=1.0)

@@ -200,7 +200,7 @@ REFUSED = {
         TypeError,
         "hidden_size must be an integer >= 1",
     ),
-    "RNN cell name": (lambda: RNNClassifier(2, 4, 2, cell="gru"), ValueError, "cell must be one"),
+    "RNN cell name": (lambda: RNNClassifier(2, 4, 2, cell="gpt"), ValueError, "cell must be one"),
     "sample inf temperature": (
         lambda: _sequence(temperature=INF),
         ValueError,
