@@ -199,6 +199,29 @@ def _lagrange_weights(t: np.ndarray, n_points: int) -> np.ndarray:
     return weights
 
 
+def _padded_transform(grid: np.ndarray, length: int) -> np.ndarray:
+    """``rfftn`` over all axes but the first, each zero-padded to ``length``.
+
+    One axis at a time, last first, so each 1-D transform runs only over the lines that hold
+    charges (the padding of the axes not yet transformed is never visited).
+    """
+    spectrum = scipy.fft.rfft(grid, n=length, axis=-1)
+    for axis in range(grid.ndim - 2, 0, -1):
+        spectrum = scipy.fft.fft(spectrum, n=length, axis=axis, overwrite_x=True)
+    return spectrum
+
+
+def _cropped_inverse(spectrum: np.ndarray, length: int, size: int) -> np.ndarray:
+    """The inverse of :func:`_padded_transform`, keeping the first ``size`` nodes per axis.
+
+    Cropping after each axis's inverse transform leaves the next one fewer lines to transform.
+    """
+    for axis in range(1, spectrum.ndim - 1):
+        spectrum = scipy.fft.ifft(spectrum, axis=axis, overwrite_x=True)
+        spectrum = spectrum[(slice(None),) * axis + (slice(0, size),)]
+    return scipy.fft.irfft(spectrum, n=length, axis=-1)[..., :size]
+
+
 class _FFTRepulsion:
     """The repulsion and Z by polynomial interpolation on a grid and FFT convolution (FIt-SNE).
 
@@ -278,17 +301,14 @@ class _FFTRepulsion:
         d = grid.ndim - 1
         size = grid.shape[1]
         length = scipy.fft.next_fast_len(2 * size - 1, real=True)
-        shape = (length,) * d
-        axes = tuple(range(1, d + 1))
         squared_hat, plain_hat = self._kernels_hat(length, size, spacing, d, grid.dtype)
-        charges_hat = scipy.fft.rfftn(grid, s=shape, axes=axes)
+        charges_hat = _padded_transform(grid, length)
         unit = charges_hat[0]
         power = (unit.real**2 + unit.imag**2) * plain_hat
         half = (length - 1) // 2  # rfft bins 1..half stand for two bins of the full spectrum
         total = float(power.sum(dtype=np.float64) + power[..., 1 : half + 1].sum(dtype=np.float64))
         charges_hat *= squared_hat
-        potentials = scipy.fft.irfftn(charges_hat, s=shape, axes=axes)
-        return potentials[(slice(None),) + (slice(0, size),) * d], total / length**d
+        return _cropped_inverse(charges_hat, length, size), total / length**d
 
     def _kernels_hat(
         self, length: int, size: int, spacing: float, d: int, dtype: np.dtype
