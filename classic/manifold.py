@@ -2,10 +2,11 @@
 
 Solver: gradient descent on the gradient (eq. 2.20) with momentum and per-coordinate gains
 (the "delta-bar-delta" scheme of van der Maaten's reference implementation ``tsne.py``), early
-exaggeration of P, and an optional PCA pre-reduction. P is sparse (nearest neighbours, a blocked
-exact search), so the attraction costs O(m k). The repulsion is summed exactly over all pairs in
-cache-sized row blocks, O(m^2), or (``method="fft"``, the default above ``FFT_ABOVE`` points) by
-interpolation on a grid and FFT convolution as FIt-SNE does, O(m) per iteration.
+exaggeration of P, and an optional PCA pre-reduction. P is sparse (nearest neighbours, an exact
+blocked search screened in float32), so the attraction costs O(m k). The repulsion is summed
+exactly over all pairs in cache-sized row blocks, O(m^2), or (``method="fft"``, the default above
+``FFT_ABOVE`` points) by interpolation on a grid and FFT convolution as FIt-SNE does, O(m) per
+iteration.
 """
 
 from __future__ import annotations
