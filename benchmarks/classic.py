@@ -19,8 +19,11 @@ points, 100k points in under 10 minutes.
 Run: ``python benchmarks/classic.py`` (PCA, KMeans, Ridge, Lasso, t-SNE of the digits; 10
 minutes at a load of 8 on 2 cores), ``--quick`` (no t-SNE), ``--tsne-scaling`` (t-SNE at 2k,
 5k, 10k, 20k points against scikit-learn, and the log-log growth exponents; about an hour at
-that load), ``--large`` (labcoat alone at 100k points). The load average is printed with the
-figures: the machine is shared.
+that load), ``--large [SIZES]`` (labcoat alone, 100k points by default, e.g. ``--large 20000 50000
+100000`` for the growth exponent beyond the sizes where scikit-learn's Barnes-Hut takes hours:
+wall and CPU seconds, and both per stage: kNN search, calibration, attraction, FFT repulsion).
+The load average is printed with the figures: the machine is shared, and the CPU time of the
+one-thread process is what the run takes on an idle core.
 """
 
 import argparse
@@ -32,6 +35,7 @@ import numpy as np
 from sklearn import cluster, decomposition, linear_model, manifold
 from threadpoolctl import threadpool_limits
 
+from labcoat.classic import manifold as manifold_ours
 from labcoat.classic.cluster import KMeans, kmeans_plusplus
 from labcoat.classic.datasets import load_diabetes, load_digits
 from labcoat.classic.decomposition import PCA
@@ -196,18 +200,83 @@ def bench_tsne_scaling(sizes):
     )
 
 
-def bench_tsne_large():
-    """labcoat alone at 100k points, against the 10-minute target."""
-    x = noisy_digits(100_000)
-    seconds, model = timed(lambda: TSNE(max_iter=TSNE_ITER, random_state=0).fit(x))
-    sample = np.random.default_rng(1).choice(100_000, size=2000, replace=False)
+class StageClock:
+    """Wall and CPU seconds spent inside named functions (wrapped in place, restored on exit).
+
+    The CPU time of this one-thread process is what the run would take on an idle core; the
+    wall time is what it took on the shared machine.
+    """
+
+    STAGES = (
+        ("kNN search", manifold_ours, "_nearest_neighbours"),
+        ("perplexity calibration", manifold_ours, "conditional_probabilities"),
+        ("PCA initialization", manifold_ours.TSNE, "_initial"),
+        ("attraction (sparse P)", manifold_ours._Gradient, "_attraction"),
+        ("FFT repulsion: spreading", manifold_ours._FFTRepulsion, "_spread"),
+        ("FFT repulsion: convolution", manifold_ours._FFTRepulsion, "_convolve"),
+        ("FFT repulsion: all", manifold_ours._FFTRepulsion, "__call__"),
+        ("gradient descent: all", manifold_ours.TSNE, "_descend"),
+    )
+
+    def __init__(self):
+        self.wall = {name: 0.0 for name, _, _ in self.STAGES}
+        self.cpu = dict(self.wall)
+        self.grid_sizes = []
+
+    def __enter__(self):
+        self.saved = [
+            (owner, attribute, getattr(owner, attribute)) for _, owner, attribute in self.STAGES
+        ]
+        for (name, owner, attribute), (_, _, function) in zip(self.STAGES, self.saved, strict=True):
+            setattr(owner, attribute, self._wrap(name, function))
+        return self
+
+    def __exit__(self, *exc):
+        for owner, attribute, function in self.saved:
+            setattr(owner, attribute, function)
+
+    def _wrap(self, name, function):
+        def timed_call(*args, **kwargs):
+            wall, cpu = time.perf_counter(), time.process_time()
+            result = function(*args, **kwargs)
+            self.wall[name] += time.perf_counter() - wall
+            self.cpu[name] += time.process_time() - cpu
+            if name == "FFT repulsion: convolution":
+                self.grid_sizes.append(args[1].shape[-1])
+            return result
+
+        return timed_call
+
+    def report(self):
+        for name, _, _ in self.STAGES:
+            print(f"  {name:<28} wall {self.wall[name]:7.1f} s  cpu {self.cpu[name]:7.1f} s")
+        if self.grid_sizes:
+            print(
+                f"  grid nodes per axis: first {self.grid_sizes[0]}, median "
+                f"{int(np.median(self.grid_sizes))}, last {self.grid_sizes[-1]}"
+            )
+
+
+def bench_tsne_large(m):
+    """labcoat alone at m points (scikit-learn's Barnes-Hut takes hours there), with stages."""
+    x = noisy_digits(m)
+    with StageClock() as clock:
+        cpu = time.process_time()
+        seconds, model = timed(lambda: TSNE(max_iter=TSNE_ITER, random_state=0).fit(x))
+        cpu = time.process_time() - cpu
+    sample = np.random.default_rng(1).choice(m, size=2000, replace=False)
     trust = manifold.trustworthiness(x[sample], model.embedding_[sample], n_neighbors=5)
     verdict = "ok" if seconds < 600 else "SLOWER THAN TARGET"
+    target = f" (target < 600 s wall) {verdict}" if m == 100_000 else ""
+    span = np.ptp(model.embedding_, axis=0).max()
     print(
-        f"TSNE 100000 noisy digits: labcoat {seconds:.0f} s (target < 600 s) {verdict}; "
-        f"{TSNE_ITER} iterations; trustworthiness@5 on 2000 points {trust:.4f}",
+        f"TSNE {m} noisy digits: labcoat wall {seconds:.0f} s, cpu {cpu:.0f} s{target}; "
+        f"{TSNE_ITER} iterations; trustworthiness@5 on 2000 points {trust:.4f}; "
+        f"embedding span {span:.0f}; KL {model.kl_divergence_:.3f}",
         flush=True,
     )
+    clock.report()
+    return seconds, cpu
 
 
 def main():
@@ -215,12 +284,24 @@ def main():
     parser.add_argument("--quick", action="store_true", help="fewer repeats, no t-SNE")
     parser.add_argument("--tsne-scaling", action="store_true", help="only the t-SNE scaling")
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 5000, 10_000, 20_000])
-    parser.add_argument("--large", action="store_true", help="only labcoat's t-SNE at 100k points")
+    parser.add_argument(
+        "--large",
+        type=int,
+        nargs="*",
+        help="only labcoat's t-SNE at these sizes (default 100000), with a per-stage breakdown",
+    )
     args = parser.parse_args()
     print(f"load: {os.getloadavg()[0]:.2f} (1 min), one thread per side", flush=True)
     with threadpool_limits(1):
-        if args.large:
-            bench_tsne_large()
+        if args.large is not None:
+            sizes = args.large or [100_000]
+            walls, cpus = zip(*[bench_tsne_large(m) for m in sizes], strict=True)
+            if len(sizes) >= 3:
+                print(
+                    f"growth exponent over {sizes[0]}-{sizes[-1]} points: labcoat wall "
+                    f"{slope(sizes, walls):.2f}, cpu {slope(sizes, cpus):.2f}",
+                    flush=True,
+                )
         elif args.tsne_scaling:
             bench_tsne_scaling(args.sizes)
         else:

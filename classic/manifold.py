@@ -2,10 +2,11 @@
 
 Solver: gradient descent on the gradient (eq. 2.20) with momentum and per-coordinate gains
 (the "delta-bar-delta" scheme of van der Maaten's reference implementation ``tsne.py``), early
-exaggeration of P, and an optional PCA pre-reduction. P is sparse (nearest neighbours, a blocked
-exact search), so the attraction costs O(m k). The repulsion is summed exactly over all pairs in
-cache-sized row blocks, O(m^2), or (``method="fft"``, the default above ``FFT_ABOVE`` points) by
-interpolation on a grid and FFT convolution as FIt-SNE does, O(m) per iteration.
+exaggeration of P, and an optional PCA pre-reduction. P is sparse (nearest neighbours, an exact
+blocked search screened in float32), so the attraction costs O(m k). The repulsion is summed
+exactly over all pairs in cache-sized row blocks, O(m^2), or (``method="fft"``, the default above
+``FFT_ABOVE`` points) by interpolation on a grid and FFT convolution as FIt-SNE does, O(m) per
+iteration.
 """
 
 from __future__ import annotations
@@ -33,21 +34,77 @@ _BLOCK = 128  # rows per block of the dense repulsion: (128 x m) float32 stays i
 FFT_ABOVE = 3000  # method="auto" sums the repulsion on a grid above this many points
 
 
-def _nearest_neighbours(x: np.ndarray, k: int, block: int = 512) -> tuple[np.ndarray, np.ndarray]:
-    """Indices and squared distances of the k nearest other points of every row (ascending)."""
-    m = x.shape[0]
+_SCREEN_STRIDE = 8  # every 8th column bounds the k-th distance: about 8k candidates per row
+
+
+def _nearest_neighbours(
+    x: np.ndarray, k: int, block: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and squared distances of the k nearest other points of every row (ascending).
+
+    Exact brute force in row blocks. Each block is screened in float32 (one BLAS product with
+    all points, ``|x_j|^2 - 2 x_i.x_j``): the k-th smallest value over every
+    ``_SCREEN_STRIDE``-th column bounds the k-th distance from above, so only the few columns
+    under the bound are kept, and among them those within the float32 error of the k-th; their
+    distances are recomputed in float64 from the differences and sorted. The float32 error is
+    bounded rigorously (``_screening_margin``), so the neighbours are the float64 ones.
+    """
+    m, n = x.shape
+    centred = x - x.mean(axis=0)  # smaller norms, smaller float32 error
+    radius = np.sqrt(np.einsum("ij,ij->i", centred, centred))
+    scale = float(radius.max()) or 1.0  # screen at unit scale: float32's range holds any data
+    x32 = (centred / scale).astype(np.float32)
+    # [x_j, |x_j|^2] and [-2 x_i, 1]: one product gives |x_j|^2 - 2 x_i.x_j (x2 is exact)
+    points = np.column_stack([x32, np.einsum("ij,ij->i", x32, x32)])
+    queries = np.column_stack([-2.0 * x32, np.ones(m, dtype=np.float32)])
+    margin = _screening_margin(radius / scale, n)
+    stride = max(1, min(_SCREEN_STRIDE, (m - 1) // (k + 1)))
+    block = max(16, 2**24 // m) if block is None else block
     indices = np.empty((m, k), dtype=np.intp)
     distances = np.empty((m, k))
     for start in range(0, m, block):
         stop = min(start + block, m)
-        d = squared_distances(x[start:stop], x)
-        d[np.arange(stop - start), np.arange(start, stop)] = np.inf  # p_{i|i} = 0
-        part = np.argpartition(d, k - 1, axis=1)[:, :k] if k < m - 1 else np.argsort(d, 1)[:, :k]
-        part_d = np.take_along_axis(d, part, axis=1)
-        order = np.argsort(part_d, axis=1)
-        indices[start:stop] = np.take_along_axis(part, order, axis=1)
-        distances[start:stop] = np.take_along_axis(part_d, order, axis=1)
+        rows = np.arange(start, stop)
+        screen = queries[start:stop] @ points.T  # (b, m)
+        screen[rows - start, rows] = np.inf  # p_{i|i} = 0
+        bound = np.partition(screen[:, ::stride], k - 1, axis=1)[:, k - 1]
+        values, columns = _below(screen, bound + margin[start:stop])
+        kth = np.partition(values, k - 1, axis=1)[:, k - 1, None]
+        width = int(np.max(np.sum(values <= kth + margin[start:stop, None], axis=1)))
+        if width < values.shape[1]:
+            keep = np.argpartition(values, width - 1, axis=1)[:, :width]
+            values = np.take_along_axis(values, keep, axis=1)
+            columns = np.take_along_axis(columns, keep, axis=1)
+        diff = centred[start:stop, None, :] - centred[columns]
+        exact = np.einsum("ijk,ijk->ij", diff, diff)
+        exact[np.isinf(values)] = np.inf  # padding
+        order = np.argsort(exact, axis=1, kind="stable")[:, :k]
+        indices[start:stop] = np.take_along_axis(columns, order, axis=1)
+        distances[start:stop] = np.take_along_axis(exact, order, axis=1)
     return indices, distances
+
+
+def _screening_margin(radius: np.ndarray, n: int) -> np.ndarray:
+    """Twice a bound on the float32 error of ``|x_j|^2 - 2 x_i.x_j``, per row i.
+
+    Rounding the inputs and summing n products in float32 err by at most about
+    ``(n + 3) eps (|x_i| + |x_j|)^2`` (Higham's gamma_n); a point is among the k nearest only
+    if its screened value is within twice that of the bound.
+    """
+    eps = float(np.finfo(np.float32).eps)
+    return 2.0 * (n + 4) * eps * (radius + radius.max()) ** 2
+
+
+def _below(screen: np.ndarray, bound: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the values <= the row's bound and their columns, padded with inf (column 0)."""
+    rows, columns = np.nonzero(screen <= bound[:, None])
+    counts = np.bincount(rows, minlength=screen.shape[0])
+    slot = np.arange(rows.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    values = np.full((screen.shape[0], int(counts.max())), np.inf, dtype=screen.dtype)
+    padded = np.zeros(values.shape, dtype=np.intp)
+    values[rows, slot] = screen[rows, columns]
+    padded[rows, slot] = columns
+    return values, padded
 
 
 def conditional_probabilities(
@@ -143,6 +200,29 @@ def _lagrange_weights(t: np.ndarray, n_points: int) -> np.ndarray:
     return weights
 
 
+def _padded_transform(grid: np.ndarray, length: int) -> np.ndarray:
+    """``rfftn`` over all axes but the first, each zero-padded to ``length``.
+
+    One axis at a time, last first, so each 1-D transform runs only over the lines that hold
+    charges (the padding of the axes not yet transformed is never visited).
+    """
+    spectrum = scipy.fft.rfft(grid, n=length, axis=-1)
+    for axis in range(grid.ndim - 2, 0, -1):
+        spectrum = scipy.fft.fft(spectrum, n=length, axis=axis, overwrite_x=True)
+    return spectrum
+
+
+def _cropped_inverse(spectrum: np.ndarray, length: int, size: int) -> np.ndarray:
+    """The inverse of :func:`_padded_transform`, keeping the first ``size`` nodes per axis.
+
+    Cropping after each axis's inverse transform leaves the next one fewer lines to transform.
+    """
+    for axis in range(1, spectrum.ndim - 1):
+        spectrum = scipy.fft.ifft(spectrum, axis=axis, overwrite_x=True)
+        spectrum = spectrum[(slice(None),) * axis + (slice(0, size),)]
+    return scipy.fft.irfft(spectrum, n=length, axis=-1)[..., :size]
+
+
 class _FFTRepulsion:
     """The repulsion and Z by polynomial interpolation on a grid and FFT convolution (FIt-SNE).
 
@@ -222,17 +302,14 @@ class _FFTRepulsion:
         d = grid.ndim - 1
         size = grid.shape[1]
         length = scipy.fft.next_fast_len(2 * size - 1, real=True)
-        shape = (length,) * d
-        axes = tuple(range(1, d + 1))
         squared_hat, plain_hat = self._kernels_hat(length, size, spacing, d, grid.dtype)
-        charges_hat = scipy.fft.rfftn(grid, s=shape, axes=axes)
+        charges_hat = _padded_transform(grid, length)
         unit = charges_hat[0]
         power = (unit.real**2 + unit.imag**2) * plain_hat
         half = (length - 1) // 2  # rfft bins 1..half stand for two bins of the full spectrum
         total = float(power.sum(dtype=np.float64) + power[..., 1 : half + 1].sum(dtype=np.float64))
         charges_hat *= squared_hat
-        potentials = scipy.fft.irfftn(charges_hat, s=shape, axes=axes)
-        return potentials[(slice(None),) + (slice(0, size),) * d], total / length**d
+        return _cropped_inverse(charges_hat, length, size), total / length**d
 
     def _kernels_hat(
         self, length: int, size: int, spacing: float, d: int, dtype: np.dtype

@@ -274,3 +274,33 @@ def test_tsne_method_arguments_are_checked():
         TSNE(method="fft", min_num_intervals=2.5, perplexity=5.0).fit(x)
     with pytest.raises(TypeError, match="max_iter"):
         TSNE(max_iter=10.0, perplexity=5.0).fit(x)
+
+
+@pytest.mark.parametrize(
+    "kind", ["gaussian", "offset", "huge", "tiny", "duplicates", "all_neighbours"]
+)
+def test_screened_neighbours_are_the_brute_force_ones(kind):
+    # the float32 screen (every 8th column bounds the k-th distance) keeps the float64 answer:
+    # a large offset (cancellation), extreme scales, ties, and k = m - 1
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(900, 12))
+    k = 20
+    if kind == "offset":
+        x = 1e4 + 1e-3 * x
+    elif kind == "huge":
+        x = x * 1e150
+    elif kind == "tiny":
+        x = x * 1e-150
+    elif kind == "duplicates":
+        x = np.repeat(x[:60], 15, axis=0)
+    elif kind == "all_neighbours":
+        x, k = x[:60], 59
+    from labcoat.classic.manifold import _nearest_neighbours
+
+    indices, distances = _nearest_neighbours(x, k, block=64)
+    full = np.sum((x[:, None, :] - x[None, :, :]) ** 2, axis=2)
+    np.fill_diagonal(full, np.inf)
+    np.testing.assert_allclose(distances, np.sort(full, axis=1)[:, :k], rtol=1e-9, atol=0)
+    np.testing.assert_allclose(np.take_along_axis(full, indices, axis=1), distances, rtol=1e-12)
+    assert np.all(indices != np.arange(x.shape[0])[:, None])
+    assert all(len(set(row)) == k for row in indices.tolist())
