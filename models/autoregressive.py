@@ -36,6 +36,8 @@ __all__ = ["MADE", "MaskedLinear", "log_likelihood_objective", "made_masks"]
 class MaskedLinear(nn.Linear):
     """y = (W ⊙ M) x + b: a linear layer whose weight W is multiplied by a fixed 0/1 mask M."""
 
+    mask: Tensor
+
     def __init__(self, mask: Tensor) -> None:
         super().__init__(mask.shape[1], mask.shape[0])
         self.register_buffer("mask", mask.to(self.weight.dtype))
@@ -109,7 +111,7 @@ class MADE(nn.Module):
         """
         n_samples = check_int("n_samples", n_samples, 1)
         g = generator if isinstance(generator, torch.Generator) else torch_generator(generator)
-        dtype = self.network[0].weight.dtype
+        dtype = next(self.parameters()).dtype
         x = torch.zeros(n_samples, self.n_inputs, dtype=dtype)
         with torch.no_grad():
             for d in range(self.n_inputs):

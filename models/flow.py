@@ -49,6 +49,8 @@ class AffineCoupling(nn.Module):
         seed: seeds the MLP. Its output layer starts at zero: the layer starts as identity.
     """
 
+    mask: Tensor
+
     def __init__(self, mask: Tensor, hidden: Sequence[int], seed: int) -> None:
         super().__init__()
         n_features = len(mask)
@@ -118,7 +120,8 @@ class RealNVP(nn.Module):
 
     def inverse(self, z: Tensor) -> Tensor:
         """The data x = f⁻¹(z), the layers inverted in reverse order."""
-        for coupling in reversed(self.couplings):
+        couplings: list[AffineCoupling] = list(self.couplings)  # type: ignore[arg-type]
+        for coupling in reversed(couplings):
             z = coupling.inverse(z)
         return z
 
@@ -131,7 +134,7 @@ class RealNVP(nn.Module):
         """Draw x = f⁻¹(z) with z ~ N(0, 1), shape (n_samples, D)."""
         n_samples = check_int("n_samples", n_samples, 1)
         g = generator if isinstance(generator, torch.Generator) else torch_generator(generator)
-        dtype = self.couplings[0].scale.dtype
+        dtype = next(self.parameters()).dtype
         z = torch.randn(n_samples, self.n_features, generator=g, dtype=dtype)
         with torch.no_grad():
             return self.inverse(z)

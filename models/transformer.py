@@ -111,8 +111,8 @@ class CausalSelfAttention(nn.Module):
         """Attention of h, shape (batch, L, d) -> (batch, L, d)."""
         batch, length, d_model = h.shape
         q, k, v = self.qkv(h).split(d_model, dim=-1)  # each (batch, L, d)
-        heads = [t.view(batch, length, self.n_heads, -1).transpose(1, 2) for t in (q, k, v)]
-        attended = scaled_dot_product_attention(*heads, causal_mask(length))  # (b, heads, L, d_k)
+        q, k, v = (t.view(batch, length, self.n_heads, -1).transpose(1, 2) for t in (q, k, v))
+        attended = scaled_dot_product_attention(q, k, v, causal_mask(length))  # (b, heads, L, d_k)
         return self.out(attended.transpose(1, 2).reshape(batch, length, d_model))
 
 
