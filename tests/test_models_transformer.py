@@ -112,14 +112,7 @@ def test_maximum_likelihood_learns_the_3x3_ising_distribution():
     data = torch.as_tensor(exact.sample(5_000, seed=0)).long()
     model = CausalTransformer(2, 9, d_model=16, n_heads=2, n_layers=1, seed=0)
     kl_start = kl_divergence(exact.log_p, model.log_prob(states).detach().double().numpy())
-    fit(
-        model,
-        data,
-        loss=log_likelihood_objective(),
-        epochs=10,
-        batch_size=250,
-        learning_rate=1e-2,
-        seed=0,
-    )
+    settings = {"epochs": 10, "batch_size": 250, "learning_rate": 1e-2, "seed": 0}
+    fit(model, data, loss=log_likelihood_objective(), **settings)
     kl_end = kl_divergence(exact.log_p, model.log_prob(states).detach().double().numpy())
     assert kl_end < 0.04 < kl_start
