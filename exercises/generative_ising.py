@@ -69,8 +69,8 @@ class Config:
     """Lattice (and bars-and-stripes image) side L (2..4; 2^(L·L) states are enumerated)."""
     n_train: int = 50_000
     """Exact independent samples each model is trained on (≥ 100)."""
-    epochs: int = 20
-    """Passes over the training samples of the likelihood models (≥ 1)."""
+    epochs: int = 8
+    """Passes over the training samples (≥ 1; the GAN takes as many steps as batches)."""
     batch_size: int = 500
     """Samples per gradient step (≥ 1)."""
     learning_rate: float = 3e-3
@@ -81,7 +81,7 @@ class Config:
     """Features per position of the transformer (a multiple of 4, its number of heads)."""
     rbm_hidden: int = 16
     """Hidden units of the RBM (1..20: its log Z enumerates 2^rbm_hidden states)."""
-    n_model_samples: int = 20_000
+    n_model_samples: int = 10_000
     """Samples drawn from each model for the histograms and sample-based KLs (≥ 100)."""
     n_importance: int = 16
     """K of the IWAE bound and of the dequantization estimate (≥ 1)."""

@@ -7,10 +7,10 @@ f, and the change of variables gives the exact density
 
 Each affine coupling layer keeps the features with mask b = 1 and transforms the others,
 
-    y = b ⊙ x + (1 - b) ⊙ (x ⊙ exp(s(b ⊙ x)) + t(b ⊙ x))       (Dinh et al., eq. 9),
+    y = b ⊙ x + (1 - b) ⊙ (x ⊙ exp(s(b ⊙ x)) + t(b ⊙ x))       (Dinh et al., masked coupling),
 
 with s and t an MLP of the kept features: the Jacobian is triangular and
-log |det ∂y/∂x| = Σ_d (1 - b_d) s_d(b ⊙ x) (eq. 6); the inverse is
+log |det ∂y/∂x| = Σ_d (1 - b_d) s_d(b ⊙ x); the inverse is
 x = b ⊙ y + (1 - b) ⊙ (y - t(b ⊙ y)) ⊙ exp(-s(b ⊙ y)). Masks alternate between layers
 (b_d = (d + k) mod 2 in layer k) so every feature is transformed. The log-scale is bounded,
 s = α ⊙ tanh(·) with a learned α (the scale of the authors' implementation), for stability.
@@ -41,7 +41,7 @@ __all__ = ["AffineCoupling", "RealNVP", "dequantized_log_prob", "dequantized_obj
 
 
 class AffineCoupling(nn.Module):
-    """y = b ⊙ x + (1 - b) ⊙ (x ⊙ exp(s) + t), s, t functions of b ⊙ x (Dinh et al., eq. 9).
+    """y = b ⊙ x + (1 - b) ⊙ (x ⊙ exp(s) + t), s, t functions of b ⊙ x (Dinh et al. 2017).
 
     Args:
         mask: b, a 0/1 vector of length D.
