@@ -13,7 +13,8 @@ independent samples of the target and scored by KL(p || q) in nats:
   is an upper bound in expectation;
 * from samples for the samplers without a likelihood (DDPM and GAN on spins ±1, samples
   rounded to the nearest spin): the KL of the smoothed histogram over all states
-  (add-1/2, a biased estimate, labelled as such).
+  (add-1/2, a biased estimate, labelled as such, with what as many exact samples score on
+  it: with 10,000 samples over 65,536 states that floor is about 0.76 nats at T = 3.5).
 
 For every model the KL of the energy-level histogram of its samples (33 levels, add-1/2) is
 reported too, comparable across all models, with ⟨E⟩ and ⟨|m|⟩ of the samples against the
@@ -236,7 +237,12 @@ def _score_vae(config: Config, target: ExactDistribution, vae: VAE):
 def _score_sampler(config: Config, target: ExactDistribution, model: torch.nn.Module):
     spins = model.sample(config.n_model_samples, seed=config.seed + 2)  # type: ignore[operator]
     samples = (spins > 0).float()  # the nearest spin
-    method = f"histogram estimate ({config.n_model_samples} samples, add-1/2)"
+    exact = torch.as_tensor(target.sample(config.n_model_samples, seed=config.seed + 6))
+    floor = _histogram_kl(target, exact)  # the estimator's bias: what exact samples score
+    method = (
+        f"histogram estimate ({config.n_model_samples} samples, add-1/2; "
+        f"exact samples score {floor:.3f})"
+    )
     return _histogram_kl(target, samples), method, samples
 
 

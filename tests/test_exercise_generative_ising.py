@@ -38,7 +38,8 @@ def test_samplers_are_scored_by_a_labelled_histogram_estimate():
     target = exact_ising(2, 3.5)
     scored = gi._score(_quick(epochs=1), "DDPM", target, seed=0)
     assert "histogram estimate" in scored.method
-    assert scored.kl > 0
+    floor = float(scored.method.split("exact samples score ")[1].rstrip(")"))
+    assert 0 < floor < scored.kl  # 500 exact samples beat a one-epoch DDPM
     assert set(np.unique(scored.samples)) <= {0.0, 1.0}
 
 
