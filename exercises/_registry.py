@@ -49,6 +49,10 @@ EXERCISES: dict[str, tuple[str, str]] = {
         "labcoat.exercises.rbm",
         "Restricted Boltzmann machine on bars-and-stripes: CD-k, exact likelihood",
     ),
+    "generative-ising": (
+        "labcoat.exercises.generative_ising",
+        "Generative models scored by exact KL on the 4×4 Ising model and bars-and-stripes",
+    ),
     "vae": (
         "labcoat.exercises.vae",
         "Variational autoencoder on digits: reconstructions, latent space, samples",

@@ -1,11 +1,12 @@
 """labcoat's neural models (PyTorch), the project's single home of torch.
 
-Supervised networks (MLP, CNN, RNN/LSTM) trained with :func:`fit` (on any ``device=``),
+Supervised networks (MLP, CNN, RNN/LSTM/GRU) trained with :func:`fit` (on any ``device=``),
 metrics, a numpy network with hand-written backpropagation, generative models (RBM,
-autoencoder, VAE, GAN and a convolutional GAN, DDPM with an MLP or a U-Net, the notes'
-sequence generator on SMILES strings), the Fréchet distance, interpretability tools, the 2-D
-Ising sampler and offline data. The SB3 features extractors live in :mod:`labcoat.models.sb3`
-(imported on demand: it imports stable-baselines3).
+autoencoder, VAE with its importance-weighted bound, GAN and a convolutional GAN, DDPM with an
+MLP or a U-Net, MADE, a causal transformer, RealNVP, the notes' sequence generator on SMILES
+strings), exact target distributions to score them against, the Fréchet distance,
+interpretability tools, the 2-D Ising sampler and offline data. The SB3 features extractors live
+in :mod:`labcoat.models.sb3` (imported on demand: it imports stable-baselines3).
 """
 
 from labcoat.models.autoencoder import (
@@ -14,9 +15,12 @@ from labcoat.models.autoencoder import (
     autoencoder_loss,
     autoencoder_objective,
     gaussian_kl,
+    iwae_bound,
+    iwae_objective,
     vae_loss,
     vae_objective,
 )
+from labcoat.models.autoregressive import MADE, MaskedLinear, log_likelihood_objective, made_masks
 from labcoat.models.cnn import CNN, conv_output_size
 from labcoat.models.datasets import (
     DNA_ALPHABET,
@@ -38,6 +42,16 @@ from labcoat.models.diffusion import (
     q_sample,
     sinusoidal_embedding,
 )
+from labcoat.models.exact import (
+    ExactDistribution,
+    exact_bars_and_stripes,
+    exact_ising,
+    histogram_kl,
+    kl_divergence,
+    lattice_states,
+    state_index,
+)
+from labcoat.models.flow import AffineCoupling, RealNVP, dequantized_log_prob, dequantized_objective
 from labcoat.models.gan import GAN, GANHistory, discriminator_loss, generator_loss, train_gan
 from labcoat.models.generative_data import (
     bars_and_stripes,
@@ -110,6 +124,14 @@ from labcoat.models.training import (
     predict,
     to_device,
 )
+from labcoat.models.transformer import (
+    CausalSelfAttention,
+    CausalTransformer,
+    LayerNorm,
+    TransformerBlock,
+    causal_mask,
+    scaled_dot_product_attention,
+)
 from labcoat.models.unet import EpsilonUNet
 
 __all__ = [
@@ -130,6 +152,7 @@ __all__ = [
     "activation_derivative",
     "activation_module",
     "ACTIVATIONS",
+    "AffineCoupling",
     "Autoencoder",
     "autoencoder_loss",
     "autoencoder_objective",
@@ -137,6 +160,9 @@ __all__ = [
     "beta_schedule",
     "binary_states",
     "Callback",
+    "causal_mask",
+    "CausalSelfAttention",
+    "CausalTransformer",
     "CNN",
     "confusion_matrix",
     "contrastive_divergence_gradient",
@@ -145,6 +171,8 @@ __all__ = [
     "DDPM",
     "ddpm_objective",
     "decode_dna",
+    "dequantized_log_prob",
+    "dequantized_objective",
     "digits_data",
     "digits_images",
     "discriminator_loss",
@@ -155,6 +183,9 @@ __all__ = [
     "EarlyStopping",
     "EpsilonMLP",
     "evaluate",
+    "exact_bars_and_stripes",
+    "exact_ising",
+    "ExactDistribution",
     "fgsm",
     "fit",
     "forward_step",
@@ -164,19 +195,29 @@ __all__ = [
     "gaussian_mixture_density",
     "generator_loss",
     "Gradients",
+    "histogram_kl",
     "History",
     "init_parameters",
     "interpolate_latent",
     "ising_energy",
     "IsingSamples",
     "iterated_targeted_attack",
+    "iwae_bound",
+    "iwae_objective",
+    "kl_divergence",
+    "lattice_states",
+    "LayerNorm",
+    "log_likelihood_objective",
+    "MADE",
+    "made_masks",
     "magnetization",
+    "MaskedLinear",
     "metropolis_sweep",
     "MLP",
     "next_token_loss",
     "NumpyMLP",
-    "Objective",
     "objective",
+    "Objective",
     "one_hot_dna",
     "onsager_energy",
     "onsager_magnetization",
@@ -187,6 +228,7 @@ __all__ = [
     "random_sign_noise",
     "RBM",
     "RBMHistory",
+    "RealNVP",
     "recall",
     "regularized",
     "ring_means",
@@ -194,13 +236,16 @@ __all__ = [
     "sample_bars_and_stripes",
     "sample_gaussian_mixture",
     "sample_ising",
+    "scaled_dot_product_attention",
     "SequenceGenerator",
     "sinusoidal_embedding",
     "specificity",
     "SplitData",
+    "state_index",
     "train_gan",
     "train_rbm",
     "train_test_split",
+    "TransformerBlock",
     "VAE",
     "vae_loss",
     "vae_objective",

@@ -210,7 +210,12 @@ def sample_ising(
         n_samples_per_chain: configurations kept per chain (≥ 1).
         sweeps_between_samples: sweeps between kept configurations (≥ 1).
         start: "ordered" (every spin equal, the sign drawn per chain: quick to equilibrate
-            below T_c, no stuck domain walls) or "random" (infinite temperature).
+            below T_c, no stuck domain walls) or "random" (infinite temperature). The sweep
+            is not ergodic: on the width-1 stripes (rows, or columns, alternating in sign)
+            every site has ΔE = 0, so a sweep flips every spin and maps stripes to stripes; a
+            chain never enters or leaves that set. A random start lands in it with probability
+            4 / 2^N (a quarter of the chains on 2 x 2, where the set also carries weight);
+            an ordered start never does (tests/test_models_exact.py).
         seed: seeds the ``np.random.Generator``.
 
     Returns:
