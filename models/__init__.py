@@ -77,6 +77,7 @@ from labcoat.models.ising import (
     onsager_energy,
     onsager_magnetization,
     sample_ising,
+    sublattices,
 )
 from labcoat.models.metrics import (
     accuracy,
@@ -242,6 +243,7 @@ __all__ = [
     "specificity",
     "SplitData",
     "state_index",
+    "sublattices",
     "train_gan",
     "train_rbm",
     "train_test_split",

@@ -7,9 +7,11 @@ k_B = 1:
 
 Metropolis (Metropolis et al. 1953): flipping s_i changes the energy by ΔE = 2 s_i h_i with
 h_i the sum of its four neighbours; the flip is accepted with probability min(1, e^(-ΔE/T)).
-Sites of one colour of the checkerboard have no neighbours of the same colour, so all of them
-are updated at once (a half sweep), then the other colour: a sweep is N attempted flips, and
-many chains at many temperatures advance together in one numpy array.
+Sites of one colour of a proper colouring have no neighbours of the same colour, so all of
+them are updated at once, then the next colour (:func:`sublattices`: the two colours of the
+checkerboard for an even side L, three colours for an odd side, whose periodic lattice is not
+bipartite): a sweep is N attempted flips, and many chains at many temperatures advance
+together in one numpy array.
 
 Exact infinite-lattice results (Onsager 1944; Yang 1952), with β = 1/T:
 
@@ -44,6 +46,7 @@ __all__ = [
     "onsager_energy",
     "onsager_magnetization",
     "sample_ising",
+    "sublattices",
 ]
 
 CRITICAL_TEMPERATURE: float = 2.0 / math.log(1.0 + math.sqrt(2.0))
@@ -105,15 +108,40 @@ def magnetization(spins: ArrayLike) -> NDArray[np.float64]:
     return np.asarray(spins, dtype=np.float64).mean(axis=(-2, -1))
 
 
-def _checkerboard(side: int) -> NDArray[np.bool_]:
-    index = np.arange(side)
-    return (index[:, None] + index[None, :]) % 2 == 0
+def _cycle_colours(side: int) -> NDArray[np.int64]:
+    """A proper colouring c of the cycle C_L: 0, 1, 0, 1, ... (L even) or ..., 0, 1, 2 (L odd)."""
+    c = np.arange(side) % 2
+    if side % 2:
+        c[-1] = 2  # c(L-2) = 1 and c(0) = 0, so 2 keeps both neighbours of site L-1 different
+    return c
+
+
+def sublattices(side: int) -> tuple[NDArray[np.bool_], ...]:
+    """Masks of sites updated together: no site has a neighbour of its own sublattice.
+
+    Even L: the checkerboard, colour (i + j) mod 2 (two masks). Odd L: the periodic lattice is
+    not bipartite, but colour(i, j) = (c(i) + c(j)) mod 3 with c a proper 3-colouring of the
+    cycle C_L is proper (neighbours differ in one coordinate, where c(i) - c(i±1) ≠ 0 mod 3),
+    so three masks.
+
+    Args:
+        side: lattice side L ≥ 2.
+    """
+    side = check_int("side", side, 2)
+    c = _cycle_colours(side)
+    n_colours = 2 if side % 2 == 0 else 3
+    colour = (c[:, None] + c[None, :]) % n_colours
+    return tuple(colour == k for k in range(n_colours))
 
 
 def metropolis_sweep(
     spins: NDArray[np.int8], beta: ArrayLike, rng: np.random.Generator
 ) -> NDArray[np.int8]:
-    """One Metropolis sweep of every lattice, by two checkerboard half sweeps (in place).
+    """One Metropolis sweep of every lattice, one sublattice after another (in place).
+
+    The sublattices are :func:`sublattices`: the checkerboard's two colours for an even side,
+    three colours for an odd side; a site's neighbours are updated before or after it, never
+    with it, so each sublattice update is a product of single-site Metropolis steps.
 
     A site with ΔE = 2 s_i h_i flips when u < exp(-β ΔE), u ~ U(0, 1): the Metropolis rule
     min(1, e^(-β ΔE)). Each site draws one uniform per sweep.
@@ -123,8 +151,8 @@ def metropolis_sweep(
     the site flips exactly when s_i h_i ≤ 2 k(u), an integer comparison.
 
     Args:
-        spins: int8 ±1 lattices, shape (..., L, L) with L even (so the checkerboard colours
-            alternate across the periodic boundary); modified in place and returned.
+        spins: int8 ±1 lattices, shape (..., L, L) with L ≥ 2 (even: two sublattices; odd:
+            three); modified in place and returned.
         beta: inverse temperatures 1/T ≥ 0 (∞ allowed), broadcastable to ``spins.shape[:-2]``.
         rng: the random stream.
 
@@ -139,7 +167,7 @@ def metropolis_sweep(
     uniform = rng.random(spins.shape, dtype=np.float32)
     twice_k = (uniform < np.exp(minus_two_beta * 2)).view(np.int8) * np.int8(2)
     twice_k += (uniform < np.exp(minus_two_beta * 4)).view(np.int8) * np.int8(2)
-    for colour in (_checkerboard(side), ~_checkerboard(side)):
+    for colour in sublattices(side):
         h = (
             np.roll(spins, 1, axis=-1)
             + np.roll(spins, -1, axis=-1)
@@ -173,8 +201,6 @@ def _checked_sampling(
 ) -> tuple[int, dict[str, int]]:
     """The side and the counts of :func:`sample_ising`, checked and converted to ints."""
     length = check_int("side", side, 2)
-    if length % 2:
-        raise ValueError(f"side must be an even integer >= 2 (checkerboard updates), got {side}")
     if temperatures.ndim != 1 or len(temperatures) == 0 or not np.all(temperatures > 0):
         raise ValueError(f"temperatures must be a non-empty 1-D list of T > 0, got {temperatures}")
     check_choice("start", start, ("ordered", "random"))
@@ -203,19 +229,23 @@ def sample_ising(
     samples of different chains are independent).
 
     Args:
-        side: lattice side L (even, ≥ 2).
+        side: lattice side L ≥ 2 (even: checkerboard updates; odd: three sublattices, see
+            :func:`sublattices`). Even sides give the same numbers as before odd sides existed.
         temperatures: the list of T > 0.
         n_chains: independent chains per temperature (≥ 1).
         equilibration_sweeps: sweeps discarded before sampling (≥ 0).
         n_samples_per_chain: configurations kept per chain (≥ 1).
         sweeps_between_samples: sweeps between kept configurations (≥ 1).
         start: "ordered" (every spin equal, the sign drawn per chain: quick to equilibrate
-            below T_c, no stuck domain walls) or "random" (infinite temperature). The sweep
-            is not ergodic: on the width-1 stripes (rows, or columns, alternating in sign)
-            every site has ΔE = 0, so a sweep flips every spin and maps stripes to stripes; a
-            chain never enters or leaves that set. A random start lands in it with probability
-            4 / 2^N (a quarter of the chains on 2 x 2, where the set also carries weight);
-            an ordered start never does (tests/test_models_exact.py).
+            below T_c, no stuck domain walls) or "random" (infinite temperature). On even
+            sides the sweep is not ergodic: on the width-1 stripes (rows, or columns,
+            alternating in sign) every site has ΔE = 0, so a sweep flips every spin and maps
+            stripes to stripes; a chain never enters or leaves that set. A random start lands
+            in it with probability 4 / 2^N (a quarter of the chains on 2 x 2, where the set
+            also carries weight); an ordered start never does (tests/test_models_exact.py).
+            On 3 x 3 the three-colour sweep has no such set: its exact 512 x 512 transition
+            matrix is irreducible and no state has ΔE = 0 at every site (enumerated in
+            tests/test_models_exact.py).
         seed: seeds the ``np.random.Generator``.
 
     Returns:

@@ -89,7 +89,7 @@ _STRIPES_2X2 = [3, 5, 10, 12]  # width-1 stripes: a closed class of the checkerb
 @pytest.mark.parametrize("temperature", [1.5, 2.27, 3.5])
 def test_sampler_passes_a_chi_square_test_against_the_exact_distribution(temperature):
     # 4 x 4: the 33 energy levels (65,536 states are too many bins for 20,000 samples).
-    # The sampler needs an even side (checkerboard updates), so 3 x 3 is enumerated only.
+    # 3 x 3, state by state, is in tests/test_models_ising_odd.py.
     big = exact_ising(4, temperature)
     levels, level = np.unique(np.round(big.energy * 16).astype(int), return_inverse=True)
     p_level = np.bincount(level, weights=big.p)

@@ -126,7 +126,7 @@ def test_same_seed_same_configurations_and_bad_input():
     assert not np.array_equal(a.configurations, c.configurations)
     assert a.configurations.shape == (2, 6, 8, 8) and a.configurations.dtype == np.int8
     with pytest.raises(ValueError, match="side"):
-        sample_ising(7, [2.0], seed=0, **kwargs)
+        sample_ising(1, [2.0], seed=0, **kwargs)
     with pytest.raises(ValueError, match="temperatures"):
         sample_ising(8, [0.0], seed=0, **kwargs)
     with pytest.raises(ValueError, match="n_chains"):
