@@ -243,9 +243,12 @@ def sample_ising(
             stripes to stripes; a chain never enters or leaves that set. A random start lands
             in it with probability 4 / 2^N (a quarter of the chains on 2 x 2, where the set
             also carries weight); an ordered start never does (tests/test_models_exact.py).
-            On 3 x 3 the three-colour sweep has no such set: its exact 512 x 512 transition
-            matrix is irreducible and no state has ΔE = 0 at every site (enumerated in
-            tests/test_models_exact.py).
+            The three-colour sweep has such sets too: on 3 x 3 no state has ΔE = 0 at every
+            site at once, but 8 states (4 pairs s, -s) have ΔE = 0 at each site when its
+            sublattice's turn comes, so a sweep maps s to -s with probability 1; the other
+            504 states form one closed class. A random start lands in a pair with probability
+            8 / 512, an ordered start never does (enumerated from the exact 512 x 512 sweep
+            matrix in tests/test_models_ising_odd.py).
         seed: seeds the ``np.random.Generator``.
 
     Returns:

@@ -146,3 +146,19 @@ def test_3x3_chi_square_rejects_a_wrong_temperature(sampled_3x3):
     counts = sampled_3x3[1]  # drawn at T = 2.27
     target = _target(2.5)
     assert _chi_square_p_value(counts[target > 0], target[target > 0] * _N_CHAINS) < 1e-6
+
+
+def test_the_sampler_itself_keeps_a_trapped_3x3_pair_with_delta_e_zero_at_each_turn():
+    labels, ergodic = _classes(3)
+    for index in np.flatnonzero(labels != ergodic):
+        spins = lattice_states(3)[index].copy()
+        for mask in sublattices(3):  # ΔE = 2 s h = 0 at each site when its turn comes
+            assert np.all((spins * _neighbour_sum(spins))[mask] == 0)
+            spins[mask] *= -1
+        assert state_index(spins[None]).item() == 511 - index
+    pair = lattice_states(3)[labels != ergodic][:1].copy()
+    start = state_index(pair).item()
+    rng = np.random.default_rng(0)
+    for sweep in range(1, 21):  # the real sweep, at a finite temperature
+        metropolis_sweep(pair, 1.0 / 2.27, rng)
+        assert state_index(pair).item() == (511 - start if sweep % 2 else start)
