@@ -71,6 +71,7 @@ from labcoat.models.interpret import (
 from labcoat.models.ising import (
     CRITICAL_TEMPERATURE,
     IsingSamples,
+    heat_bath_probability,
     ising_energy,
     magnetization,
     metropolis_sweep,
@@ -214,6 +215,7 @@ __all__ = [
     "magnetization",
     "MaskedLinear",
     "metropolis_sweep",
+    "heat_bath_probability",
     "MLP",
     "next_token_loss",
     "NumpyMLP",

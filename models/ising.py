@@ -38,8 +38,10 @@ from labcoat.classic._checks import check_choice, check_int
 from labcoat.models._random import numpy_generator
 
 __all__ = [
+    "Acceptance",
     "CRITICAL_TEMPERATURE",
     "IsingSamples",
+    "heat_bath_probability",
     "ising_energy",
     "magnetization",
     "metropolis_sweep",
@@ -134,8 +136,28 @@ def sublattices(side: int) -> tuple[NDArray[np.bool_], ...]:
     return tuple(colour == k for k in range(n_colours))
 
 
+Acceptance = Literal["metropolis", "heat-bath"]
+
+
+def heat_bath_probability(beta: NDArray[np.float64], s_h: NDArray[np.int8]) -> NDArray[np.float64]:
+    """Heat-bath (Glauber 1963) flip probability 1 / (1 + e^(ΔE/T)) with ΔE = 2 s_i h_i.
+
+    At ΔE = 0 it is 1/2 (Metropolis: 1), so no state is mapped to a fixed next state.
+
+    Args:
+        beta: inverse temperatures 1/T ≥ 0 (∞ allowed), broadcastable against ``s_h``.
+        s_h: s_i h_i per site.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # β = ∞: e^(±∞), and ∞ * 0 at ΔE = 0
+        p = 1.0 / (1.0 + np.exp(2.0 * beta * s_h))
+    return np.where(s_h == 0, 0.5, p)
+
+
 def metropolis_sweep(
-    spins: NDArray[np.int8], beta: ArrayLike, rng: np.random.Generator
+    spins: NDArray[np.int8],
+    beta: ArrayLike,
+    rng: np.random.Generator,
+    acceptance: Acceptance = "metropolis",
 ) -> NDArray[np.int8]:
     """One Metropolis sweep of every lattice, one sublattice after another (in place).
 
@@ -155,10 +177,13 @@ def metropolis_sweep(
             three); modified in place and returned.
         beta: inverse temperatures 1/T ≥ 0 (∞ allowed), broadcastable to ``spins.shape[:-2]``.
         rng: the random stream.
+        acceptance: "metropolis" (the rule above) or "heat-bath": the site flips when
+            u < :func:`heat_bath_probability` (same uniforms, one per site per sweep).
 
     Raises:
-        ValueError: if some β is negative or NaN.
+        ValueError: if some β is negative or NaN, or ``acceptance`` is unknown.
     """
+    check_choice("acceptance", acceptance, ("metropolis", "heat-bath"))
     side = spins.shape[-1]
     beta_array = np.asarray(beta, dtype=np.float32)
     if not np.all(beta_array >= 0):  # the two-exponential rule assumes β ≥ 0; NaN fails too
@@ -174,7 +199,12 @@ def metropolis_sweep(
             + np.roll(spins, 1, axis=-2)
             + np.roll(spins, -1, axis=-2)
         )
-        flip = (spins * h <= twice_k) & colour  # s_i h_i = ΔE / 2
+        s_h = spins * h  # = ΔE / 2
+        if acceptance == "metropolis":
+            flip = (s_h <= twice_k) & colour
+        else:
+            beta_column = np.asarray(beta, dtype=np.float64).reshape(beta_array.shape + (1, 1))
+            flip = (uniform < heat_bath_probability(beta_column, s_h)) & colour
         spins *= 1 - 2 * flip.view(np.int8)
     return spins
 
@@ -219,6 +249,7 @@ def sample_ising(
     n_samples_per_chain: int = 1,
     sweeps_between_samples: int = 1,
     start: Literal["ordered", "random"] = "ordered",
+    acceptance: Acceptance = "metropolis",
     seed: int,
 ) -> IsingSamples:
     """Run ``n_chains`` Metropolis chains per temperature and collect configurations.
@@ -249,6 +280,11 @@ def sample_ising(
             504 states form one closed class. A random start lands in a pair with probability
             8 / 512, an ordered start never does (enumerated from the exact 512 x 512 sweep
             matrix in tests/test_models_ising_odd.py).
+        acceptance: "metropolis" (default) or "heat-bath" (:func:`heat_bath_probability`,
+            flip probability 1 / (1 + e^(ΔE/T)), 1/2 at ΔE = 0): every flip then has a
+            probability strictly between 0 and 1 at finite T, so the closed sets above (the
+            stripes, the 3 x 3 pairs) disappear and any start converges to p; it flips less
+            often than Metropolis, so it mixes more slowly.
         seed: seeds the ``np.random.Generator``.
 
     Returns:
@@ -263,6 +299,7 @@ def sample_ising(
         "sweeps_between_samples": sweeps_between_samples,
     }
     side, counts = _checked_sampling(side, t, counts, start)
+    check_choice("acceptance", acceptance, ("metropolis", "heat-bath"))
     n_chains = counts["n_chains"]
     rng = numpy_generator(seed)
     shape = (len(t), n_chains, side, side)
@@ -273,12 +310,12 @@ def sample_ising(
         spins = rng.choice(np.array([-1, 1], dtype=np.int8), size=shape)
     beta = (1.0 / t)[:, None]
     for _ in range(counts["equilibration_sweeps"]):
-        metropolis_sweep(spins, beta, rng)
+        metropolis_sweep(spins, beta, rng, acceptance)
     kept = []
     for index in range(counts["n_samples_per_chain"]):
         if index:
             for _ in range(counts["sweeps_between_samples"]):
-                metropolis_sweep(spins, beta, rng)
+                metropolis_sweep(spins, beta, rng, acceptance)
         kept.append(spins.copy())
     configurations = np.concatenate(kept, axis=1)  # (n_T, n_samples_per_chain * n_chains, L, L)
     return IsingSamples(

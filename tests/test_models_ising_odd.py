@@ -9,7 +9,12 @@ from scipy.sparse.csgraph import connected_components
 from scipy.stats import chisquare
 
 from labcoat.models.exact import exact_ising, lattice_states, state_index
-from labcoat.models.ising import metropolis_sweep, sample_ising, sublattices
+from labcoat.models.ising import (
+    heat_bath_probability,
+    metropolis_sweep,
+    sample_ising,
+    sublattices,
+)
 
 _N_CHAINS = 120_000
 _SWEEPS = 30
@@ -48,15 +53,20 @@ def test_even_sides_give_the_same_numbers_as_the_two_colour_sampler():
     assert digest.hexdigest() == "c766c943ab65243a15388df0f8a5f9fc3022cc8159676f415452e4814d3ac8eb"
 
 
-def _sweep_matrix(side: int, temperature: float) -> np.ndarray:
-    """The exact transition matrix of one sweep over all 2^N states, from the Metropolis rule.
+def _sweep_matrix(side: int, temperature: float, heat_bath: bool = False) -> np.ndarray:
+    """The exact transition matrix of one sweep over all 2^N states, from the acceptance rule.
 
     Sublattice by sublattice, each of its sites flips independently with probability
-    min(1, exp(-2 s_i h_i / T)); flipping site k maps state index x to x XOR 2^k.
+    min(1, exp(-2 s_i h_i / T)) (Metropolis) or 1 / (1 + exp(2 s_i h_i / T)) (heat bath);
+    flipping site k maps state index x to x XOR 2^k.
     """
     states = lattice_states(side).astype(np.int64)
     n = len(states)
-    accept = np.minimum(1.0, np.exp(-2.0 * states * _neighbour_sum(states) / temperature))
+    delta_e = 2.0 * states * _neighbour_sum(states)
+    if heat_bath:
+        accept = 1.0 / (1.0 + np.exp(delta_e / temperature))
+    else:
+        accept = np.minimum(1.0, np.exp(-delta_e / temperature))
     accept = accept.reshape(n, -1)
     sweep = np.eye(n)
     for mask in sublattices(side):
@@ -162,3 +172,48 @@ def test_the_sampler_itself_keeps_a_trapped_3x3_pair_with_delta_e_zero_at_each_t
     for sweep in range(1, 21):  # the real sweep, at a finite temperature
         metropolis_sweep(pair, 1.0 / 2.27, rng)
         assert state_index(pair).item() == (511 - start if sweep % 2 else start)
+
+
+def test_heat_bath_probability_matches_its_closed_form():
+    s_h = np.arange(-4, 5, 2, dtype=np.int8)
+    for beta in (0.0, 0.4, 2.0):
+        expected = [1.0 / (1.0 + np.exp(2.0 * beta * x)) for x in s_h]
+        assert np.allclose(heat_bath_probability(np.array(beta), s_h), expected, atol=1e-15)
+    assert heat_bath_probability(np.array(np.inf), s_h).tolist() == [1.0, 1.0, 0.5, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("side", [2, 3])
+def test_heat_bath_sweep_has_no_closed_set_and_keeps_p(side):
+    sweep = _sweep_matrix(side, 2.0, heat_bath=True)
+    assert connected_components(sweep > 0, connection="strong")[0] == 1  # irreducible
+    p = exact_ising(side, 2.0).p
+    assert np.allclose(p @ sweep, p, atol=1e-14)
+
+
+@pytest.mark.parametrize("temperature", [1.5, 3.5])
+def test_heat_bath_samples_all_16_states_of_2x2_from_a_random_start(temperature):
+    samples = sample_ising(
+        2,
+        [temperature],
+        n_chains=20_000,
+        equilibration_sweeps=60,
+        start="random",
+        acceptance="heat-bath",
+        seed=4,
+    )
+    counts = np.bincount(state_index(samples.configurations[0]), minlength=16)
+    p = exact_ising(2, temperature).p
+    after = np.full(16, 1 / 16) @ np.linalg.matrix_power(_sweep_matrix(2, temperature, True), 60)
+    assert 0.5 * np.abs(after - p).sum() < 1e-6  # 60 sweeps from a random start suffice
+    expected = p * counts.sum()
+    assert counts[[3, 5, 10, 12]].sum() > 0  # the stripes, closed under Metropolis
+    assert _chi_square_p_value(counts, expected) > 1e-3
+    metropolis = sample_ising(2, [temperature], n_chains=20_000, equilibration_sweeps=60, seed=4)
+    assert (
+        _chi_square_p_value(
+            np.bincount(state_index(metropolis.configurations[0]), minlength=16), expected
+        )
+        < 1e-6
+    )  # Metropolis from an ordered start never visits the stripes: the test can fail
+    with pytest.raises(ValueError, match="acceptance"):
+        sample_ising(2, [1.0], n_chains=1, equilibration_sweeps=1, acceptance="glauber", seed=0)
