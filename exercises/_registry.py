@@ -17,6 +17,10 @@ EXERCISES: dict[str, tuple[str, str]] = {
         "labcoat.exercises.reaction",
         "Reaction optimization: agents vs random, grid, Nelder-Mead, BO",
     ),
+    "reaction-pareto": (
+        "labcoat.exercises.reaction_pareto",
+        "Yield vs cost: each method's Pareto front against the exact one (hypervolume)",
+    ),
     "heater": (
         "labcoat.exercises.heater",
         "Heater control: thermostat and PID vs semi-gradient Sarsa and SB3",
