@@ -131,6 +131,8 @@ class _PolicyGradient(Agent):
     num_timesteps: int
     episode_returns: list[float]
     episode_lengths: list[int]
+    _obs: Any
+    _info: dict[str, Any]
     _episode_return: float
     _array_names = ("_saved_parameters",)
     _hyperparameter_names: ClassVar[tuple[str, ...]] = (
@@ -203,6 +205,38 @@ class _PolicyGradient(Agent):
     def _critic_step(self, x: np.ndarray, delta: Any) -> None:
         if self._frozen is None and self._x is not None:
             self.w = self.w + semi_gradient_increment(self.critic_learning_rate, delta, x)
+
+    def _run(self, max_steps: int) -> tuple[int, bool]:
+        """Sample A_t ~ pi(.|S_t), step, and hand (S_t, A_t, R_{t+1}, S_{t+1}) to ``_observe``."""
+        step, sample, rng, observe = self.env.step, self.pi.sample, self._rng, self._observe
+        obs: Any = self._obs
+        ret: float = self._episode_return
+        terminated = truncated = False
+        i = 0
+        while i < max_steps:
+            i += 1
+            a = sample(obs, rng)
+            next_obs, r, terminated, truncated, self._info = step(self._env_action(a))
+            ret += float(r)
+            observe(obs, a, float(r), next_obs, terminated)
+            obs = next_obs
+            if terminated or truncated:
+                self._end_episode(obs, terminated)
+                break
+        self._check_critic(i)
+        self._obs, self._episode_return = obs, ret
+        self._episode_length += i
+        return i, bool(terminated or truncated)
+
+    def _observe(self, obs: Any, a: Any, r: float, next_obs: Any, terminated: bool) -> None:
+        """One step's learning (ActorCritic) or bookkeeping (Reinforce)."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def _end_episode(self, last_obs: Any, terminated: bool) -> None:
+        """The update at the end of an episode (Reinforce); nothing by default."""
+
+    def _check_critic(self, steps: int) -> None:
+        """Refuse non-finite critic weights after ``steps`` steps (ActorCritic)."""
 
     def estimate_gradient(self, n_episodes: int) -> np.ndarray:
         """Per-episode estimates of grad J at the current theta and w, which stay unchanged.
@@ -308,27 +342,11 @@ class Reinforce(_PolicyGradient):
     def _start_episode(self) -> None:
         self._episode = []
 
-    def _run(self, max_steps: int) -> tuple[int, bool]:
-        step, sample, rng, episode = self.env.step, self.pi.sample, self._rng, self._episode
-        obs: Any = self._obs
-        ret: float = self._episode_return
-        terminated = truncated = False
-        i = 0
-        while i < max_steps:
-            i += 1
-            a = sample(obs, rng)
-            next_obs, r, terminated, truncated, self._info = step(self._env_action(a))
-            episode.append((obs, a, float(r)))
-            ret += float(r)
-            obs = next_obs
-            if terminated or truncated:
-                self._end_episode(obs, terminated)
-                break
-        self._obs, self._episode_return = obs, ret
-        self._episode_length += i
-        return i, bool(terminated or truncated)
+    def _observe(self, obs: Any, a: Any, r: float, next_obs: Any, terminated: bool) -> None:
+        self._episode.append((obs, a, r))
 
     def _end_episode(self, last_obs: Any, terminated: bool) -> None:
+        """The episode's update: theta and w from its returns (S&B eq. 13.11)."""
         observations, actions, rewards = zip(*self._episode, strict=True)
         b = np.array([self._v(o) for o in observations])
         g = discounted_returns(rewards, self.gamma, 0.0 if terminated else self._v(last_obs))
@@ -390,32 +408,16 @@ class ActorCritic(_PolicyGradient):
     def _start_episode(self) -> None:
         self._discounting = 1.0
 
-    def _run(self, max_steps: int) -> tuple[int, bool]:
-        step, sample, rng, gamma = self.env.step, self.pi.sample, self._rng, self.gamma
-        phi, obs = self._x, self._obs
-        ret: float = self._episode_return
-        assert phi is not None
-        terminated = truncated = False
-        i = 0
-        while i < max_steps:
-            i += 1
-            a = sample(obs, rng)
-            next_obs, r, terminated, truncated, self._info = step(self._env_action(a))
-            ret += float(r)
-            x = np.asarray(phi(obs), dtype=float)
-            v_t = 0.0 if terminated else self._v(next_obs)
-            delta = td_error(float(self.w @ x), float(r), gamma * (not terminated), v_t)
-            gradient = self.pi.grad_log_prob([obs], [a], [1.0])
-            self._apply(
-                actor_critic_step(1.0, self._discounting, delta, gradient), self.learning_rate
-            )
-            self._critic_step(x, delta)
-            self._discounting *= gamma
-            obs = next_obs
-            if terminated or truncated:
-                break
+    def _observe(self, obs: Any, a: Any, r: float, next_obs: Any, terminated: bool) -> None:
+        assert self._x is not None
+        x = np.asarray(self._x(obs), dtype=float)
+        v_t = 0.0 if terminated else self._v(next_obs)
+        delta = td_error(float(self.w @ x), r, self.gamma * (not terminated), v_t)
+        gradient = self.pi.grad_log_prob([obs], [a], [1.0])
+        self._apply(actor_critic_step(1.0, self._discounting, delta, gradient), self.learning_rate)
+        self._critic_step(x, delta)
+        self._discounting *= self.gamma
+
+    def _check_critic(self, steps: int) -> None:
         if not np.isfinite(self.w).all():
-            raise self._diverged(self.num_timesteps + i, "the critic's weights")
-        self._obs, self._episode_return = obs, ret
-        self._episode_length += i
-        return i, bool(terminated or truncated)
+            raise self._diverged(self.num_timesteps + steps, "the critic's weights")

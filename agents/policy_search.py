@@ -194,7 +194,9 @@ class EvolutionStrategy(_Search):
     g = (1 / (n sigma)) sum_i (F_i - mean F) eps_i
     (:func:`~labcoat.agents.rules.evolution_strategy_gradient`): the gradient of the smoothed
     objective E[F(m + sigma eps)], which for a fixed isotropic sigma is also the natural
-    gradient of the mean (Wierstra et al. 2014) up to the factor sigma^2.
+    gradient of the mean (Wierstra et al. 2014) up to the factor sigma^2. The arguments
+    ``n_episodes``, ``gamma``, ``seed`` and ``initial_mean`` are those of
+    :class:`CrossEntropyMethod`.
 
     Args:
         env: a Gymnasium env (or id).
@@ -202,10 +204,6 @@ class EvolutionStrategy(_Search):
         population: samples per generation, even, >= 2.
         sigma: the search standard deviation, > 0.
         learning_rate: alpha > 0.
-        n_episodes: episodes (start states) per score, >= 1.
-        gamma: discount factor of the score, in [0, 1].
-        seed: seed of the samples and of the start states.
-        initial_mean: m at the start (default: the policy's parameters).
     """
 
     def __init__(
