@@ -78,12 +78,21 @@ from labcoat.agents.policies import (
 )
 from labcoat.agents.policy_gradient import (
     ActorCritic,
+    PolicyGradientSettings,
     Reinforce,
+    ReinforceSettings,
     discounted_visits,
     exact_policy_gradient,
     policy_objective,
 )
-from labcoat.agents.policy_search import CrossEntropyMethod, EvolutionStrategy, episode_score
+from labcoat.agents.policy_search import (
+    CrossEntropyMethod,
+    CrossEntropySettings,
+    EvolutionSettings,
+    EvolutionStrategy,
+    SearchSettings,
+    episode_score,
+)
 from labcoat.agents.rules import (
     action_value_update,
     argmax_random_ties,
@@ -118,15 +127,20 @@ from labcoat.agents.semi_gradient import (
 from labcoat.agents.tabular import TD0, ExpectedSarsa, MonteCarlo, QLearning, Sarsa
 
 if TYPE_CHECKING:
-    from labcoat.agents.dqn import DQN, ReplayBuffer
+    from labcoat.agents.dqn import DQN, DQNSettings, ReplayBuffer
 
 # Public name -> module, imported on first attribute access (they need torch).
-_LAZY_EXPORTS = {"DQN": "dqn", "ReplayBuffer": "dqn"}
+_LAZY_EXPORTS = {"DQN": "dqn", "DQNSettings": "dqn", "ReplayBuffer": "dqn"}
 
 __all__ = [
     "ActorCritic",
     "CrossEntropyMethod",
+    "CrossEntropySettings",
+    "EvolutionSettings",
     "EvolutionStrategy",
+    "PolicyGradientSettings",
+    "ReinforceSettings",
+    "SearchSettings",
     "LinearGaussianPolicy",
     "NeuralPolicy",
     "ParametricPolicy",
@@ -171,6 +185,7 @@ __all__ = [
     "discounted_returns",
     "double_q_learning_target",
     "DQN",
+    "DQNSettings",
     "epsilon_greedy_probabilities",
     "epsilon_soft",
     "EpsilonGreedyPolicy",

@@ -27,7 +27,7 @@ import copy
 import io
 import math
 from collections.abc import Callable
-from typing import Any, NamedTuple, Self
+from typing import Any, NamedTuple, Self, TypedDict, Unpack
 
 import gymnasium as gym
 import numpy as np
@@ -36,6 +36,7 @@ from torch import nn
 
 from labcoat.agents._base import INF, Agent, LinearSchedule
 from labcoat.agents._observations import check_observation
+from labcoat.agents._settings import resolve
 from labcoat.agents.features import OneHot
 from labcoat.agents.rules import (
     double_q_learning_target,
@@ -51,7 +52,16 @@ from labcoat.classic._checks import (
 )
 from labcoat.models.mlp import MLP
 
-__all__ = ["DQN", "ReplayBatch", "ReplayBuffer", "TD_LOSSES", "td_loss", "polyak_update"]
+__all__ = [
+    "DQN",
+    "DQN_DEFAULTS",
+    "DQNSettings",
+    "ReplayBatch",
+    "ReplayBuffer",
+    "TD_LOSSES",
+    "td_loss",
+    "polyak_update",
+]
 
 
 # ---------------------------------------------------------------------- replay
@@ -199,6 +209,82 @@ def _next_values(
 # ---------------------------------------------------------------------- the agent
 
 
+class DQNSettings(TypedDict, total=False):
+    """The keyword arguments of :class:`DQN`: Stable-Baselines3's names and defaults.
+
+    Attributes:
+        learning_rate: Adam's step size, > 0. Default ``1e-4``.
+        buffer_size: replay buffer capacity, >= 1. Default ``1_000_000``.
+        learning_starts: steps of uniformly random actions before training, >= 0.
+            Default ``100``.
+        batch_size: transitions per gradient step, >= 1. Default ``32``.
+        tau: Polyak coefficient in (0, 1]; 1 is a hard copy. Default ``1.0``.
+        gamma: discount factor in [0, 1]. Default ``0.99``.
+        train_freq: train every ``train_freq`` env steps, >= 1. Default ``4``.
+        gradient_steps: gradient steps per training, >= 1. Default ``1``.
+        target_update_interval: env steps between target updates, >= 1. Default ``10_000``.
+        exploration_fraction: fraction of ``total_timesteps`` over which ε falls, in (0, 1].
+            Default ``0.1``.
+        exploration_initial_eps: ε at the start of ``learn``, in [0, 1]. Default ``1.0``.
+        exploration_final_eps: ε at the end of the fall, in [0, 1]. Default ``0.05``.
+        max_grad_norm: largest norm of the gradient, > 0. Default ``10.0``.
+        loss: "huber" (Stable-Baselines3's) or "mse" (§7.5's squared error, whose fixed point
+            is q* also when rewards are noisy; see :func:`td_loss`). Default ``"huber"``.
+        double_q: use the Double DQN target. Default ``False``.
+        hidden_sizes: hidden widths (each >= 1) of the default network, labcoat.models'
+            :class:`MLP` (n_inputs, *hidden_sizes, n_actions), ReLU. Default ``(64, 64)``.
+        network: any ``torch.nn.Module`` mapping a float32 batch (batch, n_inputs) to q̂
+            (batch, n_actions) instead of the default; the agent trains it in place and
+            keeps a deep copy as the target network. Seed its initial weights yourself.
+            Default ``None``.
+        seed: an int >= 0 or None; seeds the default network's weights (a torch.Generator),
+            the buffer's sampling and ε-greedy draws (numpy Generators) and the env's first
+            reset. Default ``None``.
+    """
+
+    learning_rate: float
+    buffer_size: int
+    learning_starts: int
+    batch_size: int
+    tau: float
+    gamma: float
+    train_freq: int
+    gradient_steps: int
+    target_update_interval: int
+    exploration_fraction: float
+    exploration_initial_eps: float
+    exploration_final_eps: float
+    max_grad_norm: float
+    loss: str
+    double_q: bool
+    hidden_sizes: tuple[int, ...] | list[int]
+    network: nn.Module | None
+    seed: int | None
+
+
+DQN_DEFAULTS: DQNSettings = {
+    "learning_rate": 1e-4,
+    "buffer_size": 1_000_000,
+    "learning_starts": 100,
+    "batch_size": 32,
+    "tau": 1.0,
+    "gamma": 0.99,
+    "train_freq": 4,
+    "gradient_steps": 1,
+    "target_update_interval": 10_000,
+    "exploration_fraction": 0.1,
+    "exploration_initial_eps": 1.0,
+    "exploration_final_eps": 0.05,
+    "max_grad_norm": 10.0,
+    "loss": "huber",
+    "double_q": False,
+    "hidden_sizes": (64, 64),
+    "network": None,
+    "seed": None,
+}
+"""The defaults of :class:`DQNSettings` (Stable-Baselines3's)."""
+
+
 class DQN(Agent):
     """Deep Q-learning (Mnih et al. 2015) with a replay buffer, a target network, Double DQN.
 
@@ -217,29 +303,11 @@ class DQN(Agent):
         env: a Gymnasium env (or id) with a Discrete action space and a Discrete (one-hot
             encoded) or Box (flattened) observation space. The env's ``valid_actions`` (as the
             plant's) are respected: unavailable actions are never chosen nor bootstrapped.
-        learning_rate: Adam's step size (> 0).
-        buffer_size: replay buffer capacity (>= 1).
-        learning_starts: steps of uniformly random actions before training (>= 0).
-        batch_size: transitions per gradient step (>= 1).
-        tau: Polyak coefficient in (0, 1]; 1 is a hard copy.
-        gamma: discount factor in [0, 1].
-        train_freq: train every ``train_freq`` env steps (>= 1).
-        gradient_steps: gradient steps per training (>= 1).
-        target_update_interval: env steps between target updates (>= 1).
-        exploration_fraction: fraction of ``total_timesteps`` over which ε falls, in (0, 1].
-        exploration_initial_eps: ε at the start of ``learn``, in [0, 1].
-        exploration_final_eps: ε at the end of the fall, in [0, 1].
-        max_grad_norm: largest norm of the gradient (> 0).
-        loss: "huber" (Stable-Baselines3's) or "mse" (§7.5's squared error, whose fixed point is
-            q* also when rewards are noisy; see :func:`td_loss`).
-        double_q: use the Double DQN target.
-        hidden_sizes: hidden widths of the default network, labcoat.models' :class:`MLP`
-            (n_inputs, *hidden_sizes, n_actions), ReLU.
-        network: any ``torch.nn.Module`` mapping a float32 batch (batch, n_inputs) to q̂
-            (batch, n_actions) instead of the default; the agent trains it in place and
-            keeps a deep copy as the target network. Seed its initial weights yourself.
-        seed: seeds the default network's weights (a torch.Generator), the buffer's sampling
-            and ε-greedy draws (numpy Generators) and the env's first reset.
+        **settings: the hyper-parameters, keywords of :class:`DQNSettings` (a misspelt one is
+            refused by name): learning_rate, buffer_size, learning_starts, batch_size, tau,
+            gamma, train_freq, gradient_steps, target_update_interval, exploration_fraction,
+            exploration_initial_eps, exploration_final_eps, max_grad_norm, loss, double_q,
+            hidden_sizes, network, seed.
 
     Attributes:
         q_network, target_network: the online network θ and the target network θ⁻.
@@ -252,73 +320,35 @@ class DQN(Agent):
     _info: dict[str, Any]
     _episode_return: float
     _array_names = ("_saved_q_network", "_saved_target_network")
-    _hyperparameter_names = (
-        "learning_rate",
-        "buffer_size",
-        "learning_starts",
-        "batch_size",
-        "tau",
-        "gamma",
-        "train_freq",
-        "gradient_steps",
-        "target_update_interval",
-        "exploration_fraction",
-        "exploration_initial_eps",
-        "exploration_final_eps",
-        "max_grad_norm",
-        "loss",
-        "double_q",
-        "hidden_sizes",
-        "network",
-        "seed",
-    )
+    _hyperparameter_names = tuple(DQNSettings.__annotations__)
 
-    def __init__(
-        self,
-        env: gym.Env | str,
-        *,
-        learning_rate: float = 1e-4,
-        buffer_size: int = 1_000_000,
-        learning_starts: int = 100,
-        batch_size: int = 32,
-        tau: float = 1.0,
-        gamma: float = 0.99,
-        train_freq: int = 4,
-        gradient_steps: int = 1,
-        target_update_interval: int = 10_000,
-        exploration_fraction: float = 0.1,
-        exploration_initial_eps: float = 1.0,
-        exploration_final_eps: float = 0.05,
-        max_grad_norm: float = 10.0,
-        loss: str = "huber",
-        double_q: bool = False,
-        hidden_sizes: tuple[int, ...] | list[int] = (64, 64),
-        network: nn.Module | None = None,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(env, gamma=gamma, seed=seed)
-        self.learning_rate = check_float("learning_rate", learning_rate, 0.0, low_open=True)
-        self.buffer_size = check_int("buffer_size", buffer_size, 1)
-        self.learning_starts = check_int("learning_starts", learning_starts, 0)
-        self.batch_size = check_int("batch_size", batch_size, 1)
-        self.tau = check_float("tau", tau, 0.0, 1.0, low_open=True)
-        self.train_freq = check_int("train_freq", train_freq, 1)
-        self.gradient_steps = check_int("gradient_steps", gradient_steps, 1)
-        self.target_update_interval = check_int("target_update_interval", target_update_interval, 1)
+    def __init__(self, env: gym.Env | str, **settings: Unpack[DQNSettings]) -> None:
+        kw = resolve(type(self).__name__, settings, DQNSettings, DQN_DEFAULTS)
+        super().__init__(env, gamma=kw["gamma"], seed=kw["seed"])
+        self.learning_rate = check_float("learning_rate", kw["learning_rate"], 0.0, low_open=True)
+        self.buffer_size = check_int("buffer_size", kw["buffer_size"], 1)
+        self.learning_starts = check_int("learning_starts", kw["learning_starts"], 0)
+        self.batch_size = check_int("batch_size", kw["batch_size"], 1)
+        self.tau = check_float("tau", kw["tau"], 0.0, 1.0, low_open=True)
+        self.train_freq = check_int("train_freq", kw["train_freq"], 1)
+        self.gradient_steps = check_int("gradient_steps", kw["gradient_steps"], 1)
+        self.target_update_interval = check_int(
+            "target_update_interval", kw["target_update_interval"], 1
+        )
         self.exploration_fraction = check_float(
-            "exploration_fraction", exploration_fraction, 0.0, 1.0, low_open=True
+            "exploration_fraction", kw["exploration_fraction"], 0.0, 1.0, low_open=True
         )
         self.exploration_initial_eps = check_probability(
-            "exploration_initial_eps", exploration_initial_eps
+            "exploration_initial_eps", kw["exploration_initial_eps"]
         )
         self.exploration_final_eps = check_probability(
-            "exploration_final_eps", exploration_final_eps
+            "exploration_final_eps", kw["exploration_final_eps"]
         )
-        self.max_grad_norm = check_float("max_grad_norm", max_grad_norm, 0.0, low_open=True)
-        self.loss = check_choice("loss", loss, TD_LOSSES)
-        self.double_q = check_bool("double_q", double_q)
-        self.hidden_sizes = _check_hidden_sizes(hidden_sizes)
-        self.network = network
+        self.max_grad_norm = check_float("max_grad_norm", kw["max_grad_norm"], 0.0, low_open=True)
+        self.loss = check_choice("loss", kw["loss"], TD_LOSSES)
+        self.double_q = check_bool("double_q", kw["double_q"])
+        self.hidden_sizes = _check_hidden_sizes(kw["hidden_sizes"])
+        self.network = network = kw["network"]
         self._encode, n_inputs = _observation_encoder(self.env.observation_space)
         self.q_network = self._make_network(network, n_inputs)
         self.target_network = copy.deepcopy(self.q_network)

@@ -19,6 +19,7 @@ import numpy as np
 from gymnasium import spaces
 
 from labcoat.agents._observations import state_index, state_indices
+from labcoat.agents._settings import resolve
 from labcoat.classic._checks import check_int
 
 __all__ = [
@@ -119,10 +120,8 @@ class Bounds(TypedDict, total=False):
 
 def _bounds(space: spaces.Space, bounds: Bounds, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Finite per-dimension bounds of a Box (or Discrete, as one dimension) space."""
-    unknown = sorted(set(bounds) - set(Bounds.__annotations__))
-    if unknown:
-        raise TypeError(f"{name}() got an unexpected keyword argument {unknown[0]!r}")
-    low, high = bounds.get("low"), bounds.get("high")
+    checked = resolve(name, bounds, Bounds)
+    low, high = checked.get("low"), checked.get("high")
     if isinstance(space, spaces.Discrete):
         space_low = np.array([space.start], dtype=float)
         space_high = np.array([space.start + space.n - 1], dtype=float)

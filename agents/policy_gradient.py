@@ -18,13 +18,15 @@ exactly from the model's ``P`` (a linear solve), the references of the tests.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar, TypedDict, Unpack
 
 import gymnasium as gym
 import numpy as np
 
 from labcoat.agents._base import Agent, stored_array
 from labcoat.agents._observations import check_observation
+from labcoat.agents._settings import resolve
 from labcoat.agents.features import Features, OneHot
 from labcoat.agents.parametric_policies import ParametricPolicy, default_policy
 from labcoat.agents.planning import (
@@ -45,7 +47,9 @@ from labcoat.classic._checks import check_bool, check_float, check_int
 
 __all__ = [
     "ActorCritic",
+    "PolicyGradientSettings",
     "Reinforce",
+    "ReinforceSettings",
     "discounted_visits",
     "exact_policy_gradient",
     "policy_objective",
@@ -124,6 +128,46 @@ def exact_policy_gradient(
 # ---------------------------------------------------------------------- the agents
 
 
+class PolicyGradientSettings(TypedDict, total=False):
+    """The keyword arguments shared by :class:`Reinforce` and :class:`ActorCritic`.
+
+    Attributes:
+        gamma: discount factor in [0, 1]. Default ``0.99``.
+        learning_rate: alpha > 0 of the policy (the actor). Default ``0.01``.
+        critic_learning_rate: alpha_w >= 0 of the baseline (Reinforce) or the critic
+            (ActorCritic). Default ``0.01`` for Reinforce, ``0.1`` for ActorCritic.
+        seed: an int >= 0 or None; seeds the agent's random numbers and the env's first reset.
+            Default ``None``.
+        critic_features: the baseline's or critic's feature map x(s); None is one-hot for
+            Discrete observations (required for others). Default ``None``.
+    """
+
+    gamma: float
+    learning_rate: float
+    critic_learning_rate: float
+    seed: int | None
+    critic_features: Features | None
+
+
+class ReinforceSettings(PolicyGradientSettings, total=False):
+    """Reinforce's keywords: those of :class:`PolicyGradientSettings` and the following.
+
+    Attributes:
+        baseline: whether to learn and subtract the baseline (a bool). Default ``True``.
+    """
+
+    baseline: bool
+
+
+_DEFAULTS: dict[str, Any] = {
+    "gamma": 0.99,
+    "learning_rate": 0.01,
+    "critic_learning_rate": 0.01,
+    "seed": None,
+    "critic_features": None,
+}
+
+
 class _PolicyGradient(Agent):
     """Shared: the policy, the linear critic v(s; w) = w^T x(s), actions, saving theta and w."""
 
@@ -131,6 +175,8 @@ class _PolicyGradient(Agent):
     num_timesteps: int
     episode_returns: list[float]
     episode_lengths: list[int]
+    _obs: Any
+    _info: dict[str, Any]
     _episode_return: float
     _array_names = ("_saved_parameters",)
     _hyperparameter_names: ClassVar[tuple[str, ...]] = (
@@ -142,20 +188,19 @@ class _PolicyGradient(Agent):
         "critic_features",
     )
 
-    def __init__(
-        self,
-        env: gym.Env | str,
-        policy: Any,
-        gamma: float,
-        learning_rate: float,
-        critic_learning_rate: float,
-        seed: int | None,
-        critic_features: Features | None,
-    ) -> None:
-        super().__init__(env, gamma=gamma, seed=seed)
-        self.learning_rate = check_float("learning_rate", learning_rate, 0.0, low_open=True)
-        self.critic_learning_rate = check_float("critic_learning_rate", critic_learning_rate, 0.0)
-        self.policy, self.critic_features = policy, critic_features
+    _settings: ClassVar[Any] = PolicyGradientSettings
+    _defaults: ClassVar[dict[str, Any]] = _DEFAULTS
+
+    def __init__(self, env: gym.Env | str, policy: Any, settings: Mapping[str, Any]) -> None:
+        kw = resolve(type(self).__name__, settings, self._settings, self._defaults)
+        self._own_settings(kw)
+        super().__init__(env, gamma=kw["gamma"], seed=kw["seed"])
+        self.learning_rate = check_float("learning_rate", kw["learning_rate"], 0.0, low_open=True)
+        self.critic_learning_rate = check_float(
+            "critic_learning_rate", kw["critic_learning_rate"], 0.0
+        )
+        self.policy = policy
+        self.critic_features = critic_features = kw["critic_features"]
         self.pi: ParametricPolicy = default_policy(self.env, policy)
         space = self.env.observation_space
         if critic_features is None and isinstance(space, gym.spaces.Discrete):
@@ -168,6 +213,9 @@ class _PolicyGradient(Agent):
         self._x = critic_features
         self.w = np.zeros(0 if critic_features is None else int(critic_features.n_features))
         self._frozen: list[np.ndarray] | None = None
+
+    def _own_settings(self, kw: Mapping[str, Any]) -> None:
+        """Check and keep a subclass's own keywords (before any work)."""
 
     def _needs_critic(self) -> bool:
         return True
@@ -203,6 +251,38 @@ class _PolicyGradient(Agent):
     def _critic_step(self, x: np.ndarray, delta: Any) -> None:
         if self._frozen is None and self._x is not None:
             self.w = self.w + semi_gradient_increment(self.critic_learning_rate, delta, x)
+
+    def _run(self, max_steps: int) -> tuple[int, bool]:
+        """Sample A_t ~ pi(.|S_t), step, and hand (S_t, A_t, R_{t+1}, S_{t+1}) to ``_observe``."""
+        step, sample, rng, observe = self.env.step, self.pi.sample, self._rng, self._observe
+        obs: Any = self._obs
+        ret: float = self._episode_return
+        terminated = truncated = False
+        i = 0
+        while i < max_steps:
+            i += 1
+            a = sample(obs, rng)
+            next_obs, r, terminated, truncated, self._info = step(self._env_action(a))
+            ret += float(r)
+            observe(obs, a, float(r), next_obs, terminated)
+            obs = next_obs
+            if terminated or truncated:
+                self._end_episode(obs, terminated)
+                break
+        self._check_critic(i)
+        self._obs, self._episode_return = obs, ret
+        self._episode_length += i
+        return i, bool(terminated or truncated)
+
+    def _observe(self, obs: Any, a: Any, r: float, next_obs: Any, terminated: bool) -> None:
+        """One step's learning (ActorCritic) or bookkeeping (Reinforce)."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def _end_episode(self, last_obs: Any, terminated: bool) -> None:
+        """The update at the end of an episode (Reinforce); nothing by default."""
+
+    def _check_critic(self, steps: int) -> None:
+        """Refuse non-finite critic weights after ``steps`` steps (ActorCritic)."""
 
     def estimate_gradient(self, n_episodes: int) -> np.ndarray:
         """Per-episode estimates of grad J at the current theta and w, which stay unchanged.
@@ -267,13 +347,8 @@ class Reinforce(_PolicyGradient):
         policy: a parametrized policy (labcoat.agents.parametric_policies), a torch module
             (wrapped in a NeuralPolicy), or None for the env's default (tabular softmax, or
             linear-Gaussian on the raw observation for Box actions).
-        gamma: discount factor in [0, 1].
-        learning_rate: alpha > 0 of the policy.
-        critic_learning_rate: alpha_w >= 0 of the baseline.
-        baseline: whether to learn and subtract the baseline.
-        seed: seed of the agent's random numbers and of the env's first reset.
-        critic_features: the baseline's feature map x(s) (default one-hot for Discrete
-            observations).
+        **settings: gamma, learning_rate, critic_learning_rate (alpha_w of the baseline),
+            baseline, seed, critic_features: the keywords of :class:`ReinforceSettings`.
 
     Attributes:
         pi: the policy object; ``pi.parameters`` is theta.
@@ -281,26 +356,20 @@ class Reinforce(_PolicyGradient):
     """
 
     _hyperparameter_names = (*_PolicyGradient._hyperparameter_names, "baseline")
+    _settings = ReinforceSettings
+    _defaults = {**_DEFAULTS, "baseline": True}
+    baseline: bool
 
     def __init__(
-        self,
-        env: gym.Env | str,
-        policy: Any = None,
-        *,
-        gamma: float = 0.99,
-        learning_rate: float = 0.01,
-        critic_learning_rate: float = 0.01,
-        baseline: bool = True,
-        seed: int | None = None,
-        critic_features: Features | None = None,
+        self, env: gym.Env | str, policy: Any = None, **settings: Unpack[ReinforceSettings]
     ) -> None:
-        self.baseline = check_bool("baseline", baseline)
-        super().__init__(
-            env, policy, gamma, learning_rate, critic_learning_rate, seed, critic_features
-        )
+        super().__init__(env, policy, settings)
         if not self.baseline:
             self._x, self.w = None, np.zeros(0)
         self._episode: list[tuple[Any, Any, float]] = []
+
+    def _own_settings(self, kw: Mapping[str, Any]) -> None:
+        self.baseline = check_bool("baseline", kw["baseline"])
 
     def _needs_critic(self) -> bool:
         return self.baseline
@@ -308,27 +377,11 @@ class Reinforce(_PolicyGradient):
     def _start_episode(self) -> None:
         self._episode = []
 
-    def _run(self, max_steps: int) -> tuple[int, bool]:
-        step, sample, rng, episode = self.env.step, self.pi.sample, self._rng, self._episode
-        obs: Any = self._obs
-        ret: float = self._episode_return
-        terminated = truncated = False
-        i = 0
-        while i < max_steps:
-            i += 1
-            a = sample(obs, rng)
-            next_obs, r, terminated, truncated, self._info = step(self._env_action(a))
-            episode.append((obs, a, float(r)))
-            ret += float(r)
-            obs = next_obs
-            if terminated or truncated:
-                self._end_episode(obs, terminated)
-                break
-        self._obs, self._episode_return = obs, ret
-        self._episode_length += i
-        return i, bool(terminated or truncated)
+    def _observe(self, obs: Any, a: Any, r: float, next_obs: Any, terminated: bool) -> None:
+        self._episode.append((obs, a, r))
 
     def _end_episode(self, last_obs: Any, terminated: bool) -> None:
+        """The episode's update: theta and w from its returns (S&B eq. 13.11)."""
         observations, actions, rewards = zip(*self._episode, strict=True)
         b = np.array([self._v(o) for o in observations])
         g = discounted_returns(rewards, self.gamma, 0.0 if terminated else self._v(last_obs))
@@ -359,63 +412,35 @@ class ActorCritic(_PolicyGradient):
     Args:
         env: a Gymnasium env (or id) with Discrete or Box actions.
         policy: as :class:`Reinforce`.
-        gamma: discount factor in [0, 1].
-        learning_rate: alpha > 0 of the actor.
-        critic_learning_rate: alpha_w >= 0 of the critic.
-        seed: seed of the agent's random numbers and of the env's first reset.
-        critic_features: the critic's feature map x(s) (default one-hot for Discrete
-            observations).
+        **settings: gamma, learning_rate (of the actor), critic_learning_rate (alpha_w of the
+            critic), seed, critic_features: the keywords of :class:`PolicyGradientSettings`.
 
     Attributes:
         pi: the policy object; ``pi.parameters`` is theta.
         w: the critic's weights.
     """
 
+    _defaults = {**_DEFAULTS, "critic_learning_rate": 0.1}
+
     def __init__(
-        self,
-        env: gym.Env | str,
-        policy: Any = None,
-        *,
-        gamma: float = 0.99,
-        learning_rate: float = 0.01,
-        critic_learning_rate: float = 0.1,
-        seed: int | None = None,
-        critic_features: Features | None = None,
+        self, env: gym.Env | str, policy: Any = None, **settings: Unpack[PolicyGradientSettings]
     ) -> None:
-        super().__init__(
-            env, policy, gamma, learning_rate, critic_learning_rate, seed, critic_features
-        )
+        super().__init__(env, policy, settings)
         self._discounting = 1.0
 
     def _start_episode(self) -> None:
         self._discounting = 1.0
 
-    def _run(self, max_steps: int) -> tuple[int, bool]:
-        step, sample, rng, gamma = self.env.step, self.pi.sample, self._rng, self.gamma
-        phi, obs = self._x, self._obs
-        ret: float = self._episode_return
-        assert phi is not None
-        terminated = truncated = False
-        i = 0
-        while i < max_steps:
-            i += 1
-            a = sample(obs, rng)
-            next_obs, r, terminated, truncated, self._info = step(self._env_action(a))
-            ret += float(r)
-            x = np.asarray(phi(obs), dtype=float)
-            v_t = 0.0 if terminated else self._v(next_obs)
-            delta = td_error(float(self.w @ x), float(r), gamma * (not terminated), v_t)
-            gradient = self.pi.grad_log_prob([obs], [a], [1.0])
-            self._apply(
-                actor_critic_step(1.0, self._discounting, delta, gradient), self.learning_rate
-            )
-            self._critic_step(x, delta)
-            self._discounting *= gamma
-            obs = next_obs
-            if terminated or truncated:
-                break
+    def _observe(self, obs: Any, a: Any, r: float, next_obs: Any, terminated: bool) -> None:
+        assert self._x is not None
+        x = np.asarray(self._x(obs), dtype=float)
+        v_t = 0.0 if terminated else self._v(next_obs)
+        delta = td_error(float(self.w @ x), r, self.gamma * (not terminated), v_t)
+        gradient = self.pi.grad_log_prob([obs], [a], [1.0])
+        self._apply(actor_critic_step(1.0, self._discounting, delta, gradient), self.learning_rate)
+        self._critic_step(x, delta)
+        self._discounting *= self.gamma
+
+    def _check_critic(self, steps: int) -> None:
         if not np.isfinite(self.w).all():
-            raise self._diverged(self.num_timesteps + i, "the critic's weights")
-        self._obs, self._episode_return = obs, ret
-        self._episode_length += i
-        return i, bool(terminated or truncated)
+            raise self._diverged(self.num_timesteps + steps, "the critic's weights")

@@ -19,18 +19,26 @@ the luck of the draw).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Self
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Self, TypedDict, Unpack
 
 import gymnasium as gym
 import numpy as np
 
 from labcoat.agents._base import _Progress
+from labcoat.agents._settings import resolve
 from labcoat.agents.parametric_policies import ParametricPolicy, default_policy
 from labcoat.agents.rules import cross_entropy_update, evolution_strategy_gradient
 from labcoat.classic._checks import check_float, check_int, check_probability
 
-__all__ = ["CrossEntropyMethod", "EvolutionStrategy", "episode_score"]
+__all__ = [
+    "CrossEntropyMethod",
+    "CrossEntropySettings",
+    "EvolutionSettings",
+    "EvolutionStrategy",
+    "SearchSettings",
+    "episode_score",
+]
 
 
 def episode_score(
@@ -61,31 +69,84 @@ def episode_score(
     return total / len(seeds)
 
 
+class SearchSettings(TypedDict, total=False):
+    """The keyword arguments shared by :class:`CrossEntropyMethod` and :class:`EvolutionStrategy`.
+
+    Attributes:
+        population: samples per generation, >= 2 (even for EvolutionStrategy). Default ``50``.
+        n_episodes: episodes (start states) per score, >= 1. Default ``1``.
+        gamma: discount factor of the score, in [0, 1]. Default ``1.0``.
+        seed: an int >= 0 or None; seeds the samples and the start states. Default ``None``.
+        initial_mean: m at the start, one entry per policy parameter; None is the policy's
+            parameters. Default ``None``.
+    """
+
+    population: int
+    n_episodes: int
+    gamma: float
+    seed: int | None
+    initial_mean: Any
+
+
+class CrossEntropySettings(SearchSettings, total=False):
+    """CrossEntropyMethod's keywords: those of :class:`SearchSettings` and the following.
+
+    Attributes:
+        elite_fraction: the fraction kept, in (0, 1] (at least one sample). Default ``0.2``.
+        initial_std: s at the start, > 0. Default ``1.0``.
+        min_std: the floor of s, >= 0. Default ``0.0``.
+    """
+
+    elite_fraction: float
+    initial_std: float
+    min_std: float
+
+
+class EvolutionSettings(SearchSettings, total=False):
+    """EvolutionStrategy's keywords: those of :class:`SearchSettings` and the following.
+
+    Attributes:
+        sigma: the search standard deviation, > 0. Default ``0.1``.
+        learning_rate: alpha > 0. Default ``0.01``.
+    """
+
+    sigma: float
+    learning_rate: float
+
+
+_DEFAULTS: dict[str, Any] = {
+    "population": 50,
+    "n_episodes": 1,
+    "gamma": 1.0,
+    "seed": None,
+    "initial_mean": None,
+}
+
+
 class _Search:
     """Shared: the policy, the search mean m, scoring a population, the learn loop."""
 
-    def __init__(
-        self,
-        env: gym.Env | str,
-        policy: Any,
-        population: int,
-        n_episodes: int,
-        gamma: float,
-        seed: int | None,
-        initial_mean: Any,
-    ) -> None:
+    _settings: ClassVar[Any] = SearchSettings
+    _defaults: ClassVar[dict[str, Any]] = _DEFAULTS
+
+    def __init__(self, env: gym.Env | str, policy: Any, settings: Mapping[str, Any]) -> None:
+        kw = resolve(type(self).__name__, settings, self._settings, self._defaults)
+        self._own_settings(kw)
         self.env = gym.make(env) if isinstance(env, str) else env
         self.policy: ParametricPolicy = default_policy(self.env, policy)
-        self.population = check_int("population", population, 2)
-        self.n_episodes = check_int("n_episodes", n_episodes, 1)
-        self.gamma = check_probability("gamma", gamma)
-        self.seed = None if seed is None else check_int("seed", seed, 0)
-        self._rng = np.random.default_rng(seed)
-        start = self.policy.parameters if initial_mean is None else initial_mean
+        self.population = check_int("population", kw["population"], 2)
+        self.n_episodes = check_int("n_episodes", kw["n_episodes"], 1)
+        self.gamma = check_probability("gamma", kw["gamma"])
+        self.seed = None if kw["seed"] is None else check_int("seed", kw["seed"], 0)
+        self._rng = np.random.default_rng(kw["seed"])
+        start = self.policy.parameters if kw["initial_mean"] is None else kw["initial_mean"]
         self.policy.parameters = start  # checks the length
         self.mean = self.policy.parameters
         self.history: list[dict[str, float]] = []
         """Per generation: the score of the mean and the population's mean and best scores."""
+
+    def _own_settings(self, kw: Mapping[str, Any]) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
 
     def _scores(self, samples: np.ndarray, seeds: np.ndarray) -> np.ndarray:
         scores = np.empty(len(samples))
@@ -145,37 +206,26 @@ class CrossEntropyMethod(_Search):
     Args:
         env: a Gymnasium env (or id).
         policy: a parametrized policy, a torch module or None (see labcoat.agents.policy_gradient).
-        population: samples per generation, >= 2.
-        elite_fraction: the fraction kept, in (0, 1] (at least one sample).
-        initial_std: s at the start, > 0.
-        min_std: the floor of s, >= 0.
-        n_episodes: episodes (start states) per score, >= 1.
-        gamma: discount factor of the score, in [0, 1].
-        seed: seed of the samples and of the start states.
-        initial_mean: m at the start (default: the policy's parameters).
+        **settings: population, elite_fraction, initial_std, min_std, n_episodes, gamma, seed,
+            initial_mean: the keywords of :class:`CrossEntropySettings`.
     """
 
+    _settings = CrossEntropySettings
+    _defaults = {**_DEFAULTS, "elite_fraction": 0.2, "initial_std": 1.0, "min_std": 0.0}
+
     def __init__(
-        self,
-        env: gym.Env | str,
-        policy: Any = None,
-        *,
-        population: int = 50,
-        elite_fraction: float = 0.2,
-        initial_std: float = 1.0,
-        min_std: float = 0.0,
-        n_episodes: int = 1,
-        gamma: float = 1.0,
-        seed: int | None = None,
-        initial_mean: Any = None,
+        self, env: gym.Env | str, policy: Any = None, **settings: Unpack[CrossEntropySettings]
     ) -> None:
-        super().__init__(env, policy, population, n_episodes, gamma, seed, initial_mean)
-        fraction = check_float("elite_fraction", elite_fraction, 0.0, 1.0, low_open=True)
-        self.n_elite = max(1, round(fraction * self.population))
-        self.min_std = check_float("min_std", min_std, 0.0)
-        self.std = np.full(
-            len(self.mean), check_float("initial_std", initial_std, 0.0, low_open=True)
+        super().__init__(env, policy, settings)
+        self.n_elite = max(1, round(self.elite_fraction * self.population))
+        self.std = np.full(len(self.mean), self.initial_std)
+
+    def _own_settings(self, kw: Mapping[str, Any]) -> None:
+        self.elite_fraction = check_float(
+            "elite_fraction", kw["elite_fraction"], 0.0, 1.0, low_open=True
         )
+        self.min_std = check_float("min_std", kw["min_std"], 0.0)
+        self.initial_std = check_float("initial_std", kw["initial_std"], 0.0, low_open=True)
 
     def _generation(self, seeds: np.ndarray) -> np.ndarray:
         noise = self._rng.standard_normal((self.population, len(self.mean)))
@@ -199,33 +249,24 @@ class EvolutionStrategy(_Search):
     Args:
         env: a Gymnasium env (or id).
         policy: as :class:`CrossEntropyMethod`.
-        population: samples per generation, even, >= 2.
-        sigma: the search standard deviation, > 0.
-        learning_rate: alpha > 0.
-        n_episodes: episodes (start states) per score, >= 1.
-        gamma: discount factor of the score, in [0, 1].
-        seed: seed of the samples and of the start states.
-        initial_mean: m at the start (default: the policy's parameters).
+        **settings: population (even), sigma, learning_rate, n_episodes, gamma, seed,
+            initial_mean: the keywords of :class:`EvolutionSettings`.
     """
 
+    _settings = EvolutionSettings
+    _defaults = {**_DEFAULTS, "sigma": 0.1, "learning_rate": 0.01}
+
     def __init__(
-        self,
-        env: gym.Env | str,
-        policy: Any = None,
-        *,
-        population: int = 50,
-        sigma: float = 0.1,
-        learning_rate: float = 0.01,
-        n_episodes: int = 1,
-        gamma: float = 1.0,
-        seed: int | None = None,
-        initial_mean: Any = None,
+        self, env: gym.Env | str, policy: Any = None, **settings: Unpack[EvolutionSettings]
     ) -> None:
+        super().__init__(env, policy, settings)
+
+    def _own_settings(self, kw: Mapping[str, Any]) -> None:
+        population = kw["population"]
         if isinstance(population, int) and population % 2:
             raise ValueError(f"population must be even (mirrored pairs), got {population}")
-        super().__init__(env, policy, population, n_episodes, gamma, seed, initial_mean)
-        self.sigma = check_float("sigma", sigma, 0.0, low_open=True)
-        self.learning_rate = check_float("learning_rate", learning_rate, 0.0, low_open=True)
+        self.sigma = check_float("sigma", kw["sigma"], 0.0, low_open=True)
+        self.learning_rate = check_float("learning_rate", kw["learning_rate"], 0.0, low_open=True)
 
     def _generation(self, seeds: np.ndarray) -> np.ndarray:
         half = self._rng.standard_normal((self.population // 2, len(self.mean)))

@@ -48,46 +48,31 @@ _EXPORTS = {
     "TreatmentBanditEnv": "treatment_bandit",
 }
 
+
+def _spec(
+    env_class: str, max_episode_steps: int | None = None, vector_class: str | None = None
+) -> dict[str, Any]:
+    """Keyword arguments of gymnasium.register for a class of ``_EXPORTS`` (entry-point strings)."""
+    spec: dict[str, Any] = {"entry_point": f"{__name__}.{_EXPORTS[env_class]}:{env_class}"}
+    if max_episode_steps is not None:
+        spec["max_episode_steps"] = max_episode_steps
+    if vector_class is not None:
+        spec["vector_entry_point"] = f"{__name__}.{_EXPORTS[vector_class]}:{vector_class}"
+    return spec
+
+
 # id -> keyword arguments of gymnasium.register (entry points are strings: nothing is imported).
 _REGISTRY: dict[str, dict[str, Any]] = {
-    "labcoat/PlantWatering-v0": dict(
-        entry_point="labcoat.envs.plant_watering:PlantWateringEnv",
-        max_episode_steps=200,
-    ),
-    "labcoat/Bandit-v0": dict(
-        entry_point="labcoat.envs.bandit:BanditEnv",
-        vector_entry_point="labcoat.envs.bandit:BanditVectorEnv",
-    ),
-    "labcoat/TreatmentBandit-v0": dict(
-        entry_point="labcoat.envs.treatment_bandit:TreatmentBanditEnv",
-    ),
-    "labcoat/ReactionOptimization-v0": dict(
-        entry_point="labcoat.envs.reaction:ReactionOptimizationEnv",
-    ),
-    "labcoat/HeaterControl-v0": dict(
-        entry_point="labcoat.envs.heater:HeaterControlEnv",
-        max_episode_steps=200,
-    ),
-    "labcoat/RandomWalk-v0": dict(
-        entry_point="labcoat.envs.random_walk:RandomWalkEnv",
-        max_episode_steps=100_000,
-    ),
-    "labcoat/GridWorld-v0": dict(
-        entry_point="labcoat.envs.grid_world:GridWorldEnv",
-        max_episode_steps=400,
-    ),
-    "labcoat/LinearQuadratic-v0": dict(
-        entry_point="labcoat.envs.linear_quadratic:LinearQuadraticEnv",
-        max_episode_steps=200,
-    ),
-    "labcoat/SampleCollector-v0": dict(
-        entry_point="labcoat.envs.sample_collector:SampleCollectorEnv",
-        max_episode_steps=200,
-    ),
-    "labcoat/ToricCode-v0": dict(
-        entry_point="labcoat.envs.toric_code:ToricCodeEnv",
-        max_episode_steps=50,
-    ),
+    "labcoat/PlantWatering-v0": _spec("PlantWateringEnv", 200),
+    "labcoat/Bandit-v0": _spec("BanditEnv", vector_class="BanditVectorEnv"),
+    "labcoat/TreatmentBandit-v0": _spec("TreatmentBanditEnv"),
+    "labcoat/ReactionOptimization-v0": _spec("ReactionOptimizationEnv"),
+    "labcoat/HeaterControl-v0": _spec("HeaterControlEnv", 200),
+    "labcoat/RandomWalk-v0": _spec("RandomWalkEnv", 100_000),
+    "labcoat/GridWorld-v0": _spec("GridWorldEnv", 400),
+    "labcoat/LinearQuadratic-v0": _spec("LinearQuadraticEnv", 200),
+    "labcoat/SampleCollector-v0": _spec("SampleCollectorEnv", 200),
+    "labcoat/ToricCode-v0": _spec("ToricCodeEnv", 50),
 }
 
 ENV_IDS: tuple[str, ...] = tuple(_REGISTRY)

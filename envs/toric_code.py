@@ -77,6 +77,20 @@ def star_matrix(d: int) -> np.ndarray:
     return A
 
 
+def _loop_pair(d: int, dual: bool) -> np.ndarray:
+    """Two weight-d loops (2 x 2d², uint8), one on each edge family.
+
+    dual: row 0 on v(0, c), row 1 on h(r, 0) (X̄); else row 0 on h(0, c), row 1 on v(r, 0) (Z̄).
+    """
+    d = check_int("d", d, 2)
+    h, v = _edges(d)
+    first, second = (v, h) if dual else (h, v)
+    L = np.zeros((2, 2 * d * d), dtype=np.uint8)
+    L[0, first[0, :]] = 1
+    L[1, second[:, 0]] = 1
+    return L
+
+
 def logical_x(d: int) -> np.ndarray:
     """The logical X operators (2 x 2d², uint8), two dual loops round the torus.
 
@@ -84,12 +98,7 @@ def logical_x(d: int) -> np.ndarray:
     X̄2 on the horizontal edges h(r, 0). Each commutes with every plaquette (H X̄ᵀ = 0 mod 2)
     without being a product of stars.
     """
-    d = check_int("d", d, 2)
-    h, v = _edges(d)
-    L = np.zeros((2, 2 * d * d), dtype=np.uint8)
-    L[0, v[0, :]] = 1
-    L[1, h[:, 0]] = 1
-    return L
+    return _loop_pair(d, dual=True)
 
 
 def logical_z(d: int) -> np.ndarray:
@@ -99,12 +108,7 @@ def logical_z(d: int) -> np.ndarray:
     when it overlaps one of them an odd number of times; Z̄1 anticommutes with X̄2 and Z̄2
     with X̄1.
     """
-    d = check_int("d", d, 2)
-    h, v = _edges(d)
-    L = np.zeros((2, 2 * d * d), dtype=np.uint8)
-    L[0, h[0, :]] = 1
-    L[1, v[:, 0]] = 1
-    return L
+    return _loop_pair(d, dual=False)
 
 
 def _bits(name: str, error: object) -> np.ndarray:

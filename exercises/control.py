@@ -73,6 +73,18 @@ TARGET = 0.05
 """The target relative error of a learned gain."""
 
 
+_RATES = (
+    "reinforce_learning_rate",
+    "actor_learning_rate",
+    "baseline_learning_rate",
+    "critic_learning_rate",
+    "action_std",
+    "es_sigma",
+    "es_learning_rate",
+)
+"""The step sizes and spreads of the learners: each > 0."""
+
+
 @dataclass(frozen=True)
 class Config:
     """Settings of the control exercise."""
@@ -141,16 +153,7 @@ class Config:
                 "episodes_per_score": 1,
             },
         )
-        rates = (
-            "reinforce_learning_rate",
-            "actor_learning_rate",
-            "baseline_learning_rate",
-            "critic_learning_rate",
-            "action_std",
-            "es_sigma",
-            "es_learning_rate",
-        )
-        for name in rates:
+        for name in _RATES:
             check_float(name, getattr(self, name), 0.0, low_open=True)
 
 
@@ -577,15 +580,6 @@ EXERCISE = Exercise(
     },
     groups={
         "environment": ("gamma", "horizon"),
-        "agent": (
-            "initial_gain",
-            "reinforce_learning_rate",
-            "actor_learning_rate",
-            "baseline_learning_rate",
-            "critic_learning_rate",
-            "action_std",
-            "es_sigma",
-            "es_learning_rate",
-        ),
+        "agent": ("initial_gain", *_RATES),
     },
 )
