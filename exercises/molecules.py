@@ -82,7 +82,7 @@ class Config:
     """Training molecules drawn from the grammar (50..20000)."""
     max_atoms: int = 12
     """Most heavy atoms in a training molecule (3..20)."""
-    models: tuple[str, ...] = ("lstm",)
+    models: tuple[str, ...] = ("lstm", "transformer")
     """The sequence models, each trained and scored: "lstm", "rnn" (the notes' generator
     with either cell) and/or "transformer" (seed 002's causal transformer)."""
     hidden_size: int = 128
@@ -279,7 +279,6 @@ EXERCISE = Exercise(
     quick={
         "n_molecules": 300,
         "epochs": 3,
-        "models": ("lstm", "transformer"),
         "hidden_size": 32,
         "d_model": 16,
         "n_heads": 2,
