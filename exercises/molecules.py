@@ -5,8 +5,10 @@ cross-entropy of eq. 5.15, and sample new strings token by token. Here the molec
 drawn from labcoat's documented SMILES subset (:mod:`labcoat.models.smiles`: chains,
 branches, ring closures, C/N/O/F/Cl, single and double bonds, valences) from a seed, the
 generator is :class:`labcoat.models.rnn.AutoregressiveRNN` (an LSTM or a simple RNN, the
-notes' model read as p(x) = Π_t p(x_t | x_<t)) trained by ``fit`` on -log p(x), and the
-sampled strings are scored as in MOSES (Polykovskiy et al. 2020):
+notes' model read as p(x) = Π_t p(x_t | x_<t)) or seed 002's causal transformer
+(:class:`labcoat.models.transformer.CausalTransformer`, ended by the vocabulary's end token),
+each trained by ``fit`` on -log p(x), and the sampled strings are scored as in MOSES
+(Polykovskiy et al. 2020):
 
 * validity: the share of samples that end (emit the stop token) and are valid by the
   grammar and its rules (balanced branches, matched ring closures, valences);
@@ -38,6 +40,7 @@ from labcoat.models._random import numpy_generator, torch_generator
 from labcoat.models.rnn import AutoregressiveRNN, sequence_nll
 from labcoat.models.smiles import SmilesVocabulary, is_valid_smiles, smiles_dataset, tokenize
 from labcoat.models.training import fit
+from labcoat.models.transformer import CausalTransformer
 
 ModelFactory = Callable[[int, int, "Config"], nn.Module]
 
@@ -51,7 +54,23 @@ def _recurrent(cell: str) -> ModelFactory:
     return build
 
 
-MODELS: dict[str, ModelFactory] = {"lstm": _recurrent("lstm"), "rnn": _recurrent("rnn")}
+def _transformer(n_tokens: int, length: int, config: Config) -> nn.Module:
+    return CausalTransformer(
+        n_tokens,
+        length,
+        d_model=config.d_model,
+        n_heads=config.n_heads,
+        n_layers=config.n_layers,
+        end_token=SmilesVocabulary.TOKENS.index(SmilesVocabulary.END),
+        seed=config.seed,
+    )
+
+
+MODELS: dict[str, ModelFactory] = {
+    "lstm": _recurrent("lstm"),
+    "rnn": _recurrent("rnn"),
+    "transformer": _transformer,
+}
 """Autoregressive token models by name: ``factory(n_tokens, length, config)``."""
 
 
@@ -63,12 +82,19 @@ class Config:
     """Training molecules drawn from the grammar (50..20000)."""
     max_atoms: int = 12
     """Most heavy atoms in a training molecule (3..20)."""
-    model: str = "lstm"
-    """The sequence model: "lstm" or "rnn" (the notes' generator with either cell)."""
+    models: tuple[str, ...] = ("lstm", "transformer")
+    """The sequence models, each trained and scored: "lstm", "rnn" (the notes' generator
+    with either cell) and/or "transformer" (seed 002's causal transformer)."""
     hidden_size: int = 128
     """Width of the recurrent state (≥ 1)."""
     num_layers: int = 1
     """Stacked recurrent layers (1..4)."""
+    d_model: int = 64
+    """Features per position of the transformer (divisible by n_heads)."""
+    n_heads: int = 4
+    """Attention heads of the transformer (1..16)."""
+    n_layers: int = 2
+    """Transformer blocks (1..8)."""
     epochs: int = 40
     """Training epochs (≥ 1)."""
     batch_size: int = 64
@@ -78,7 +104,7 @@ class Config:
     n_samples: int = 2000
     """Strings sampled from each model (≥ 10)."""
     temperature: float = 1.0
-    """Sampling temperature (> 0; 1 samples the model; others need sample(temperature=))."""
+    """Sampling temperature (> 0; 1 samples the model; others only for "lstm" and "rnn")."""
     seed: int = 0
     """Seed of the molecules, the weights, the batches and the samples."""
 
@@ -88,7 +114,18 @@ class Config:
         check_int("max_atoms", self.max_atoms, 3, 20)
         check_int("num_layers", self.num_layers, 1, 4)
         check_int("n_samples", self.n_samples, 10)
-        check_choice("model", self.model, tuple(MODELS))
+        if not isinstance(self.models, tuple) or not self.models:
+            raise TypeError(f"models must be a non-empty tuple of {tuple(MODELS)}")
+        for name in self.models:
+            check_choice("models", name, tuple(MODELS))
+        if len(set(self.models)) != len(self.models):
+            raise ValueError(f"models must not repeat a name, got {self.models}")
+        check_int("n_heads", self.n_heads, 1, 16)
+        check_int("n_layers", self.n_layers, 1, 8)
+        if check_int("d_model", self.d_model, 1) % self.n_heads:
+            raise ValueError(f"d_model must be divisible by n_heads, got {self.d_model}")
+        if self.temperature != 1.0 and "transformer" in self.models:
+            raise ValueError("temperature must be 1 when models include 'transformer'")
         check_float("learning_rate", self.learning_rate, 0.0, low_open=True)
         check_float("temperature", self.temperature, 0.0, low_open=True)
 
@@ -125,8 +162,8 @@ def bigram_sample(tokens: np.ndarray, n_tokens: int, n_samples: int, seed: int) 
     return out
 
 
-def _train(config: Config, tokens: torch.Tensor, vocabulary: SmilesVocabulary) -> dict:
-    model = MODELS[config.model](vocabulary.n_tokens, vocabulary.length, config)
+def _train(config: Config, name: str, tokens: torch.Tensor, vocabulary: SmilesVocabulary) -> dict:
+    model = MODELS[name](vocabulary.n_tokens, vocabulary.length, config)
     start = time.perf_counter()
     history = fit(
         model,
@@ -154,12 +191,14 @@ def _lengths(strings: list[str]) -> np.ndarray:
 
 
 def _figure(
-    config: Config, loss: list[float], lengths: dict[str, np.ndarray], rows: dict
+    config: Config, losses: dict[str, list[float]], lengths: dict[str, np.ndarray], rows: dict
 ) -> Figure:
     figure = Figure(figsize=(14, 4.2), layout="constrained")
     curve, bars, hist = figure.subplots(1, 3)
-    curve.plot(np.arange(1, len(loss) + 1), loss)
-    curve.set(title=f"{config.model}: training loss", xlabel="epoch", ylabel="-log p(x) / token")
+    for name, loss in losses.items():
+        curve.plot(np.arange(1, len(loss) + 1), loss, label=name)
+    curve.set(title="training loss", xlabel="epoch", ylabel="-log p(x) / token")
+    curve.legend()
     names = list(rows)
     for k, measure in enumerate(("validity", "uniqueness", "novelty")):
         values = [rows[name][measure] for name in names]
@@ -179,47 +218,55 @@ def _figure(
     return figure
 
 
+def _valid(strings: list[str | None]) -> list[str]:
+    return [s for s in strings if s is not None and is_valid_smiles(s)]
+
+
+def _sample_table(strings: list[str | None], training: set[str]) -> dict[str, list]:
+    return {
+        "smiles": [s or "" for s in strings],
+        "valid": [s is not None and is_valid_smiles(s) for s in strings],
+        "novel": [s is not None and s not in training for s in strings],
+    }
+
+
 def run(config: Config) -> Result:
-    """Train the sequence generator on grammar molecules; score its samples and a bigram chain."""
+    """Train the sequence models on grammar molecules; score their samples and a bigram chain."""
     molecules = smiles_dataset(config.n_molecules, seed=config.seed, max_atoms=config.max_atoms)
     vocabulary = SmilesVocabulary(max(len(s) for s in molecules) + 2)
     tokens = vocabulary.encode(molecules)
     training = set(molecules)
-    result = _train(config, tokens, vocabulary)
+    trained = {name: _train(config, name, tokens, vocabulary) for name in config.models}
     bigram = bigram_sample(tokens.numpy(), vocabulary.n_tokens, config.n_samples, config.seed + 3)
-    samples = {
-        config.model: vocabulary.decode(result["samples"]),
-        "bigram": vocabulary.decode(bigram),
-    }
+    samples = {name: vocabulary.decode(out["samples"]) for name, out in trained.items()}
+    samples["bigram"] = vocabulary.decode(bigram)
     rows = {name: scores(strings, training) for name, strings in samples.items()}
     lengths = {"training": _lengths(molecules)}
-    for name, strings in samples.items():
-        lengths[name] = _lengths([s for s in strings if s is not None and is_valid_smiles(s)])
-    metrics = {f"{name}_{key}": value for name, row in rows.items() for key, value in row.items()}
-    metrics.update(
-        training_seconds=result["seconds"],
-        final_loss=result["loss"][-1],
-        n_tokens=vocabulary.n_tokens,
-        length=vocabulary.length,
-    )
+    lengths.update({name: _lengths(_valid(strings)) for name, strings in samples.items()})
+    metrics: dict = {
+        f"{name}_{key}": value for name, row in rows.items() for key, value in row.items()
+    }
+    for name, out in trained.items():
+        metrics[f"{name}_training_seconds"] = out["seconds"]
+        metrics[f"{name}_final_loss"] = out["loss"][-1]
+        metrics[f"{name}_examples"] = _valid(samples[name])[:10]
+    metrics.update(n_tokens=vocabulary.n_tokens, length=vocabulary.length)
     table = Table(
         f"{config.n_samples} strings sampled after training on {config.n_molecules} molecules",
-        ["model", "validity", "uniqueness", "novelty"],
-        [[name, *row.values()] for name, row in rows.items()],
+        ["model", "validity", "uniqueness", "novelty", "training s"],
+        [
+            [name, *row.values(), trained[name]["seconds"] if name in trained else 0.0]
+            for name, row in rows.items()
+        ],
     )
-    examples = [s for s in samples[config.model] if s is not None and is_valid_smiles(s)]
+    losses = {name: out["loss"] for name, out in trained.items()}
+    data: dict = {"loss": {"epoch": np.arange(1, config.epochs + 1), **losses}}
+    data.update({f"samples_{name}": _sample_table(samples[name], training) for name in trained})
     return Result(
         tables={"molecules": table},
-        figures={"molecules": _figure(config, result["loss"], lengths, rows)},
-        data={
-            "loss": {"epoch": np.arange(1, len(result["loss"]) + 1), "loss": result["loss"]},
-            "samples": {
-                "smiles": [s or "" for s in samples[config.model]],
-                "valid": [s is not None and is_valid_smiles(s) for s in samples[config.model]],
-                "novel": [s is not None and s not in training for s in samples[config.model]],
-            },
-        },
-        metrics={**metrics, "examples": examples[:10]},
+        figures={"molecules": _figure(config, losses, lengths, rows)},
+        data=data,
+        metrics=metrics,
     )
 
 
@@ -229,10 +276,18 @@ EXERCISE = Exercise(
     SUMMARY,
     Config,
     run,
-    quick={"n_molecules": 300, "epochs": 3, "hidden_size": 32, "n_samples": 200},
+    quick={
+        "n_molecules": 300,
+        "epochs": 3,
+        "hidden_size": 32,
+        "d_model": 16,
+        "n_heads": 2,
+        "n_layers": 1,
+        "n_samples": 200,
+    },
     groups={
         "data": ("n_molecules", "max_atoms"),
-        "model": ("model", "hidden_size", "num_layers"),
+        "model": ("models", "hidden_size", "num_layers", "d_model", "n_heads", "n_layers"),
         "training": ("epochs", "batch_size", "learning_rate"),
     },
 )

@@ -90,6 +90,18 @@ def generator_on(generator: torch.Generator, device: torch.device) -> torch.Gene
     return torch.Generator(device=device).manual_seed(generator.initial_seed())
 
 
+def sampling_generator(
+    generator: torch.Generator | int, device: torch.device, name: str = "generator"
+) -> torch.Generator:
+    """A sampler's generator on ``device``: a given one via :func:`generator_on`, a seed new.
+
+    An integer ``generator`` is checked as a seed (≥ 0) and seeds a generator on ``device``.
+    """
+    if isinstance(generator, torch.Generator):
+        return generator_on(generator, device)
+    return torch_generator(generator, name=name, device=device)
+
+
 def numpy_generator(seed: object, offset: int = 0, name: str = "seed") -> np.random.Generator:
     """A ``np.random.Generator`` (PCG64) seeded with ``seed + offset`` after checking ``seed``."""
     return np.random.default_rng(check_seed(seed, name) + offset)

@@ -303,7 +303,7 @@ def iwae_bound(
         likelihood: "bernoulli" (the decoder's pre-sigmoid outputs are logits) or "gaussian"
             (mean d(z), variance 1/w: eq. 5.17's decoder with its normalization).
         reconstruction_weight: w > 0 of the Gaussian decoder.
-        generator: the noise stream; the model's own when None.
+        generator: the noise stream (used on x's device); the model's own when None.
 
     Returns:
         Shape (batch,), differentiable (reparametrized).
@@ -314,8 +314,12 @@ def iwae_bound(
     if likelihood == "bernoulli" and not isinstance(model.output_activation, nn.Sigmoid):
         raise ValueError('likelihood="bernoulli" needs a VAE built with output="sigmoid"')
     mu, log_var = model.encode(x)  # (batch, n_latent)
-    generator = model.generator if generator is None else generator
-    epsilon = torch.randn((n_samples, *mu.shape), generator=generator, dtype=mu.dtype)
+    if generator is None:
+        generator = model.generator = generator_on(model.generator, mu.device)
+    generator = generator_on(generator, mu.device)
+    epsilon = torch.randn(
+        (n_samples, *mu.shape), generator=generator, dtype=mu.dtype, device=mu.device
+    )
     z = mu + torch.exp(0.5 * log_var) * epsilon  # (K, batch, n_latent)
     log_w = (
         _decoder_log_likelihood(model, x, z, likelihood, weight)

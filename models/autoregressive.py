@@ -27,8 +27,8 @@ from torch.nn.functional import binary_cross_entropy_with_logits
 
 from labcoat.classic._checks import check_int
 from labcoat.models._checks import check_sizes
-from labcoat.models._random import torch_generator
-from labcoat.models.training import Objective, init_parameters
+from labcoat.models._random import DeviceLike
+from labcoat.models.training import Objective, init_parameters, start_sampling
 
 __all__ = ["MADE", "MaskedLinear", "log_likelihood_objective", "made_masks"]
 
@@ -102,17 +102,18 @@ class MADE(nn.Module):
         logits = self(x)
         return -binary_cross_entropy_with_logits(logits, x, reduction="none").sum(-1)
 
-    def sample(self, n_samples: int, *, generator: torch.Generator | int) -> Tensor:
+    def sample(self, n_samples: int, *, generator: torch.Generator | int,
+               device: DeviceLike | None = None) -> Tensor:  # fmt: skip
         """Draw x_1, then x_2 | x_1, ... (D passes), shape (n_samples, D), entries 0/1.
 
         Args:
-            n_samples: how many (≥ 1).
-            generator: a ``torch.Generator`` or an integer seed.
+            n_samples: how many vectors (≥ 1).
+            generator: a ``torch.Generator`` or an integer seed (used on the sampling device).
+            device: where to sample (the model is moved there); None: the model's device.
         """
-        n_samples = check_int("n_samples", n_samples, 1)
-        g = generator if isinstance(generator, torch.Generator) else torch_generator(generator)
+        n_samples, target, g = start_sampling(self, n_samples, generator, device)
         dtype = next(self.parameters()).dtype
-        x = torch.zeros(n_samples, self.n_inputs, dtype=dtype)
+        x = torch.zeros(n_samples, self.n_inputs, dtype=dtype, device=target)
         with torch.no_grad():
             for d in range(self.n_inputs):
                 p = torch.sigmoid(self(x)[:, d])

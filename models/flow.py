@@ -33,9 +33,9 @@ from torch import Tensor, nn
 
 from labcoat.classic._checks import check_int
 from labcoat.models._checks import check_sizes
-from labcoat.models._random import torch_generator
+from labcoat.models._random import DeviceLike, generator_on, sampling_generator, torch_generator
 from labcoat.models.mlp import MLP
-from labcoat.models.training import Objective
+from labcoat.models.training import Objective, start_sampling
 
 __all__ = ["AffineCoupling", "RealNVP", "dequantized_log_prob", "dequantized_objective"]
 
@@ -112,7 +112,7 @@ class RealNVP(nn.Module):
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """The latent z = f(x), shape (batch, D), and log |det ∂f/∂x| over the layers, (batch,)."""
-        log_det = torch.zeros(len(x), dtype=x.dtype)
+        log_det = torch.zeros(len(x), dtype=x.dtype, device=x.device)
         for coupling in self.couplings:
             x, layer_log_det = coupling(x)
             log_det = log_det + layer_log_det
@@ -130,12 +130,19 @@ class RealNVP(nn.Module):
         z, log_det = self(x)
         return -0.5 * (z**2).sum(-1) - 0.5 * self.n_features * math.log(2 * math.pi) + log_det
 
-    def sample(self, n_samples: int, *, generator: torch.Generator | int) -> Tensor:
-        """Draw x = f⁻¹(z) with z ~ N(0, 1), shape (n_samples, D)."""
-        n_samples = check_int("n_samples", n_samples, 1)
-        g = generator if isinstance(generator, torch.Generator) else torch_generator(generator)
-        dtype = next(self.parameters()).dtype
-        z = torch.randn(n_samples, self.n_features, generator=g, dtype=dtype)
+    def sample(self, n_samples: int, *, generator: torch.Generator | int,
+               device: DeviceLike | None = None) -> Tensor:  # fmt: skip
+        """Draw x = f⁻¹(z) with z ~ N(0, 1), shape (n_samples, D).
+
+        Args:
+            n_samples: how many points (≥ 1).
+            generator: draws z: a ``torch.Generator`` or an integer seed, used on the device
+                where the model samples.
+            device: the model is moved there and z drawn there; None: the model's device.
+        """
+        n_samples, target, g = start_sampling(self, n_samples, generator, device)
+        z = torch.randn(n_samples, self.n_features, generator=g, device=target,
+                        dtype=next(self.parameters()).dtype)  # fmt: skip
         with torch.no_grad():
             return self.inverse(z)
 
@@ -153,14 +160,16 @@ def dequantized_log_prob(
         model: a density with ``log_prob(y) -> Tensor[batch]``.
         x: discrete points, shape (batch, D).
         n_samples: K ≥ 1.
-        generator: a ``torch.Generator`` or an integer seed for the u_k.
+        generator: a ``torch.Generator`` or an integer seed for the u_k (used on x's device).
 
     Returns:
         Shape (batch,).
     """
     n_samples = check_int("n_samples", n_samples, 1)
-    g = generator if isinstance(generator, torch.Generator) else torch_generator(generator)
-    u = torch.rand((n_samples, *x.shape), generator=g, dtype=x.dtype)  # (K, batch, D)
+    g = sampling_generator(generator, x.device)
+    u = torch.rand(
+        (n_samples, *x.shape), generator=g, dtype=x.dtype, device=x.device
+    )  # (K, batch, D)
     log_p = model.log_prob((x + u).reshape(-1, x.shape[-1])).reshape(n_samples, len(x))  # type: ignore[operator]
     return torch.logsumexp(log_p, 0) - math.log(n_samples)
 
@@ -168,13 +177,16 @@ def dequantized_log_prob(
 def dequantized_objective(*, seed: int) -> Objective:
     """The dequantization bound as an Objective for ``fit``: the batch mean of -log p(x + u).
 
-    A fresh u ~ U[0, 1)^D per batch (from a generator seeded by ``seed``); minimizing it
-    maximizes the lower bound E_u log p(x + u) ≤ log P(x) (Theis et al. 2016).
+    A fresh u ~ U[0, 1)^D per batch (from a generator seeded by ``seed``, on the batch's
+    device); minimizing it maximizes the lower bound E_u log p(x + u) ≤ log P(x)
+    (Theis et al. 2016).
     """
     generator = torch_generator(seed)
 
     def negative_bound(model: nn.Module, batch: Tensor) -> Tensor:
+        nonlocal generator
         x = batch[0] if isinstance(batch, tuple | list) else batch
+        generator = generator_on(generator, x.device)
         return -dequantized_log_prob(model, x, 1, generator=generator).mean()
 
     return Objective(negative_bound)

@@ -32,7 +32,7 @@ from torch import Tensor, nn
 
 from labcoat.classic._checks import check_bool, check_choice, check_float, check_int
 from labcoat.models._checks import check_finite
-from labcoat.models._random import DeviceLike, check_device, torch_generator
+from labcoat.models._random import DeviceLike, check_device, sampling_generator, torch_generator
 
 __all__ = [
     "CallbackList",
@@ -263,6 +263,20 @@ def model_device(model: nn.Module) -> torch.device:
     for tensor in (*model.parameters(), *model.buffers()):
         return tensor.device
     return torch.device("cpu")
+
+
+def start_sampling(
+    model: nn.Module, n_samples: int, generator: torch.Generator | int, device: DeviceLike | None
+) -> tuple[int, torch.device, torch.Generator]:
+    """A sampler's checked ``n_samples`` (≥ 1), its device and its generator on that device.
+
+    The device is the model's when ``device`` is None, else the checked ``device`` with the
+    model moved there; the generator is :func:`labcoat.models._random.sampling_generator`'s.
+    """
+    n_samples = check_int("n_samples", n_samples, 1)
+    target = model_device(model) if device is None else check_device(device)
+    model.to(target)
+    return n_samples, target, sampling_generator(generator, target)
 
 
 def to_device(batch: Batch, device: torch.device) -> Batch:

@@ -34,8 +34,8 @@ from torch import Tensor, nn
 from torch.nn.functional import gelu, log_softmax, softmax
 
 from labcoat.classic._checks import check_int
-from labcoat.models._random import torch_generator
-from labcoat.models.training import init_parameters
+from labcoat.models._random import DeviceLike
+from labcoat.models.training import init_parameters, start_sampling
 
 __all__ = [
     "CausalSelfAttention",
@@ -47,9 +47,12 @@ __all__ = [
 ]
 
 
-def causal_mask(length: int) -> Tensor:
-    """The boolean mask allowed_ij = (j ≤ i), shape (length, length): position i sees j ≤ i."""
-    return torch.ones(length, length, dtype=torch.bool).tril()
+def causal_mask(length: int, device: torch.device | None = None) -> Tensor:
+    """The boolean mask allowed_ij = (j ≤ i), shape (length, length): position i sees j ≤ i.
+
+    ``device``: where to build it (the CPU when None).
+    """
+    return torch.ones(length, length, dtype=torch.bool, device=device).tril()
 
 
 def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, allowed: Tensor) -> Tensor:
@@ -112,7 +115,9 @@ class CausalSelfAttention(nn.Module):
         batch, length, d_model = h.shape
         q, k, v = self.qkv(h).split(d_model, dim=-1)  # each (batch, L, d)
         q, k, v = (t.view(batch, length, self.n_heads, -1).transpose(1, 2) for t in (q, k, v))
-        attended = scaled_dot_product_attention(q, k, v, causal_mask(length))  # (b, heads, L, d_k)
+        attended = scaled_dot_product_attention(
+            q, k, v, causal_mask(length, h.device)
+        )  # (b, heads, L, d_k)
         return self.out(attended.transpose(1, 2).reshape(batch, length, d_model))
 
 
@@ -188,7 +193,7 @@ class CausalTransformer(nn.Module):
             x: tokens, shape (batch, L) (integers, or floats holding 0/1 bits).
         """
         x = self._check(x)
-        begin = torch.full((len(x), 1), self.n_tokens, dtype=torch.long)
+        begin = torch.full((len(x), 1), self.n_tokens, dtype=torch.long, device=x.device)
         inputs = torch.cat([begin, x[:, :-1]], dim=1)  # (batch, L): BOS, x_1 .. x_{L-1}
         h = self.token_embedding(inputs) + self.position_embedding.weight  # (batch, L, d)
         return self.head(self.norm(self.blocks(h)))
@@ -203,14 +208,19 @@ class CausalTransformer(nn.Module):
             log_p = log_p.masked_fill(ended_before, 0.0)
         return log_p.sum(-1)
 
-    def sample(self, n_samples: int, *, generator: torch.Generator | int) -> Tensor:
+    def sample(self, n_samples: int, *, generator: torch.Generator | int,
+               device: DeviceLike | None = None) -> Tensor:  # fmt: skip
         """Draw x_1 ~ p(x_1), x_2 ~ p(x_2 | x_1), ... (L passes), shape (n, L), dtype long.
 
         After an end token every later position holds the end token.
+
+        Args:
+            n_samples: how many sequences (≥ 1).
+            generator: a ``torch.Generator`` or an integer seed (used on the sampling device).
+            device: where to sample (the model is moved there); None: the model's device.
         """
-        n_samples = check_int("n_samples", n_samples, 1)
-        g = generator if isinstance(generator, torch.Generator) else torch_generator(generator)
-        x = torch.zeros(n_samples, self.length, dtype=torch.long)
+        n_samples, target, g = start_sampling(self, n_samples, generator, device)
+        x = torch.zeros(n_samples, self.length, dtype=torch.long, device=target)
         with torch.no_grad():
             for i in range(self.length):
                 p = softmax(self(x)[:, i], dim=-1)  # (n, V)

@@ -46,24 +46,40 @@ def test_bigram_baseline_reproduces_the_transition_frequencies():
 
 def test_molecules_exercise_learns_the_grammar_better_than_chance():
     config = _quick(molecules)
+    assert config.models == ("lstm", "transformer")
     result = molecules.run(config)
     m = result.metrics
-    # -log p per token falls below that of uniform guessing over the vocabulary
-    assert m["final_loss"] < 0.95 * math.log(m["n_tokens"])
-    for name in ("lstm", "bigram"):
-        assert 0.0 <= m[f"{name}_validity"] <= 1.0
-    samples = result.data["samples"]
-    assert len(samples["smiles"]) == config.n_samples
-    valid = [s for s, ok in zip(samples["smiles"], samples["valid"], strict=True) if ok]
-    assert len(valid) == round(m["lstm_validity"] * config.n_samples)
-    assert all(is_valid_smiles(s) for s in m["examples"])
+    assert [row[0] for row in result.tables["molecules"].rows] == ["lstm", "transformer", "bigram"]
+    for name in config.models:
+        # -log p per token falls below that of uniform guessing over the vocabulary
+        assert m[f"{name}_final_loss"] < 0.95 * math.log(m["n_tokens"])
+        samples = result.data[f"samples_{name}"]
+        assert len(samples["smiles"]) == config.n_samples
+        # validity re-measured here by the grammar's checker on the decoded samples
+        checked = [bool(s) and is_valid_smiles(s) for s in samples["smiles"]]
+        assert checked == samples["valid"]
+        assert m[f"{name}_validity"] == pytest.approx(sum(checked) / config.n_samples)
+        assert all(is_valid_smiles(s) for s in m[f"{name}_examples"])
+    assert 0.0 <= m["bigram_validity"] <= 1.0
+
+
+def test_molecules_config_refuses_bad_models():
+    with pytest.raises(ValueError, match="models"):
+        molecules.Config(models=("lstm", "gpt"))
+    with pytest.raises(ValueError, match="must not repeat"):
+        molecules.Config(models=("lstm", "lstm"))
+    with pytest.raises(ValueError, match="d_model must be divisible"):
+        molecules.Config(models=("transformer",), d_model=10, n_heads=4)
+    with pytest.raises(ValueError, match="temperature must be 1"):
+        molecules.Config(models=("transformer",), temperature=0.8)
 
 
 def test_molecules_exercise_same_seed_same_numbers():
     config = _quick(molecules, n_molecules=60, epochs=1, n_samples=30)
     runs = [molecules.run(config).metrics for _ in range(2)]
     for metrics in runs:
-        del metrics["training_seconds"]
+        for name in config.models:
+            del metrics[f"{name}_training_seconds"]
     assert runs[0] == runs[1]
 
 

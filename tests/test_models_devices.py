@@ -39,7 +39,11 @@ from labcoat.models import (
     vae_objective,
 )
 from labcoat.models._random import check_device, generator_on, torch_generator
+from labcoat.models.autoencoder import iwae_bound, iwae_objective
+from labcoat.models.autoregressive import MADE, log_likelihood_objective
 from labcoat.models.dcgan import ConvGAN
+from labcoat.models.flow import RealNVP, dequantized_log_prob, dequantized_objective
+from labcoat.models.transformer import CausalTransformer
 from labcoat.models.unet import EpsilonUNet
 
 LABCOAT = Path(labcoat.models.__file__).resolve().parent.parent
@@ -203,6 +207,48 @@ def _sequences() -> None:
     model.sample(tokens[:4, 0], 6, generator=torch_generator(0), stop_token=4)
 
 
+def _bits(n: int = 16, d: int = 6) -> torch.Tensor:
+    return (_digits(n)[0].flatten(1)[:, :d] > 0.5).float()
+
+
+def _made() -> None:
+    x = _bits()
+    model = MADE(6, (8,), seed=0)
+    fit(model, x, loss=log_likelihood_objective(), epochs=1, batch_size=8, seed=0, device="cpu")
+    model.sample(4, generator=0)
+    model.sample(4, generator=torch_generator(1), device="cpu")
+    model.log_prob(x)
+
+
+def _transformer() -> None:
+    tokens = torch.randint(4, (16, 5), generator=torch.Generator().manual_seed(0))
+    model = CausalTransformer(4, 5, d_model=8, n_heads=2, n_layers=1, end_token=0, seed=0)
+    fit(model, tokens, loss=log_likelihood_objective(), epochs=1, batch_size=8, seed=0,
+        device="cpu")  # fmt: skip
+    model.sample(4, generator=0)
+    model.sample(4, generator=torch_generator(1), device="cpu")
+    model.log_prob(tokens)
+
+
+def _flow() -> None:
+    x = _bits()
+    model = RealNVP(6, 2, (8,), seed=0)
+    fit(model, x, loss=dequantized_objective(seed=1), epochs=1, batch_size=8, seed=0,
+        device="cpu")  # fmt: skip
+    model.sample(4, generator=0)
+    model.sample(4, generator=torch_generator(1), device="cpu")
+    model.log_prob(x + 0.5)
+    dequantized_log_prob(model, x, 3, generator=2)
+
+
+def _iwae() -> None:
+    x = _bits()
+    vae = VAE(6, 2, (8,), output="sigmoid", seed=0)
+    fit(vae, x, loss=iwae_objective(3), epochs=1, batch_size=8, seed=0, device="cpu")
+    iwae_bound(vae, x, 4)
+    iwae_bound(vae, x, 4, generator=torch_generator(2))
+
+
 RUNS = {
     "fit CNN with dropout, predict, evaluate": _fit_cnn,
     "fit on a Dataset": _fit_dataset,
@@ -212,6 +258,10 @@ RUNS = {
     "RBM (PCD, exact log-likelihood)": _train_rbm,
     "GAN": _train_gan,
     "sequence generator": _sequences,
+    "MADE": _made,
+    "causal transformer": _transformer,
+    "RealNVP and its dequantization bound": _flow,
+    "VAE on the importance-weighted bound": _iwae,
 }
 
 
@@ -233,6 +283,28 @@ def test_the_recorder_catches_a_tensor_made_without_a_device(monkeypatch):
         co_filename=str(LABCOAT / "models" / "gan.py")))  # fmt: skip
     recorder = _recorded(lambda: GAN(2, 2, (4,), (4,), seed=0).sample(3, seed=0))
     assert any(entry.startswith("randn at gan.py") for entry in recorder.undirected)
+
+
+def test_the_recorder_catches_a_causal_mask_made_without_a_device(monkeypatch):
+    # The transformer's attention building its mask on the CPU is caught as well.
+    def forgetful_mask(length, device=None):
+        return torch.ones(length, length, dtype=torch.bool).tril()
+
+    forgetful_mask.__code__ = forgetful_mask.__code__.replace(
+        co_filename=str(LABCOAT / "models" / "transformer.py")
+    )
+    monkeypatch.setattr("labcoat.models.transformer.causal_mask", forgetful_mask)
+    model = CausalTransformer(3, 4, d_model=4, n_heads=1, n_layers=1, seed=0)
+    recorder = _recorded(lambda: model.sample(2, generator=0))
+    assert any(entry.startswith("ones at transformer.py") for entry in recorder.undirected)
+
+
+def test_new_samplers_check_device_and_seed_before_any_work():
+    model = MADE(3, (4,), seed=0)
+    with pytest.raises(ValueError, match="device must be"):
+        model.sample(2, generator=0, device="gpu")
+    with pytest.raises(ValueError, match="generator must be"):
+        RealNVP(2, 1, (4,), seed=0).sample(2, generator=-1)
 
 
 def test_device_is_checked_before_any_work():
