@@ -55,8 +55,10 @@ class TabularModel:
 
     The transitions are held as a scipy.sparse CSR matrix ``transitions`` of shape
     (n_states * n_actions, n_states), row ``s * n_actions + a`` holding p(. | s, a): a gridworld
-    of a million states takes memory in proportion to its non-zeros, never S x A x S. The model
-    is read-only after construction.
+    of a million states takes memory in proportion to its non-zeros, never S x A x S. A model
+    built from a dense array keeps that array as :attr:`T` (no copy), builds ``transitions``
+    only when asked, and backs up with one dense matrix-vector product when more than
+    ``_SPARSE_DENSITY`` of T is non-zero. The model is read-only after construction.
 
     Args:
         T: transition probabilities, either a dense array of shape (n_states, n_actions,
@@ -73,12 +75,12 @@ class TabularModel:
             own rewards (see :meth:`from_env`), or None for a model built from arrays.
 
     Attributes:
-        transitions: p(s'|s, a) as CSR, shape (n_states * n_actions, n_states).
+        transitions: p(s'|s, a) as CSR, shape (n_states * n_actions, n_states) (a cached
+            property when T was dense).
         R: rewards r(s, a), zero for invalid actions; terminal, valid_actions,
             initial_distribution and outcomes as given (masks broadcast to full shape).
     """
 
-    transitions: sp.csr_matrix
     R: np.ndarray
     terminal: np.ndarray
     valid_actions: np.ndarray
@@ -97,29 +99,34 @@ class TabularModel:
         R = np.asarray(R, dtype=float)
         if R.ndim != 2:
             raise ValueError(f"R must have shape (n_states, n_actions), got {R.shape}")
-        dense = None if sp.issparse(T) else np.asarray(T, dtype=float)
-        matrix = _transition_matrix(T if dense is None else dense, R.shape)
+        dense = None if sp.issparse(T) else _dense_transitions(np.asarray(T, dtype=float), R.shape)
+        matrix = _transition_matrix(T, R.shape) if dense is None else None
         valid = np.broadcast_to(np.asarray(valid_actions, dtype=bool), R.shape).copy()
         terminal = np.broadcast_to(np.asarray(terminal, dtype=bool), (R.shape[0],)).copy()
         if not valid.any(axis=1).all():
             raise ValueError("valid_actions must allow at least one action in every state")
-        sums = np.asarray(matrix.sum(axis=1)).ravel()
-        if np.any(matrix.data < 0) or not np.allclose(sums[valid.ravel()], 1.0, atol=1e-9):
-            raise ValueError("T must hold probabilities whose rows sum to 1 for valid actions")
+        if dense is not None:  # checked in place: no sparse copy of a dense array
+            _check_probabilities(dense, dense.sum(axis=2).ravel(), valid)
+        else:
+            assert matrix is not None
+            _check_probabilities(matrix.data, np.asarray(matrix.sum(axis=1)).ravel(), valid)
         if not np.isfinite(R[valid]).all():
             raise ValueError("R must be finite for every valid action")
         R = np.where(valid, R, 0.0)
-        for array in (R, valid, terminal, matrix.data, matrix.indices, matrix.indptr):
+        for array in (R, valid, terminal):
             array.setflags(write=False)
-        fields = {
-            "transitions": matrix,
+        fields: dict[str, Any] = {
             "R": R,
             "terminal": terminal,
             "valid_actions": valid,
             "initial_distribution": initial_distribution,
             "outcomes": outcomes,
         }
-        if dense is not None:  # the user's dense array: T costs nothing more
+        if dense is None:
+            assert matrix is not None
+            _freeze(matrix)
+            fields["transitions"] = matrix
+        else:  # the user's dense array: T costs nothing more, transitions is built on demand
             dense.setflags(write=False)
             fields["T"] = dense
         for name, value in fields.items():
@@ -143,12 +150,22 @@ class TabularModel:
     def T(self) -> np.ndarray:  # noqa: N802  (the notes' name)
         """Dense p(s'|s, a), shape (n_states, n_actions, n_states): S x A x S memory.
 
-        Built on first use from :attr:`transitions` (for small models and inspection); the
-        solvers never use it.
+        The user's array when the model was built from a dense one; otherwise built on first use
+        from :attr:`transitions` (for small models and inspection), which the solvers never do.
         """
         dense = self.transitions.toarray().reshape(self.n_states, self.n_actions, self.n_states)
         dense.setflags(write=False)
         return dense
+
+    @cached_property
+    def transitions(self) -> sp.csr_matrix:
+        """p(s'|s, a) as CSR, shape (n_states * n_actions, n_states).
+
+        The user's sparse matrix (a canonical copy); built on first use from a dense ``T``.
+        """
+        matrix = sp.csr_matrix(self.T.reshape(self.n_states * self.n_actions, self.n_states))
+        _freeze(matrix)
+        return matrix
 
     @classmethod
     def from_env(cls, env: Any) -> TabularModel:
@@ -200,14 +217,29 @@ class TabularModel:
         Masking works on the non-zeros; the result is dense only for small or dense models,
         where dense BLAS is faster.
         """
+        if "T" in self.__dict__ and not self._sparse_enough(int(np.count_nonzero(self.T))):
+            return self._dense_backup_matrix()
         M = self.transitions
         rows = np.repeat(np.arange(M.shape[0]), np.diff(M.indptr))
         keep = self.valid_actions.ravel()[rows] & ~self.terminal[M.indices]
         if not keep.all():
             M = _keep_entries(M, keep)
-        if self.n_states >= _SPARSE_MIN_STATES and M.nnz <= _SPARSE_DENSITY * np.prod(M.shape):
-            return M
-        return M.toarray()
+        return M if self._sparse_enough(M.nnz) else M.toarray()
+
+    def _sparse_enough(self, nnz: int) -> bool:
+        """Whether backups with ``nnz`` non-zeros of p are faster on a sparse matrix."""
+        size = self.n_states * self.n_actions * self.n_states
+        return self.n_states >= _SPARSE_MIN_STATES and nnz <= _SPARSE_DENSITY * size
+
+    def _dense_backup_matrix(self) -> np.ndarray:
+        """:attr:`_backup_matrix` from the user's dense T: a view, or one masked copy."""
+        M = self.T.reshape(self.n_states * self.n_actions, self.n_states)
+        invalid = ~self.valid_actions.ravel()
+        if invalid.any() or self.terminal.any():
+            M = M.copy()
+            M[invalid] = 0.0
+            M[:, self.terminal] = 0.0
+        return M
 
     @cached_property
     def _valid_transitions(self) -> sp.csr_matrix:
@@ -226,23 +258,39 @@ def _keep_entries(M: sp.csr_matrix, keep: np.ndarray) -> sp.csr_matrix:
     return sp.csr_matrix((M.data[keep], (rows, M.indices[keep])), shape=M.shape)
 
 
-def _transition_matrix(T: np.ndarray | Any, shape: tuple[int, int]) -> sp.csr_matrix:
-    """``T`` (dense S x A x S, or sparse (S * A) x S) as a CSR matrix, shape checked."""
+def _transition_matrix(T: Any, shape: tuple[int, int]) -> sp.csr_matrix:
+    """A sparse ``T`` of shape (S * A) x S as a canonical CSR copy, shape checked."""
     n_states, n_actions = shape
-    if sp.issparse(T):
-        if T.shape != (n_states * n_actions, n_states):
-            raise ValueError(
-                f"a sparse T must have shape {(n_states * n_actions, n_states)} "
-                f"(n_states * n_actions, n_states), got {T.shape}"
-            )
-        matrix = sp.csr_matrix(T, dtype=float, copy=True)
-        matrix.sum_duplicates()
-        return matrix
+    if T.shape != (n_states * n_actions, n_states):
+        raise ValueError(
+            f"a sparse T must have shape {(n_states * n_actions, n_states)} "
+            f"(n_states * n_actions, n_states), got {T.shape}"
+        )
+    matrix = sp.csr_matrix(T, dtype=float, copy=True)
+    matrix.sum_duplicates()
+    return matrix
+
+
+def _dense_transitions(T: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """A dense ``T``, checked to have shape (n_states, n_actions, n_states) matching R."""
     if T.ndim != 3 or T.shape[0] != T.shape[2]:
         raise ValueError(f"T must have shape (n_states, n_actions, n_states), got {T.shape}")
     if T.shape[:2] != shape:
         raise ValueError(f"R must have shape {T.shape[:2]}, got {shape}")
-    return sp.csr_matrix(T.reshape(n_states * n_actions, n_states))
+    return T
+
+
+def _check_probabilities(entries: np.ndarray, sums: np.ndarray, valid: np.ndarray) -> None:
+    """Refuse negative ``entries`` of T or row ``sums`` of valid actions other than one."""
+    negative = entries.size > 0 and entries.min() < 0
+    if negative or not np.allclose(sums[valid.ravel()], 1.0, atol=1e-9):
+        raise ValueError("T must hold probabilities whose rows sum to 1 for valid actions")
+
+
+def _freeze(matrix: sp.csr_matrix) -> None:
+    """Make the arrays of a CSR matrix read-only."""
+    for array in (matrix.data, matrix.indices, matrix.indptr):
+        array.setflags(write=False)
 
 
 def _outcome_matrix(outcomes: Outcomes, valid: np.ndarray) -> sp.csr_matrix:

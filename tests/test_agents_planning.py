@@ -282,6 +282,32 @@ def test_sparse_and_dense_T_give_the_same_solutions():
     )
 
 
+def test_dense_model_backs_up_on_the_users_array_with_masks_applied():
+    T, R = random_mdp(5, 300, 3)
+    valid = np.ones((300, 3), dtype=bool)
+    valid[10:40, 1] = False
+    T[10:40, 1] = 7.0  # rows of unavailable actions are ignored, whatever they hold
+    original = T.copy()
+    terminal = np.zeros(300, dtype=bool)
+    terminal[[3, 150, 299]] = True
+    model = TabularModel(T=T, R=R, terminal=terminal, valid_actions=valid)
+    assert model.T is T and "transitions" not in model.__dict__  # no copy, no CSR yet
+    result = value_iteration(model, 0.9, tol=1e-10)
+    # by hand: v_pi of the greedy policy from (I - gamma P_pi) v = r_pi on the live states
+    live = np.flatnonzero(~terminal)
+    P_pi = T[np.arange(300), result.policy][np.ix_(live, live)]
+    v = np.zeros(300)
+    v[live] = np.linalg.solve(np.eye(live.size) - 0.9 * P_pi, R[live, result.policy[live]])
+    np.testing.assert_allclose(result.v, v, atol=1e-9)
+    q = np.where(valid, R + 0.9 * np.einsum("sat,t->sa", T, v), -np.inf)
+    np.testing.assert_allclose(result.q[live], q[live], atol=1e-9)
+    assert np.all(q[live, result.policy[live]] >= q[live].max(axis=1) - 1e-9)
+    np.testing.assert_array_equal(model.transitions.toarray(), original.reshape(900, 300))
+    np.testing.assert_array_equal(T, original)
+    with pytest.raises(ValueError, match="rows sum to 1"):
+        TabularModel(T=-original, R=R, terminal=terminal, valid_actions=valid)
+
+
 def test_sparse_model_refuses_bad_shapes_and_rows():
     T, R = random_sparse_mdp(10, 2, seed=1)
     with pytest.raises(ValueError, match="sparse T must have shape"):
