@@ -47,16 +47,28 @@ from labcoat.models.rnn import RecurrentActorCritic
 
 __all__ = [
     "FEATURES",
+    "PRETRAINED",
     "ExperimentOptimizer",
     "batched_landscape",
     "batched_mixture",
     "held_out_landscape_seeds",
+    "pretrained_path",
     "training_batch",
     "training_landscape_seeds",
 ]
 
 FEATURES = 10
 """Inputs per experiment: the flattened ``ExperimentHistory(env, k=1)`` observation."""
+
+
+PRETRAINED = Path(__file__).parent / "weights"
+"""Shipped weights of the `reaction` exercise's learned optimizer (made by
+``benchmarks/pretrain_experiment.py``; its record, ``reaction_absolute.json``, sits beside)."""
+
+
+def pretrained_path(seed: int) -> Path:
+    """The shipped weights file of the absolute learned optimizer trained with ``seed``."""
+    return PRETRAINED / f"reaction_absolute_{check_int('seed', seed, 0)}.pt"
 
 
 def training_landscape_seeds(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -221,6 +233,18 @@ class ExperimentOptimizer:
             if callback is not None:
                 callback(i, self.losses_[-1])
         return self
+
+    @torch.no_grad()
+    def validation_loss(self, n: int = 32) -> float:
+        """-J on ``n`` fixed *training* landscapes and starts (stream [seed, 2]).
+
+        A fingerprint of the weights: the same number wherever they are loaded.
+        """
+        rng = np.random.default_rng([self.seed, 2])
+        landscape = training_batch(self.kind, training_landscape_seeds(rng, n))
+        start = torch.from_numpy(rng.uniform(size=(n, 3)))
+        generator = torch.Generator().manual_seed(self.seed + 1)
+        return float(-self.objective(self.rollout(landscape, start, generator)))
 
     @torch.no_grad()
     def predict(self, observation: Any, state: Any = None) -> tuple[np.ndarray, Any]:
