@@ -246,7 +246,7 @@ class ExperimentOptimizer:
         generator = torch.Generator().manual_seed(self.seed + 1)
         return float(-self.objective(self.rollout(landscape, start, generator)))
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def predict(self, observation: Any, state: Any = None) -> tuple[np.ndarray, Any]:
         """The env action for an ``ExperimentHistory(env, k=1)`` observation, and the new state.
 
@@ -254,7 +254,7 @@ class ExperimentOptimizer:
         with the episode start folded into the state).
         """
         x = torch.as_tensor(np.asarray(observation, dtype=np.float32).reshape(1, FEATURES))
-        mean, _, state = self.network.step(x, state)
+        mean, state = self.network.act(x, state)
         return mean[0].double().numpy(), state
 
     def save(self, path: str | Path) -> Path:

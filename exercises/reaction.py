@@ -46,8 +46,9 @@ fraction after 30 experiments is 0.9954 against GP-EI's 0.9946: the target is me
 margin of 0.0008 (GP-EI, one deterministic run per landscape, has no interval over training
 seeds). With 300 steps trained in the run (``pretrained=false``) it reached 0.979 (IQM 0.989,
 missing the target). Its decision took 0.142 ms against GP-EI's 3.52 ms in the run (ratio
-0.040); ``benchmarks/experiment.py`` (median of 7 interleaved repeats, load 7) gives 0.050,
-per repeat 0.030-0.073: at the target of 1/20, within the noise of the loaded machine.
+0.040); ``benchmarks/experiment.py`` (median of 7 interleaved repeats) gave 0.050 at load 7;
+on an idle machine, after the decision skips the unused value head, 0.102 ms against 2.79 ms:
+ratio 0.035 (per repeat 0.034-0.042), within the target of 1/20.
 Moving the conditions step by step costs it: 0.939, 22 experiments. PPO with memory (3000
 steps) stays at 0.63, like the memoryless PPO (0.65) and Sarsa (0.54): too few steps to learn
 to search; the learned optimizer's simulated gradient is what makes training take minutes.

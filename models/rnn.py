@@ -147,7 +147,19 @@ class RecurrentActorCritic(nn.Module):
     def forward(self, x: Tensor, state: object = None) -> tuple[Tensor, Tensor, object]:
         """(mu (batch, time, n_actions), v (batch, time), final state) of sequences x."""
         hidden, state = self.recurrent(x, state)  # (batch, time, hidden_size)
-        return torch.tanh(self.action(hidden)), self.value(hidden)[..., 0], state
+        return self._mean(hidden), self.value(hidden)[..., 0], state
+
+    def _mean(self, hidden: Tensor) -> Tensor:
+        """The action mean mu = tanh(W_mu h + b_mu) of hidden states h."""
+        return torch.tanh(self.action(hidden))
+
+    def act(self, x: Tensor, state: object = None) -> tuple[Tensor, object]:
+        """One decision: x (batch, input_size) -> (mu (batch, n_actions), state).
+
+        The same mu as :meth:`step` without the value head (a decision needs only the policy).
+        """
+        hidden, state = self.recurrent(x[:, None], state)
+        return self._mean(hidden[:, 0]), state
 
     def step(self, x: Tensor, state: object = None) -> tuple[Tensor, Tensor, object]:
         """One step: x (batch, input_size) -> (mu (batch, n_actions), v (batch,), state)."""

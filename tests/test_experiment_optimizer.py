@@ -73,6 +73,11 @@ def test_recurrent_actor_critic_shapes_and_steps_equal_the_sequence():
         means.append(mean_t)
     torch.testing.assert_close(torch.stack(means, dim=1), mean)
     torch.testing.assert_close(value_t, value[:, -1])
+    state, decisions = None, []  # act: the same mu one decision at a time, no value head
+    for t in range(7):
+        mean_t, state = network.act(x[:, t], state)
+        decisions.append(mean_t)
+    torch.testing.assert_close(torch.stack(decisions, dim=1), mean)
     for cell in ("lstm", "rnn"):
         assert RecurrentActorCritic(4, 3, 8, cell=cell)(x)[0].shape == (5, 7, 3)
 
