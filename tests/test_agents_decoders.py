@@ -12,8 +12,6 @@ from labcoat.agents import decoders
 from labcoat.agents.decoders import minimum_weight_correction, mwpm_correction
 from labcoat.envs.toric_code import is_logical_error, syndrome
 
-pytest.importorskip("pymatching")
-
 
 def all_even_syndromes(d: int) -> np.ndarray:
     """Every syndrome with an even number of defects, shape (2^(d²-1), d, d)."""

@@ -13,6 +13,8 @@ import re
 from typing import Any
 
 import pytest
+import stable_baselines3
+import torch
 
 from labcoat.agents import (
     ActorCritic,
@@ -89,14 +91,12 @@ def test_misspelt_keyword_is_refused_by_name(cls):
 
 
 def test_dqn_defaults_are_documented_and_stable_baselines3s():
-    torch = pytest.importorskip("torch")
     from labcoat.agents.dqn import DQN, DQN_DEFAULTS, DQNSettings
 
     documented = documented_defaults(DQNSettings, "DQN")
     assert set(documented) == set(DQNSettings.__annotations__)
     assert documented == DQN_DEFAULTS
-    sb3 = pytest.importorskip("stable_baselines3")
-    signature = inspect.signature(sb3.DQN).parameters
+    signature = inspect.signature(stable_baselines3.DQN).parameters
     shared = set(documented) & set(signature)
     assert len(shared) >= 14
     for name in shared:
@@ -109,7 +109,6 @@ def test_dqn_defaults_are_documented_and_stable_baselines3s():
 
 
 def test_dqn_misspelt_keyword_is_refused_by_name():
-    pytest.importorskip("torch")
     from labcoat.agents import DQN
 
     with pytest.raises(TypeError, match=r"DQN\(\) got an unexpected keyword argument 'buffersize'"):

@@ -16,9 +16,6 @@ from labcoat.envs.toric_code import is_logical_error, star_matrix, syndrome
 from labcoat.exercises import qec
 from labcoat.exercises.qec import EXERCISE, Config, run
 
-pytest.importorskip("pymatching")
-pytest.importorskip("stable_baselines3")
-
 QUICK = dataclasses.replace(Config(), **EXERCISE.quick)
 
 
