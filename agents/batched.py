@@ -14,6 +14,7 @@ bandit with the same loop.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal, NamedTuple, Protocol
 
 import numpy as np
@@ -25,7 +26,6 @@ from labcoat.agents.rules import (
     check_learning_rate,
     epsilon_greedy_by_noise,
     epsilon_greedy_expectation,
-    q_learning_target,
     step_size,
     step_size_power,
     td_target,
@@ -182,12 +182,13 @@ class _Uniforms:
         self.i = self.block
 
     def next(self) -> np.ndarray:
-        if self.i == self.block:
+        i = self.i
+        if i == self.block:
             u = self.rng.random((self.block, *self.shape))
             self.buffer = u * self.scale if self.below is None else u < self.below
-            self.i = 0
-        self.i += 1
-        return self.buffer[self.i - 1]
+            i = 0
+        self.i = i + 1
+        return self.buffer[i]
 
 
 _BLOCK_NUMBERS = 1 << 15  # uniforms per generator call (256 kB)
@@ -196,12 +197,16 @@ _BLOCK_NUMBERS = 1 << 15  # uniforms per generator call (256 kB)
 class _ModelRuns:
     """One episode after another on a model's outcome table, for each run (a BatchEnv).
 
-    Records the undiscounted return and the length of every episode; a run stops after
-    ``n_episodes`` of them. An episode ends in a terminal state or at the time limit. The
-    outcome table is held flat (index (s A + a) K + k): a step is one search over all rows
-    (labcoat.envs._tabular.Outcomes.sample_flat) and three ``take``s, with the transition
-    uniforms drawn in blocks. Lengths are counted from the step at which each episode
-    started, so the time limit is looked at only once the earliest deadline is reached.
+    Records the undiscounted return and the step at which every episode ends; a run stops
+    after ``n_episodes`` of them. An episode ends in a terminal state or at the time limit.
+    The per-run arrays hold the running runs only (``running`` names them), so that every step
+    works on whole arrays: a run that has played all its episodes is dropped from them
+    (:meth:`drop_finished`, called once its last update is made). The outcome table is held
+    flat (index (s A + a) K + k): a step is one search over all rows
+    (labcoat.envs._tabular.Outcomes.sample_flat) and a few ``take``s, with the transition
+    uniforms drawn in blocks; the states are also held as s A (the first row of their pairs).
+    Lengths are counted from the step at which each episode started, so the time limit is
+    looked at only once the earliest deadline is reached.
     """
 
     def __init__(
@@ -217,70 +222,89 @@ class _ModelRuns:
         self.n_actions, self.width = model.n_actions, outcomes.prob.shape[2]
         self.outcomes = outcomes
         self.next_state = outcomes.next_state.ravel()
+        self.next_row = self.next_state * self.n_actions  # s' A: the first pair row of s'
         self.reward, self.terminated = outcomes.reward.ravel(), outcomes.terminated.ravel()
         self.start, self.limit, self.rng = start, limit, rng
         self.n_runs, self.n_episodes = n_runs, n_episodes
         self.halves = _Uniforms(rng, (n_runs,), scale=0.5)  # u / 2 of the transitions
-        self.states = _sample_start(start, n_runs, rng)
         self.returns = np.zeros((n_runs, n_episodes))
-        self.lengths = np.zeros((n_runs, n_episodes), dtype=np.int64)
-        self.episode = np.zeros(n_runs, dtype=np.int64)
-        self.ret = np.zeros(n_runs)
-        self.t, self.began = 0, np.zeros(n_runs)  # steps so far; step each episode began at
-        self.deadline = limit  # the earliest step at which a running episode hits the limit
+        self.ends = np.zeros((n_runs, n_episodes), dtype=np.int64)  # step each episode ended
+        self.t, self.deadline = 0, limit  # steps so far; earliest step an episode is cut
         self.truncated = False  # whether the last step cut an episode at the time limit
         self.ended_any = False  # whether some episode ended at the last step
+        self.kept: np.ndarray | None = None  # after the last step: the runs that go on
         starts = np.zeros(model.n_states, dtype=bool)
         starts[start if isinstance(start, int) else np.diff(start, prepend=0.0) > 0] = True
         # whether an episode can terminate on its first step (then S_t may be the next start)
         self.start_can_end = bool((outcomes.terminated & (outcomes.prob > 0))[starts].any())
+        # per running run:
         self.running = np.arange(n_runs)
-
-    def current_states(self, runs: np.ndarray) -> np.ndarray:
-        """S_t of ``runs`` (all runs: the array itself, no copy)."""
-        return self.states if runs.size == self.n_runs else self.states.take(runs)
+        self.states = _sample_start(start, n_runs, rng)
+        self.rows = self.states * self.n_actions
+        self.ret = np.zeros(n_runs)
+        self.began = np.zeros(n_runs)  # the step at which the episode began
+        self.slot = np.arange(n_runs) * n_episodes  # flat (run, episode) index of the episode
+        self.stop = self.slot + n_episodes  # the slot of a run that has played all
 
     def step(self, runs: np.ndarray, actions: np.ndarray) -> BatchStep:
-        everyone = runs.size == self.n_runs
-        o = self.current_states(runs) * self.n_actions + actions  # the pair's row
+        o = self.rows + actions  # the pair's row (runs are the running runs, in order)
         if self.width > 1:  # one search over all rows (deterministic outcomes: the row itself)
             u = self.halves.next()
-            o = self.outcomes.sample_flat(o, u if everyone else u[: runs.size])
+            o = self.outcomes.sample_flat(o, u if o.size == self.n_runs else u[: o.size])
         s2, r, terminated = self.next_state.take(o), self.reward.take(o), self.terminated.take(o)
+        self.rows = self.next_row.take(o)
         self.t += 1
         ended, self.truncated = terminated, False
         if self.t >= self.deadline:
-            cut = self.t - self.began.take(runs) >= self.limit
-            ended, self.truncated = terminated | cut, bool(cut.any())
-        if everyone:
-            self.ret += r
-            self.states = s2
-        else:
-            self.ret[runs] += r
-            self.states[runs] = s2
-        self.ended_any = bool(ended.any())
+            cut = self.t - self.began >= self.limit
+            ended, self.truncated = terminated | cut, bool(np.count_nonzero(cut))
+        self.ret += r
+        self.states = s2
+        # (count_nonzero: a fraction of any()'s time on small arrays)
+        self.ended_any = bool(np.count_nonzero(ended))
         if self.ended_any:
-            self._end_episodes(runs[ended], everyone)
+            self._end_episodes(ended)
         return BatchStep(s2, r, terminated, ended, self.running, {"outcome": o})
 
-    def _end_episodes(self, done: np.ndarray, everyone: bool) -> None:
-        """Record the finished episodes of the runs ``done`` and restart them."""
-        if everyone:  # self.states is the step's observations: restart in a copy
-            self.states = self.states.copy()
-        episode = self.episode.take(done)
-        at = done * self.n_episodes + episode
+    def _end_episodes(self, ended: np.ndarray) -> None:
+        """Record the finished episodes and restart them (the states in a copy: s2 is out)."""
+        done = ended.nonzero()[0]
+        self.states = self.states.copy()
+        at = self.slot.take(done)
         self.returns.ravel()[at] = self.ret.take(done)
-        self.lengths.ravel()[at] = self.t - self.began.take(done)
-        self.episode[done] = episode + 1
-        self.ret[done], self.began[done] = 0.0, self.t
-        self.states[done] = _sample_start(self.start, done.size, self.rng)
-        if (episode + 1 >= self.n_episodes).any():
-            self.running = self.running[self.episode.take(self.running) < self.n_episodes]
-            finished = np.ones(self.n_runs, dtype=bool)
-            finished[self.running] = False
-            self.began[finished] = np.inf  # never cut again
-        if self.limit < np.inf:
+        self.ends.ravel()[at] = self.t
+        at += 1
+        self.slot[done] = at
+        self.ret[done] = 0.0
+        if isinstance(self.start, int):
+            self.states[done], self.rows[done] = self.start, self.start * self.n_actions
+        else:
+            starts = _sample_start(self.start, done.size, self.rng)
+            self.states[done], self.rows[done] = starts, starts * self.n_actions
+        if self.limit < np.inf:  # (no time limit: began is not needed)
+            self.began[done] = self.t
+        if np.count_nonzero(at >= self.stop.take(done)):  # some run has played all
+            self.kept = self.slot < self.stop
+            self.running = self.running[self.kept]
+        elif self.limit < np.inf:
             self.deadline = self.began.min() + self.limit
+
+    def drop_finished(self) -> None:
+        """Drop the runs that have played all their episodes from the per-run arrays."""
+        keep = self.kept
+        if keep is None:
+            return
+        self.states, self.rows, self.ret = self.states[keep], self.rows[keep], self.ret[keep]
+        self.began, self.slot, self.stop = self.began[keep], self.slot[keep], self.stop[keep]
+        if self.limit < np.inf and self.began.size:
+            self.deadline = self.began.min() + self.limit
+        self.kept = None
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """The number of steps of every episode, (n_runs, n_episodes) (0: not played)."""
+        ends = self.ends
+        return np.where(ends > 0, np.diff(ends, axis=1, prepend=0), 0)
 
 
 class _TabularControl:
@@ -289,9 +313,12 @@ class _TabularControl:
     q is held arm-major and flat over runs and states, shape (n_actions, n_runs S), so that the
     rows q(S_t, .) of all runs are one ``take`` in the layout of ``epsilon_greedy_by_noise``;
     its uniforms (an exploration coin and a tie-breaking number per arm) are drawn in blocks.
-    Sarsa chooses A_{t+1} once per step: in S_{t+1}, or, for a run whose episode terminated, in
-    the next episode's start state (the target R_{t+1} does not use it); a run cut by the time
-    limit (whose target bootstraps on an action in S_{t+1}) chooses its next action afresh.
+    The per-run arrays hold the running runs only, like the environment's. Sarsa chooses
+    A_{t+1} once per step: in S_{t+1}, or, for a run whose episode terminated, in the next
+    episode's start state (the target R_{t+1} does not use it); a run cut by the time limit
+    (whose target bootstraps on an action in S_{t+1}) chooses its next action afresh. The
+    updated values are checked for divergence every ``_CHECK_EVERY`` steps (and at the end),
+    in one call for all of them.
     """
 
     def __init__(
@@ -303,45 +330,45 @@ class _TabularControl:
         alpha: float | str,
         epsilon: float,
     ) -> None:
-        self.env, self.method, self.gamma, self.epsilon = env, method, gamma, epsilon
+        self.env, self.method, self.gamma = env, method, gamma
+        self.epsilon = np.float64(epsilon)  # (numpy scalars: cheaper in array arithmetic)
         self.masked = bool(np.isneginf(q).any())  # some actions unavailable somewhere
+        self.n_available = np.isfinite(q).sum(axis=2).astype(float).ravel()  # |A(s)| by row
         n_runs, n_states, n_actions = q.shape
         self.q = np.ascontiguousarray(q.reshape(n_runs * n_states, n_actions).T)
         self.q_flat = self.q.reshape(-1)  # entry a (n_runs S) + run S + s
-        self.shape, self.entries, self.n_runs = q.shape, n_runs * n_states, n_runs
-        self.row_base = np.arange(n_runs) * n_states  # row of (run, s) = run S + s
-        self.alpha, self.power = alpha, step_size_power(alpha)
-        self.counts = np.zeros(self.q_flat.shape, dtype=np.int64)
+        self.shape, self.n_runs, self.n_arms = q.shape, n_runs, np.float64(n_actions)
+        self.entries = np.int64(n_runs * n_states)
+        self.power = step_size_power(alpha)
+        self.alpha = alpha if self.power is not None else np.float64(alpha)
+        self.counts = np.zeros(self.q_flat.shape)  # updates of each entry (floats: n^-w)
         self.discount = gamma * (1.0 - env.terminated)  # discount_t of every outcome
         self.coins = _Uniforms(env.rng, (n_runs,), below=epsilon)
         self.noise = _Uniforms(env.rng, (n_actions, n_runs))
-        self.next_actions = np.full(n_runs, -1)  # Sarsa's A_{t+1} (-1: choose afresh)
         self.fresh = True  # whether some run has no next action yet
         self.steps = 0
         self.rows_next: np.ndarray | None = None  # the rows of every run's next S_t, if known
-
-    def _rows(self, runs: np.ndarray, states: np.ndarray) -> np.ndarray:
-        base = self.row_base if runs.size == self.n_runs else self.row_base.take(runs)
-        return base + states
+        self.updated: list[np.ndarray] = []  # the values updated since the last check
+        # per running run:
+        self.base = np.arange(n_runs) * n_states  # row of (run, s) = run S + s
+        self.next_actions = np.full(n_runs, -1)  # Sarsa's A_{t+1} (-1: choose afresh)
 
     def _explore(self, q_t: np.ndarray) -> np.ndarray:
         """One epsilon-greedy action per column of an arm-major q (n_actions, n)."""
         explore, noise, n = self.coins.next(), self.noise.next(), q_t.shape[1]
         if n < self.n_runs:
             explore, noise = explore[:n], noise[:, :n]
-        return epsilon_greedy_by_noise(q_t, explore, noise, masked=self.masked)
+        return epsilon_greedy_by_noise(q_t, explore, noise)
 
     def act(self, runs: np.ndarray) -> np.ndarray:
-        if self.rows_next is not None and runs.size == self.n_runs:
-            self.rows_tm1 = self.rows_next  # the rows of S_t, known from the last learn
-        else:
-            self.rows_tm1 = self._rows(runs, self.env.current_states(runs))
+        rows = self.rows_next  # the rows of S_t, if known from the last learn
+        self.rows_tm1 = rows = self.base + self.env.states if rows is None else rows
         if self.method != "sarsa":
-            return self._explore(self.q.take(self.rows_tm1, axis=1))
-        actions = self.next_actions.take(runs)
+            return self._explore(self.q.take(rows, axis=1))
+        actions = self.next_actions
         if self.fresh:
             fresh = (actions < 0).nonzero()[0]
-            actions[fresh] = self._explore(self.q.take(self.rows_tm1.take(fresh), axis=1))
+            actions[fresh] = self._explore(self.q.take(rows.take(fresh), axis=1))
             self.fresh = False
         return actions
 
@@ -349,71 +376,89 @@ class _TabularControl:
         self.steps += 1
         discount = self.discount.take(step.info["outcome"])
         if self.method == "sarsa":
-            target = self._sarsa_target(runs, actions, step, discount)
+            target = self._sarsa_target(step, discount)
         else:
-            rows = self._rows(runs, step.observations)
+            rows = self.base + step.observations
             self.rows_next = None if self.env.ended_any else rows  # (some runs restart)
             q_t = self.q.take(rows, axis=1)  # (A, runs)
             if self.method == "q_learning":
-                target = q_learning_target(q_t.T, step.rewards, discount)
+                # eq. 7.24: every state has an available action, so the max is finite
+                target = td_target(step.rewards, discount, _max_over_arms(q_t))
             else:
-                target = self._expected_sarsa_target(q_t, step.rewards, discount)
+                target = self._expected_sarsa_target(q_t, rows, step.rewards, discount)
         entry = actions * self.entries + self.rows_tm1
         if self.power is None:
             alpha_n = self.alpha
         else:
-            self.counts[entry] += 1
-            alpha_n = step_size(self.alpha, self.power, self.counts.take(entry))
+            n = self.counts.take(entry) + 1.0
+            self.counts[entry] = n
+            alpha_n = step_size(self.alpha, self.power, n)
         new = td_update(self.q_flat.take(entry), target, alpha_n)
         self.q_flat[entry] = new
-        if not np.isfinite(new).all():
+        self.updated.append(new)
+        if len(self.updated) == _CHECK_EVERY:
+            self.check_finite()
+        kept = self.env.kept
+        if kept is not None:  # some runs have finished: drop them here and in the env
+            self.base, self.next_actions, self.rows_next = (
+                self.base[kept],
+                self.next_actions[kept],
+                None,
+            )
+            self.env.drop_finished()
+
+    def check_finite(self) -> None:
+        """Raise FloatingPointError if a value updated since the last check is not finite."""
+        updated, self.updated = self.updated, []
+        if updated and not np.isfinite(np.concatenate(updated)).all():
+            first = next(i for i, new in enumerate(updated) if not np.isfinite(new).all())
+            step = self.steps - len(updated) + 1 + first
             raise FloatingPointError(
-                f"batched {self.method} diverged: q became non-finite at time step {self.steps} "
+                f"batched {self.method} diverged: q became non-finite at time step {step} "
                 "(lower learning_rate or gamma, or scale the rewards)"
             )
 
-    def _sarsa_target(
-        self, runs: np.ndarray, actions: np.ndarray, step: BatchStep, discount: np.ndarray
-    ) -> np.ndarray:
+    def _sarsa_target(self, step: BatchStep, discount: np.ndarray) -> np.ndarray:
         """Eq. 7.23's target, choosing every run's next action (see the class docstring)."""
-        states = self.env.current_states(runs)  # S_{t+1}, or the next episode's start
+        states = self.env.states  # S_{t+1}, or the next episode's start
         cut = step.ended & ~step.terminated if self.env.truncated else None
         if cut is not None:
             states = np.where(cut, step.observations, states)
-        rows = self._rows(runs, states)
+        rows = self.base + states
         self.rows_next = rows if cut is None else None
-        q_t = self.q.take(rows, axis=1)
-        a2 = self._explore(q_t)
+        a2 = self._explore(self.q.take(rows, axis=1))
         q_next = self.q_flat.take(a2 * self.entries + rows)  # q(S_{t+1}, A_{t+1}) of eq. 7.23
         target = td_target(step.rewards, discount, q_next)
         # A start state may be S_t itself: its first action must see this update (afresh).
         again = cut
         if self.env.start_can_end and self.env.ended_any:
             again = step.terminated & (rows == self.rows_tm1) | (False if cut is None else cut)
-        if again is not None and again.any():
+        if again is not None and np.count_nonzero(again):
             a2 = np.where(again, -1, a2)
             self.fresh = True
-        if runs.size == self.n_runs:
-            self.next_actions = a2
-        else:
-            self.next_actions[runs] = a2
+        self.next_actions = a2
         return target
 
     def _expected_sarsa_target(
-        self, q_t: np.ndarray, r_t: np.ndarray, discount: np.ndarray
+        self, q_t: np.ndarray, rows: np.ndarray, r_t: np.ndarray, discount: np.ndarray
     ) -> np.ndarray:
         """S&B eq. 6.9's target with the closed-form epsilon-greedy expectation."""
-        if self.masked:
-            available = q_t > -np.inf
-            mean = np.where(available, q_t, 0.0).sum(axis=0) / available.sum(axis=0)
+        if self.masked:  # the mean over the available arms (q > -inf) of each state
+            total = np.add.reduce(q_t, axis=0, where=q_t > -np.inf, initial=0.0)
+            mean = total / self.n_available.take(rows)
         else:
-            mean = q_t.sum(axis=0) / len(q_t)  # (ndarray.mean costs several sums' time)
-        expected = epsilon_greedy_expectation(q_t.max(axis=0), mean, self.epsilon)
+            mean = _sum_over_arms(q_t) / self.n_arms
+        expected = epsilon_greedy_expectation(_max_over_arms(q_t), mean, self.epsilon)
         return td_target(r_t, discount, expected)
 
     def q_by_run(self) -> np.ndarray:
         """The action values of every run, shape (n_runs, n_states, n_actions)."""
         return np.ascontiguousarray(self.q.T).reshape(self.shape)
+
+
+_CHECK_EVERY = 64  # steps between two divergence checks
+_max_over_arms = partial(np.maximum.reduce, axis=0)  # (ndarray.max: a Python wrapper more)
+_sum_over_arms = partial(np.add.reduce, axis=0)
 
 
 def batched_control(
@@ -476,7 +521,10 @@ def batched_control(
     q = np.full((n_runs, model.n_states, model.n_actions), initial_q)
     q[:, ~model.valid_actions] = -np.inf
     learner = _TabularControl(env, q, method, gamma, alpha, epsilon)
-    run_batched(learner, env, n_runs)
+    # a non-finite value can only come from divergence, which check_finite reports by its step
+    with np.errstate(over="ignore", invalid="ignore"):
+        run_batched(learner, env, n_runs)
+        learner.check_finite()
     return BatchedResult(
         q=learner.q_by_run(), episode_returns=env.returns, episode_lengths=env.lengths
     )
@@ -487,6 +535,9 @@ def _start(model: TabularModel, start_state: int | None) -> np.ndarray | int:
     if start_state is not None:
         return state_index(start_state, model.n_states, name="start_state")
     if model.initial_distribution is not None:
+        positive = np.flatnonzero(np.asarray(model.initial_distribution) > 0)
+        if positive.size == 1:  # one start state: nothing to sample
+            return int(positive[0])
         return np.cumsum(model.initial_distribution)
     raise ValueError("the model has no initial_distribution: pass start_state")
 

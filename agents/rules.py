@@ -338,30 +338,27 @@ def epsilon_greedy_arms(
     return greedy
 
 
-def epsilon_greedy_by_noise(
-    q_by_arm: FloatArray, explore: Any, noise: FloatArray, *, masked: bool = False
-) -> IntArray:
+def epsilon_greedy_by_noise(q_by_arm: FloatArray, explore: Any, noise: FloatArray) -> IntArray:
     """One epsilon-greedy action per run of an arm-major q (k, n_runs), from pre-drawn uniforms.
 
     The same policy as :func:`epsilon_greedy_arms` (pi(a|s) = epsilon / |A(s)| + (1 - epsilon)
     [a greedy] / #greedy), drawn differently so that the uniforms can be drawn for many steps
     at once: a run explores when ``explore`` (a coin u < epsilon) is true, and its candidates
     are then the available arms, otherwise the maximizing ones; the action is the candidate
-    with the largest of the run's k uniforms ``noise`` (uniform over the candidates).
+    with the largest of the run's k uniforms ``noise`` (uniform over the candidates). The
+    candidates are the arms with q >= a floor: max_a q for a greedy run, the lowest finite
+    float for an exploring one (every available arm, no -inf one).
 
     Args:
-        q_by_arm: q, shape (k, n_runs); with ``masked=True`` -inf marks unavailable arms.
+        q_by_arm: q, shape (k, n_runs); -inf marks unavailable arms.
         explore: the runs that explore, booleans of shape (n_runs,).
         noise: uniforms in [0, 1), shape (k, n_runs).
-        masked: whether some arms are unavailable (otherwise every arm is a candidate when
-            exploring).
     """
-    candidates = q_by_arm == q_by_arm.max(axis=0)
-    if masked:
-        candidates = np.where(explore, q_by_arm > -np.inf, candidates)
-    else:
-        candidates |= explore
-    return (noise + candidates).argmax(axis=0)  # a candidate scores 1 + u > any other
+    floor = np.where(explore, _LOWEST, np.maximum.reduce(q_by_arm, axis=0))
+    return (noise + (q_by_arm >= floor)).argmax(axis=0)  # a candidate scores 1 + u > any other
+
+
+_LOWEST = -np.finfo(np.float64).max  # below every finite q, above -inf
 
 
 def ucb_scores(q: FloatArray, n: IntArray, t: int, c: float) -> FloatArray:

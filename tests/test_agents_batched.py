@@ -80,13 +80,36 @@ def test_epsilon_greedy_by_noise_has_the_probabilities_of_epsilon_greedy_arms():
     pi = epsilon / 4 * (q > -np.inf) + (1 - epsilon) * np.array([0, 0.5, 0, 0.5, 0])
     q_by_arm = np.repeat(q[:, None], n, axis=1)
     explore = rng.random(n) < epsilon
-    by_noise = epsilon_greedy_by_noise(q_by_arm, explore, rng.random((5, n)), masked=True)
+    by_noise = epsilon_greedy_by_noise(q_by_arm, explore, rng.random((5, n)))
     by_arms = epsilon_greedy_arms(q_by_arm, epsilon, rng, masked=True)
     for actions in (by_noise, by_arms):
         freq = np.bincount(actions, minlength=5) / n
         assert freq[2] == 0
         np.testing.assert_array_less(np.abs(freq - pi), 4 * np.sqrt(pi * (1 - pi) / n) + 1e-9)
+    lowest = np.array([[-np.finfo(float).max] * 3, [-np.inf] * 3])  # available, unavailable
+    chosen = epsilon_greedy_by_noise(lowest, np.array([True, False, True]), rng.random((2, 3)))
+    np.testing.assert_array_equal(chosen, [0, 0, 0])
     unmasked = epsilon_greedy_by_noise(q_by_arm[[0, 1, 3, 4]], explore, rng.random((4, n)))
     freq = np.bincount(unmasked, minlength=4) / n
     pi4 = epsilon / 4 + (1 - epsilon) * np.array([0, 0.5, 0.5, 0])
     np.testing.assert_array_less(np.abs(freq - pi4), 4 * np.sqrt(pi4 * (1 - pi4) / n))
+
+
+@pytest.mark.parametrize("method", ["sarsa", "q_learning", "expected_sarsa"])
+@pytest.mark.parametrize("limit", [None, 3])
+def test_every_episode_is_recorded_with_its_length_and_return(method, limit):
+    """A chain whose every step pays -1 (action 0: one state on, action 1: two; terminal at
+    4), so that each episode's return is minus its length by construction. Random actions
+    give runs of different lengths, which finish at different times and are then dropped:
+    every episode of every run must be recorded, 2 to 4 steps long (2 to 3 with a time
+    limit of 3), with return = -length."""
+    T = np.zeros((5, 2, 5))
+    for s in range(5):
+        T[s, 0, min(s + 1, 4)] = T[s, 1, min(s + 2, 4)] = 1.0
+    model = TabularModel(T=T, R=-np.ones((5, 2)), terminal=np.arange(5) == 4, valid_actions=True)
+    result = batched_control(model, method, n_runs=9, n_episodes=6, gamma=1.0, epsilon=0.5,
+                             start_state=0, max_episode_steps=limit, seed=1)  # fmt: skip
+    lengths = result.episode_lengths
+    np.testing.assert_array_equal(result.episode_returns, -lengths)
+    assert lengths.min() == 2 and lengths.max() == (3 if limit else 4)
+    assert len(set(lengths.sum(axis=1).tolist())) > 1  # the runs finish at different steps
