@@ -14,7 +14,6 @@ bandit with the same loop.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, Literal, NamedTuple, Protocol
 
 import numpy as np
@@ -165,8 +164,9 @@ class _Uniforms:
     """Uniform numbers of a fixed shape, one array per step, drawn ``block`` steps at a time.
 
     One generator call per block instead of one per step (the numbers of a step are the next
-    slice of the block). With ``below``, the step's array holds the coins u < below instead;
-    ``scale`` multiplies the numbers (by a power of two: exactly).
+    slice of the block), into the same buffer every time (a step's array is valid until the
+    next call). With ``below``, the step's array holds the coins u < below instead; ``scale``
+    multiplies the numbers (by a power of two: exactly).
     """
 
     def __init__(
@@ -176,16 +176,20 @@ class _Uniforms:
         below: float | None = None,
         scale: float = 1.0,
     ) -> None:
-        self.rng, self.shape, self.below, self.scale = rng, shape, below, scale
+        self.rng, self.below, self.scale = rng, below, scale
         self.block = max(1, _BLOCK_NUMBERS // int(np.prod(shape)))
-        self.buffer: np.ndarray = np.empty((0, *shape))
+        self.uniforms = np.empty((self.block, *shape))
+        self.buffer = self.uniforms if below is None else np.empty(self.uniforms.shape, bool)
         self.i = self.block
 
     def next(self) -> np.ndarray:
         i = self.i
         if i == self.block:
-            u = self.rng.random((self.block, *self.shape))
-            self.buffer = u * self.scale if self.below is None else u < self.below
+            self.rng.random(out=self.uniforms)
+            if self.below is not None:
+                np.less(self.uniforms, self.below, out=self.buffer)
+            elif self.scale != 1.0:
+                self.uniforms *= self.scale
             i = 0
         self.i = i + 1
         return self.buffer[i]
@@ -352,6 +356,12 @@ class _TabularControl:
         # per running run:
         self.base = np.arange(n_runs) * n_states  # row of (run, s) = run S + s
         self.next_actions = np.full(n_runs, -1)  # Sarsa's A_{t+1} (-1: choose afresh)
+        # (the targets use ufunc.reduce: ndarray.max and sum add a Python wrapper)
+        self.target = {
+            "sarsa": self._sarsa_target,
+            "q_learning": self._q_learning_target,
+            "expected_sarsa": self._expected_sarsa_target,
+        }[method]
 
     def _explore(self, q_t: np.ndarray) -> np.ndarray:
         """One epsilon-greedy action per column of an arm-major q (n_actions, n)."""
@@ -374,37 +384,24 @@ class _TabularControl:
 
     def learn(self, runs: np.ndarray, actions: np.ndarray, step: BatchStep) -> None:
         self.steps += 1
-        discount = self.discount.take(step.info["outcome"])
-        if self.method == "sarsa":
-            target = self._sarsa_target(step, discount)
-        else:
-            rows = self.base + step.observations
-            self.rows_next = None if self.env.ended_any else rows  # (some runs restart)
-            q_t = self.q.take(rows, axis=1)  # (A, runs)
-            if self.method == "q_learning":
-                # eq. 7.24: every state has an available action, so the max is finite
-                target = td_target(step.rewards, discount, _max_over_arms(q_t))
-            else:
-                target = self._expected_sarsa_target(q_t, rows, step.rewards, discount)
+        target = self.target(step, self.discount.take(step.info["outcome"]))
         entry = actions * self.entries + self.rows_tm1
+        q_flat = self.q_flat
         if self.power is None:
-            alpha_n = self.alpha
+            new = td_update(q_flat.take(entry), target, self.alpha)
         else:
             n = self.counts.take(entry) + 1.0
             self.counts[entry] = n
-            alpha_n = step_size(self.alpha, self.power, n)
-        new = td_update(self.q_flat.take(entry), target, alpha_n)
-        self.q_flat[entry] = new
-        self.updated.append(new)
-        if len(self.updated) == _CHECK_EVERY:
+            new = td_update(q_flat.take(entry), target, step_size(self.alpha, self.power, n))
+        q_flat[entry] = new
+        updated = self.updated
+        updated.append(new)
+        if len(updated) == _CHECK_EVERY:
             self.check_finite()
         kept = self.env.kept
         if kept is not None:  # some runs have finished: drop them here and in the env
-            self.base, self.next_actions, self.rows_next = (
-                self.base[kept],
-                self.next_actions[kept],
-                None,
-            )
+            self.base, self.next_actions = self.base[kept], self.next_actions[kept]
+            self.rows_next = None
             self.env.drop_finished()
 
     def check_finite(self) -> None:
@@ -439,17 +436,25 @@ class _TabularControl:
         self.next_actions = a2
         return target
 
-    def _expected_sarsa_target(
-        self, q_t: np.ndarray, rows: np.ndarray, r_t: np.ndarray, discount: np.ndarray
-    ) -> np.ndarray:
+    def _q_learning_target(self, step: BatchStep, discount: np.ndarray) -> np.ndarray:
+        """Eq. 7.24's target (every state has an available action: the max is finite)."""
+        rows = self.base + step.observations
+        self.rows_next = None if self.env.ended_any else rows  # (some runs restart)
+        q_t = self.q.take(rows, axis=1)  # (A, runs)
+        return td_target(step.rewards, discount, np.maximum.reduce(q_t, 0))
+
+    def _expected_sarsa_target(self, step: BatchStep, discount: np.ndarray) -> np.ndarray:
         """S&B eq. 6.9's target with the closed-form epsilon-greedy expectation."""
+        rows = self.base + step.observations
+        self.rows_next = None if self.env.ended_any else rows  # (some runs restart)
+        q_t = self.q.take(rows, axis=1)  # (A, runs)
         if self.masked:  # the mean over the available arms (q > -inf) of each state
-            total = np.add.reduce(q_t, axis=0, where=q_t > -np.inf, initial=0.0)
+            total = np.add.reduce(q_t, 0, where=q_t > -np.inf, initial=0.0)
             mean = total / self.n_available.take(rows)
         else:
-            mean = _sum_over_arms(q_t) / self.n_arms
-        expected = epsilon_greedy_expectation(_max_over_arms(q_t), mean, self.epsilon)
-        return td_target(r_t, discount, expected)
+            mean = np.add.reduce(q_t, 0) / self.n_arms
+        expected = epsilon_greedy_expectation(np.maximum.reduce(q_t, 0), mean, self.epsilon)
+        return td_target(step.rewards, discount, expected)
 
     def q_by_run(self) -> np.ndarray:
         """The action values of every run, shape (n_runs, n_states, n_actions)."""
@@ -457,8 +462,6 @@ class _TabularControl:
 
 
 _CHECK_EVERY = 64  # steps between two divergence checks
-_max_over_arms = partial(np.maximum.reduce, axis=0)  # (ndarray.max: a Python wrapper more)
-_sum_over_arms = partial(np.add.reduce, axis=0)
 
 
 def batched_control(

@@ -354,7 +354,7 @@ def epsilon_greedy_by_noise(q_by_arm: FloatArray, explore: Any, noise: FloatArra
         explore: the runs that explore, booleans of shape (n_runs,).
         noise: uniforms in [0, 1), shape (k, n_runs).
     """
-    floor = np.where(explore, _LOWEST, np.maximum.reduce(q_by_arm, axis=0))
+    floor = np.where(explore, _LOWEST, np.maximum.reduce(q_by_arm, 0))
     return (noise + (q_by_arm >= floor)).argmax(axis=0)  # a candidate scores 1 + u > any other
 
 
