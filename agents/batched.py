@@ -13,7 +13,9 @@ bandit with the same loop.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal, NamedTuple, Protocol
 
 import numpy as np
@@ -25,6 +27,7 @@ from labcoat.agents.rules import (
     check_learning_rate,
     epsilon_greedy_by_noise,
     epsilon_greedy_expectation,
+    exploration_caps,
     step_size,
     step_size_power,
     td_target,
@@ -165,37 +168,38 @@ class _Uniforms:
 
     One generator call per block instead of one per step (the numbers of a step are the next
     slice of the block), into the same buffer every time (a step's array is valid until the
-    next call). With ``below``, the step's array holds the coins u < below instead; ``scale``
-    multiplies the numbers (by a power of two: exactly).
+    next call). ``transform``, if given, maps each block (e.g. to exploration caps).
     """
 
     def __init__(
         self,
         rng: np.random.Generator,
         shape: tuple[int, ...],
-        below: float | None = None,
-        scale: float = 1.0,
+        transform: Callable[[np.ndarray], np.ndarray] | None = None,
     ) -> None:
-        self.rng, self.below, self.scale = rng, below, scale
+        self.rng, self.transform = rng, transform
         self.block = max(1, _BLOCK_NUMBERS // int(np.prod(shape)))
-        self.uniforms = np.empty((self.block, *shape))
-        self.buffer = self.uniforms if below is None else np.empty(self.uniforms.shape, bool)
+        self.uniforms = self.buffer = np.empty((self.block, *shape))
         self.i = self.block
 
     def next(self) -> np.ndarray:
         i = self.i
         if i == self.block:
             self.rng.random(out=self.uniforms)
-            if self.below is not None:
-                np.less(self.uniforms, self.below, out=self.buffer)
-            elif self.scale != 1.0:
-                self.uniforms *= self.scale
+            if self.transform is not None:
+                self.buffer = self.transform(self.uniforms)
             i = 0
         self.i = i + 1
         return self.buffer[i]
 
 
 _BLOCK_NUMBERS = 1 << 15  # uniforms per generator call (256 kB)
+
+
+def _halve(u: np.ndarray) -> np.ndarray:
+    """Halve the uniforms u in place (exact in binary)."""
+    u *= 0.5
+    return u
 
 
 class _ModelRuns:
@@ -230,7 +234,7 @@ class _ModelRuns:
         self.reward, self.terminated = outcomes.reward.ravel(), outcomes.terminated.ravel()
         self.start, self.limit, self.rng = start, limit, rng
         self.n_runs, self.n_episodes = n_runs, n_episodes
-        self.halves = _Uniforms(rng, (n_runs,), scale=0.5)  # u / 2 of the transitions
+        self.halves = _Uniforms(rng, (n_runs,), _halve)  # u / 2 of the transitions
         self.returns = np.zeros((n_runs, n_episodes))
         self.ends = np.zeros((n_runs, n_episodes), dtype=np.int64)  # step each episode ended
         self.t, self.deadline = 0, limit  # steps so far; earliest step an episode is cut
@@ -347,7 +351,7 @@ class _TabularControl:
         self.alpha = alpha if self.power is not None else np.float64(alpha)
         self.counts = np.zeros(self.q_flat.shape)  # updates of each entry (floats: n^-w)
         self.discount = gamma * (1.0 - env.terminated)  # discount_t of every outcome
-        self.coins = _Uniforms(env.rng, (n_runs,), below=epsilon)
+        self.caps = _Uniforms(env.rng, (n_runs,), partial(exploration_caps, epsilon=epsilon))
         self.noise = _Uniforms(env.rng, (n_actions, n_runs))
         self.fresh = True  # whether some run has no next action yet
         self.steps = 0
@@ -365,10 +369,10 @@ class _TabularControl:
 
     def _explore(self, q_t: np.ndarray) -> np.ndarray:
         """One epsilon-greedy action per column of an arm-major q (n_actions, n)."""
-        explore, noise, n = self.coins.next(), self.noise.next(), q_t.shape[1]
+        caps, noise, n = self.caps.next(), self.noise.next(), q_t.shape[1]
         if n < self.n_runs:
-            explore, noise = explore[:n], noise[:, :n]
-        return epsilon_greedy_by_noise(q_t, explore, noise)
+            caps, noise = caps[:n], noise[:, :n]
+        return epsilon_greedy_by_noise(q_t, caps, noise)
 
     def act(self, runs: np.ndarray) -> np.ndarray:
         rows = self.rows_next  # the rows of S_t, if known from the last learn

@@ -57,6 +57,7 @@ __all__ = [
     "epsilon_greedy_action",
     "epsilon_greedy_arms",
     "epsilon_greedy_by_noise",
+    "exploration_caps",
     "epsilon_greedy_expectation",
     "epsilon_greedy_probabilities",
     "expected_sarsa_target",
@@ -338,23 +339,32 @@ def epsilon_greedy_arms(
     return greedy
 
 
-def epsilon_greedy_by_noise(q_by_arm: FloatArray, explore: Any, noise: FloatArray) -> IntArray:
+def exploration_caps(u: Any, epsilon: float) -> FloatArray:
+    """The caps of :func:`epsilon_greedy_by_noise` from one uniform u per run.
+
+    A run explores when u < epsilon (its cap: the lowest finite float), otherwise not (+inf).
+    """
+    return np.where(np.asarray(u) < epsilon, _LOWEST, np.inf)
+
+
+def epsilon_greedy_by_noise(q_by_arm: FloatArray, caps: FloatArray, noise: FloatArray) -> IntArray:
     """One epsilon-greedy action per run of an arm-major q (k, n_runs), from pre-drawn uniforms.
 
     The same policy as :func:`epsilon_greedy_arms` (pi(a|s) = epsilon / |A(s)| + (1 - epsilon)
     [a greedy] / #greedy), drawn differently so that the uniforms can be drawn for many steps
-    at once: a run explores when ``explore`` (a coin u < epsilon) is true, and its candidates
-    are then the available arms, otherwise the maximizing ones; the action is the candidate
-    with the largest of the run's k uniforms ``noise`` (uniform over the candidates). The
-    candidates are the arms with q >= a floor: max_a q for a greedy run, the lowest finite
-    float for an exploring one (every available arm, no -inf one).
+    at once: a run explores with probability epsilon, and its candidates are then the available
+    arms, otherwise the maximizing ones; the action is the candidate with the largest of the
+    run's k uniforms ``noise`` (uniform over the candidates). The candidates are the arms with
+    q >= min(max_a q, cap): the maximizing arms for a run whose cap is +inf, every available
+    (finite) arm for an exploring run, whose cap is the lowest finite float
+    (:func:`exploration_caps` makes the caps from a coin per run).
 
     Args:
         q_by_arm: q, shape (k, n_runs); -inf marks unavailable arms.
-        explore: the runs that explore, booleans of shape (n_runs,).
+        caps: the runs' caps, shape (n_runs,).
         noise: uniforms in [0, 1), shape (k, n_runs).
     """
-    floor = np.where(explore, _LOWEST, np.maximum.reduce(q_by_arm, 0))
+    floor = np.minimum(np.maximum.reduce(q_by_arm, 0), caps)
     return (noise + (q_by_arm >= floor)).argmax(axis=0)  # a candidate scores 1 + u > any other
 
 

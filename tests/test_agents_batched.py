@@ -14,7 +14,7 @@ import pytest
 import labcoat.envs  # noqa: F401  (registers the labcoat envs)
 from labcoat.agents.batched import batched_control
 from labcoat.agents.planning import TabularModel
-from labcoat.agents.rules import epsilon_greedy_arms, epsilon_greedy_by_noise
+from labcoat.agents.rules import epsilon_greedy_arms, epsilon_greedy_by_noise, exploration_caps
 from labcoat.agents.tabular import ExpectedSarsa, QLearning, Sarsa
 
 AGENTS = {"sarsa": Sarsa, "q_learning": QLearning, "expected_sarsa": ExpectedSarsa}
@@ -79,17 +79,19 @@ def test_epsilon_greedy_by_noise_has_the_probabilities_of_epsilon_greedy_arms():
     n, epsilon = 200_000, 0.3
     pi = epsilon / 4 * (q > -np.inf) + (1 - epsilon) * np.array([0, 0.5, 0, 0.5, 0])
     q_by_arm = np.repeat(q[:, None], n, axis=1)
-    explore = rng.random(n) < epsilon
-    by_noise = epsilon_greedy_by_noise(q_by_arm, explore, rng.random((5, n)))
+    coins = rng.random(n)
+    caps = exploration_caps(coins, epsilon)
+    by_noise = epsilon_greedy_by_noise(q_by_arm, caps, rng.random((5, n)))
     by_arms = epsilon_greedy_arms(q_by_arm, epsilon, rng, masked=True)
     for actions in (by_noise, by_arms):
         freq = np.bincount(actions, minlength=5) / n
         assert freq[2] == 0
         np.testing.assert_array_less(np.abs(freq - pi), 4 * np.sqrt(pi * (1 - pi) / n) + 1e-9)
     lowest = np.array([[-np.finfo(float).max] * 3, [-np.inf] * 3])  # available, unavailable
-    chosen = epsilon_greedy_by_noise(lowest, np.array([True, False, True]), rng.random((2, 3)))
+    edge_caps = exploration_caps([0.0, 0.9, 0.0], 0.5)  # explore, exploit, explore
+    chosen = epsilon_greedy_by_noise(lowest, edge_caps, rng.random((2, 3)))
     np.testing.assert_array_equal(chosen, [0, 0, 0])
-    unmasked = epsilon_greedy_by_noise(q_by_arm[[0, 1, 3, 4]], explore, rng.random((4, n)))
+    unmasked = epsilon_greedy_by_noise(q_by_arm[[0, 1, 3, 4]], caps, rng.random((4, n)))
     freq = np.bincount(unmasked, minlength=4) / n
     pi4 = epsilon / 4 + (1 - epsilon) * np.array([0, 0.5, 0.5, 0])
     np.testing.assert_array_less(np.abs(freq - pi4), 4 * np.sqrt(pi4 * (1 - pi4) / n))
