@@ -29,6 +29,12 @@ def test_pca_exercise():
     assert set(result.figures) == {"iris", "ising"}
 
 
+def test_pca_exercise_on_an_odd_lattice():
+    """An odd side (three-sublattice sweeps): PC1 is still the magnetization."""
+    result = pca.run(dataclasses.replace(quick(pca), side=11))
+    assert result.metrics["ising_pc1_magnetization_correlation"] > 0.99
+
+
 def test_kmeans_exercise():
     result = kmeans.run(quick(kmeans))
     m = result.metrics
@@ -76,7 +82,7 @@ def test_regression_exercise():
 
 def test_configs_reject_bad_values():
     with pytest.raises(ValueError, match="side"):
-        pca.Config(side=7)
+        pca.Config(side=1)
     with pytest.raises(ValueError, match="n_clusters"):
         kmeans.Config(n_clusters=0)
     with pytest.raises(ValueError, match="perplexity"):
