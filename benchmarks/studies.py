@@ -1,21 +1,24 @@
 """A 20-trial quick sweep: the local engine with 2 workers, and Ray, against one process.
 
-Run as ``python benchmarks/studies.py [EXERCISE]`` (default ``cliff``: 10 seeds x 2 settings of
-its quick version; ``kmeans`` likewise; another exercise: 20 seeds). Three timings of the same
-20 trials, each into a fresh folder:
+Run as ``python benchmarks/studies.py [EXERCISE] [REPEATS]`` (default ``cliff``: 10 seeds x 2
+settings of its quick version; ``kmeans`` likewise; another exercise: 20 seeds; 3 repeats).
+Three timings of the same 20 trials (equal work), each into a fresh folder, run in turn
+(A B C A B C ...):
 
 1. one after another in this process (``jobs=1``): the baseline;
 2. the local engine with ``jobs=2`` (a process pool; includes starting the workers);
-3. the Ray engine on a local Ray with ``num_cpus=2`` (``ray.init`` timed apart).
+3. the Ray engine on a local Ray with ``num_cpus=2`` (``ray.init`` once, timed apart).
 
-Printed: the wall-time ratio pool / one process (the target is <= 0.6 on 2 idle cores), and
-Ray's overhead per trial against the local engine, (t_ray - t_pool) / 20. The per-trial
-numbers are the same on all three (checked here on metrics.json).
+Printed: the median and the minimum over the repeats of the wall-time ratio pool / one process
+(the target is <= 0.6 on 2 idle cores), and Ray's overhead per trial against the local engine,
+(t_ray - t_pool) / 20. The per-trial numbers are the same on all three (checked on every
+repeat's metrics.json: the accuracy side of the comparison).
 """
 
 from __future__ import annotations
 
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -48,26 +51,44 @@ def same_numbers(a: Path, b: Path) -> bool:
 
 
 def main() -> None:
+    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    try:
+        ray = studies.import_ray()
+    except ImportError as error:
+        ray = None
+        print(f"ray: skipped ({error})")
+    times: dict[str, list[float]] = {"one": [], "pool": [], "ray": []}
+    same = True
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        one, one_out = timed("one", root, jobs=1)
-        pool, pool_out = timed("pool", root, jobs=2)
-        print(f"20 quick trials: one process {one:.1f} s, local engine jobs=2 {pool:.1f} s")
-        print(f"  ratio pool / one process: {pool / one:.2f} (target <= 0.6 on 2 idle cores)")
-        print(f"  same metrics.json: {same_numbers(one_out, pool_out)}")
-        try:
-            ray = studies.import_ray()
-        except ImportError as error:
-            print(f"ray: skipped ({error})")
-            return
-        clock = time.perf_counter()
-        ray.init(num_cpus=2, include_dashboard=False, logging_level="warning")
-        start = time.perf_counter() - clock
-        remote, ray_out = timed("ray", root, engine="ray")
-        ray.shutdown()
-        print(f"  ray engine {remote:.1f} s after ray.init {start:.1f} s")
-        print(f"  Ray overhead per trial vs the local engine: {(remote - pool) / 20:+.2f} s")
-        print(f"  same metrics.json: {same_numbers(one_out, ray_out)}")
+        if ray is not None:
+            clock = time.perf_counter()
+            ray.init(num_cpus=2, include_dashboard=False, logging_level="warning")
+            print(f"ray.init: {time.perf_counter() - clock:.1f} s (once, not in the timings)")
+        for r in range(repeats):  # interleaved: one, pool, ray, one, pool, ray, ...
+            seconds, one_out = timed(f"one-{r}", root, jobs=1)
+            times["one"].append(seconds)
+            seconds, out = timed(f"pool-{r}", root, jobs=2)
+            times["pool"].append(seconds)
+            same &= same_numbers(one_out, out)
+            if ray is not None:
+                seconds, out = timed(f"ray-{r}", root, engine="ray")
+                times["ray"].append(seconds)
+                same &= same_numbers(one_out, out)
+        if ray is not None:
+            ray.shutdown()
+    median = {name: statistics.median(t) for name, t in times.items() if t}
+    ratios = [p / o for p, o in zip(times["pool"], times["one"], strict=True)]
+    print(f"20 quick trials, {repeats} interleaved repeats: one process {median['one']:.1f} s, "
+          f"local engine jobs=2 {median['pool']:.1f} s (medians)")  # fmt: skip
+    print(f"  ratio pool / one process: {statistics.median(ratios):.2f} median, {min(ratios):.2f}"
+          " min (target <= 0.6 on 2 idle cores)")  # fmt: skip
+    if times["ray"]:
+        overhead = [(r - p) / 20 for r, p in zip(times["ray"], times["pool"], strict=True)]
+        middle, least = statistics.median(overhead), min(overhead)
+        print(f"  ray engine {median['ray']:.1f} s; overhead per trial vs the local engine "
+              f"{middle:+.2f} s median, {least:+.2f} s min")  # fmt: skip
+    print(f"  same metrics.json on every engine and repeat: {same}")
 
 
 if __name__ == "__main__":
