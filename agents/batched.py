@@ -320,7 +320,8 @@ class _TabularControl:
 
     q is held arm-major and flat over runs and states, shape (n_actions, n_runs S), so that the
     rows q(S_t, .) of all runs are one ``take`` in the layout of ``epsilon_greedy_by_noise``;
-    its uniforms (an exploration coin and a tie-breaking number per arm) are drawn in blocks.
+    its random numbers (an exploration cap per run, labcoat.agents.rules.exploration_caps, and a
+    tie-breaking uniform per arm) are drawn in blocks.
     The per-run arrays hold the running runs only, like the environment's. Sarsa chooses
     A_{t+1} once per step: in S_{t+1}, or, for a run whose episode terminated, in the next
     episode's start state (the target R_{t+1} does not use it); a run cut by the time limit
@@ -360,7 +361,6 @@ class _TabularControl:
         # per running run:
         self.base = np.arange(n_runs) * n_states  # row of (run, s) = run S + s
         self.next_actions = np.full(n_runs, -1)  # Sarsa's A_{t+1} (-1: choose afresh)
-        # (the targets use ufunc.reduce: ndarray.max and sum add a Python wrapper)
         self.target = {
             "sarsa": self._sarsa_target,
             "q_learning": self._q_learning_target,
@@ -440,18 +440,22 @@ class _TabularControl:
         self.next_actions = a2
         return target
 
-    def _q_learning_target(self, step: BatchStep, discount: np.ndarray) -> np.ndarray:
-        """Eq. 7.24's target (every state has an available action: the max is finite)."""
+    def _next_values(self, step: BatchStep) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of S_{t+1} and q(S_{t+1}, .) arm-major (A, runs), before this update."""
         rows = self.base + step.observations
         self.rows_next = None if self.env.ended_any else rows  # (some runs restart)
-        q_t = self.q.take(rows, axis=1)  # (A, runs)
+        return rows, self.q.take(rows, axis=1)
+
+    # The reductions over arms are ufunc.reduce calls: ndarray.max and sum add a Python wrapper.
+
+    def _q_learning_target(self, step: BatchStep, discount: np.ndarray) -> np.ndarray:
+        """Eq. 7.24's target (every state has an available action: the max is finite)."""
+        _, q_t = self._next_values(step)
         return td_target(step.rewards, discount, np.maximum.reduce(q_t, 0))
 
     def _expected_sarsa_target(self, step: BatchStep, discount: np.ndarray) -> np.ndarray:
         """S&B eq. 6.9's target with the closed-form epsilon-greedy expectation."""
-        rows = self.base + step.observations
-        self.rows_next = None if self.env.ended_any else rows  # (some runs restart)
-        q_t = self.q.take(rows, axis=1)  # (A, runs)
+        rows, q_t = self._next_values(step)
         if self.masked:  # the mean over the available arms (q > -inf) of each state
             total = np.add.reduce(q_t, 0, where=q_t > -np.inf, initial=0.0)
             mean = total / self.n_available.take(rows)
