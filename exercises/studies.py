@@ -291,7 +291,8 @@ def _local(trials: Sequence[Trial], jobs: int) -> Iterator[Outcome]:
     """Run the trials on ``jobs`` processes: this one and a pool of ``jobs - 1`` workers.
 
     The driver takes its share of the trials while the workers start (a worker spends about
-    a second importing labcoat), keeping each worker one trial ahead in its queue.
+    a second importing labcoat). Each worker is kept one trial ahead in its queue, but never
+    with more trials queued than the driver has left, so that they finish together.
     """
     if jobs == 1:
         yield from map(run_trial, trials)
@@ -304,7 +305,8 @@ def _local(trials: Sequence[Trial], jobs: int) -> Iterator[Outcome]:
     with concurrent.futures.ProcessPoolExecutor(jobs - 1, context) as pool:
         try:
             while pending or running:
-                while pending and len(running) < 2 * (jobs - 1):
+                # each worker one trial ahead, but never more queued than the driver has left
+                while len(running) < min(2 * (jobs - 1), len(pending)):
                     trial = pending.pop()
                     running[pool.submit(run_trial, trial)] = trial
                 if pending:  # the driver's share
