@@ -168,7 +168,7 @@ class _Uniforms:
 
     One generator call per block instead of one per step (the numbers of a step are the next
     slice of the block), into the same buffer every time (a step's array is valid until the
-    next call). ``transform``, if given, maps each block (e.g. to exploration caps).
+    next block is drawn). ``transform``, if given, maps each block (e.g. to exploration caps).
     """
 
     def __init__(
@@ -213,8 +213,8 @@ class _ModelRuns:
     flat (index (s A + a) K + k): a step is one search over all rows
     (labcoat.envs._tabular.Outcomes.sample_flat) and a few ``take``s, with the transition
     uniforms drawn in blocks; the states are also held as s A (the first row of their pairs).
-    Lengths are counted from the step at which each episode started, so the time limit is
-    looked at only once the earliest deadline is reached.
+    With a time limit, the step at which each episode began is kept, and the limit is looked at
+    only once the earliest deadline is reached.
     """
 
     def __init__(

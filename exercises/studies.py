@@ -8,12 +8,12 @@ that fails leaves ``OUT/<setting>/seed-<seed>.failed.json`` (its error and trace
 others go on; it is tried again on the next start. ``OUT/sweep.json`` lists the trials and their
 status.
 
-Engines: ``local`` runs the trials on this machine in ``jobs`` processes (this one and a pool
-of ``jobs - 1`` workers, one BLAS/torch thread each; ``jobs=1``: one after another here);
-``ray`` runs each trial as a Ray task (``ray.init(address=...)``: ``"auto"`` joins a running
-cluster, none starts a local Ray with ``jobs`` CPUs). A worker returns the trial's files to the
-driver, which writes them, so the nodes of a cluster need no shared disk. A trial's numbers
-depend only on its exercise, settings and seed: same seed, same files on both engines.
+Engines: ``local`` runs the trials in a process pool on this machine (``jobs`` workers, one
+BLAS/torch thread each; ``jobs=1`` runs them one after another in this process); ``ray`` runs
+each trial as a Ray task (``ray.init(address=...)``: ``"auto"`` joins a running cluster, none
+starts a local Ray with ``jobs`` CPUs). A worker returns the trial's files to the driver, which
+writes them, so the nodes of a cluster need no shared disk. A trial's numbers depend only on
+its exercise, settings and seed: same seed, same files on both engines.
 
 ``labcoat compare DIR [DIR ...]`` reads sweeps and reports every scalar metric per setting over
 its seeds: mean, IQM and median with 95 % stratified bootstrap intervals (labcoat.exercises.stats),
@@ -288,36 +288,17 @@ def record(out: Path, outcome: Outcome) -> None:
 
 
 def _local(trials: Sequence[Trial], jobs: int) -> Iterator[Outcome]:
-    """Run the trials on ``jobs`` processes: this one and a pool of ``jobs - 1`` workers.
-
-    The driver takes its share of the trials while the workers start (a worker spends about
-    a second importing labcoat). Each worker is kept one trial ahead in its queue, but never
-    with more trials queued than the driver has left, so that they finish together.
-    """
     if jobs == 1:
         yield from map(run_trial, trials)
         return
     for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(variable, "1")  # read by the workers' BLAS and torch at import
     context = multiprocessing.get_context("spawn")  # no fork of a process holding torch threads
-    pending = list(reversed(trials))  # popped from the end: in order
-    running: dict[concurrent.futures.Future[Outcome], Trial] = {}
-    with concurrent.futures.ProcessPoolExecutor(jobs - 1, context) as pool:
+    with concurrent.futures.ProcessPoolExecutor(jobs, context) as pool:
+        futures = {pool.submit(run_trial, trial): trial for trial in trials}
         try:
-            while pending or running:
-                # each worker one trial ahead, but never more queued than the driver has left
-                while len(running) < min(2 * (jobs - 1), len(pending)):
-                    trial = pending.pop()
-                    running[pool.submit(run_trial, trial)] = trial
-                if pending:  # the driver's share
-                    yield run_trial(pending.pop())
-                    finished = {future for future in running if future.done()}
-                else:
-                    finished = concurrent.futures.wait(
-                        running, return_when=concurrent.futures.FIRST_COMPLETED
-                    ).done
-                for future in finished:
-                    yield _collect(running.pop(future), future.result)
+            for future in concurrent.futures.as_completed(futures):
+                yield _collect(futures[future], future.result)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 

@@ -204,7 +204,6 @@ def test_cli_sweep_summarizes_and_fails_with_failed_trials(calls, capsys):
 
 
 def test_process_pool_gives_the_same_files_as_one_process(tmp_path):
-    """Four trials on jobs=2: two queued to the worker, the others run by the driver too."""
     sets = {"n_seeds": [2], "max_k": [3], "n_init": [1]}
     one = studies.sweep("kmeans", [0, 1, 2, 3], sets, out=tmp_path / "one", jobs=1)
     pool = studies.sweep("kmeans", [0, 1, 2, 3], sets, out=tmp_path / "pool", jobs=2)
