@@ -48,8 +48,12 @@ N_RUNS, TARGET = 100, 3.0
 def rules_at(commit: str) -> ModuleType:
     """labcoat.agents.rules as it was at ``commit``, read from the git history (needs a clone)."""
     root = Path(__file__).resolve().parents[1]
-    source = subprocess.run(["git", "show", f"{commit}:agents/rules.py"], cwd=root,
-                            check=True, capture_output=True, text=True).stdout  # fmt: skip
+    shown = subprocess.run(["git", "show", f"{commit}:agents/rules.py"], cwd=root,
+                           capture_output=True, text=True)  # fmt: skip
+    if shown.returncode:
+        raise RuntimeError(f"the reference needs labcoat's git history (a clone with commit "
+                           f"{commit}): git show said {shown.stderr.strip()!r}")  # fmt: skip
+    source = shown.stdout
     module = ModuleType(f"labcoat_rules_{commit}")
     sys.modules[module.__name__] = module
     exec(compile(source, f"{commit}:agents/rules.py", "exec"), module.__dict__)  # noqa: S102
