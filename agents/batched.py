@@ -284,18 +284,15 @@ class _ModelRuns:
         at += 1
         self.slot[done] = at
         self.ret[done] = 0.0
-        if isinstance(self.start, int):
-            self.states[done], self.rows[done] = self.start, self.start * self.n_actions
-        else:
-            starts = _sample_start(self.start, done.size, self.rng)
-            self.states[done], self.rows[done] = starts, starts * self.n_actions
+        starts = _sample_start(self.start, done.size, self.rng)
+        self.states[done], self.rows[done] = starts, starts * self.n_actions
         if self.limit < np.inf:  # (no time limit: began is not needed)
             self.began[done] = self.t
+            # (a run that has just finished began at t: it never lowers the minimum)
+            self.deadline = self.began.min() + self.limit
         if np.count_nonzero(at >= self.stop.take(done)):  # some run has played all
             self.kept = self.slot < self.stop
             self.running = self.running[self.kept]
-        elif self.limit < np.inf:
-            self.deadline = self.began.min() + self.limit
 
     def drop_finished(self) -> None:
         """Drop the runs that have played all their episodes from the per-run arrays."""
@@ -304,8 +301,6 @@ class _ModelRuns:
             return
         self.states, self.rows, self.ret = self.states[keep], self.rows[keep], self.ret[keep]
         self.began, self.slot, self.stop = self.began[keep], self.slot[keep], self.stop[keep]
-        if self.limit < np.inf and self.began.size:
-            self.deadline = self.began.min() + self.limit
         self.kept = None
 
     @property
